@@ -1,0 +1,18 @@
+#![doc = include_str!("../README.md")]
+
+pub mod config;
+pub mod error;
+pub mod name;
+pub mod request;
+pub mod resource_id;
+pub mod secret;
+pub mod spec;
+pub mod validate;
+pub mod vm_size;
+pub mod wire;
+
+pub use error::{Error, Result};
+pub use name::ComputeName;
+pub use resource_id::{AksClusterId, ComputeId, ResourceId, SubnetId, WorkspaceId};
+pub use secret::PrivateKeyPem;
+pub use validate::{Issue, Report};

@@ -1,0 +1,450 @@
+//! The declarative compute spec: one file (YAML or JSON) that says which compute a workspace
+//! should have. Parsing is serde's (the caller picks the format); [`ComputeSpec::plan`] turns it
+//! into validated operations and the exact requests they send, reporting every problem at once
+//! under the spec's own field names (`create.vnet.dns_service_ip`, `tls.cname`, ...).
+//!
+//! ```yaml
+//! workspace: {subscription_id: ..., resource_group: ..., workspace_name: ..., location: eastus}
+//! name: myaks
+//! create:            # exactly one of create / attach
+//!   agent_count: 3
+//!   vm_size: Standard_D3_v2
+//!   location: eastus
+//!   cluster_purpose: FastProd
+//!   vnet: {resource_group: ..., vnet_name: ..., subnet_name: ..., service_cidr: 10.0.0.0/16,
+//!          dns_service_ip: 10.0.0.10, docker_bridge_cidr: 172.17.0.1/16}
+//! attach:
+//!   resource_id: /subscriptions/.../managedClusters/x   # or resource_group + cluster_name
+//!   cluster_purpose: DevTest
+//! load_balancer: {type: InternalLoadBalancer, subnet: aks-subnet}
+//! tls: {leaf_domain_label: contoso, overwrite_existing_domain: true}
+//! # or tls: {cert_file: cert.pem, key_file: key.pem, cname: www.contoso.com}
+//! ```
+//!
+//! Unknown keys are refused by the parser, naming the key: a typo is never silently ignored.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{
+    AksAttachConfiguration, AksProvisioningConfiguration, ClusterPurpose, LoadBalancerSettings,
+    LoadBalancerType, TlsSettings, VnetSettings,
+};
+use crate::request::{ArmRequest, AttachCompute, CreateCompute, Requests, WorkspaceRef};
+use crate::resource_id::WorkspaceId;
+use crate::secret::PrivateKeyPem;
+use crate::validate::{Issue, Report};
+
+/// A compute as a file declares it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComputeSpec {
+    /// The workspace the compute belongs to.
+    pub workspace: WorkspaceSpec,
+    /// The compute's name (R7).
+    pub name: String,
+    /// Create a new cluster (exactly one of `create` / `attach`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create: Option<CreateSpec>,
+    /// Attach an existing cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach: Option<AttachSpec>,
+    /// Load balancer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancer: Option<LoadBalancerSpec>,
+    /// TLS termination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsSpec>,
+}
+
+/// The workspace, named as in the Azure ML `config.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceSpec {
+    /// Subscription of the workspace.
+    pub subscription_id: String,
+    /// Resource group of the workspace.
+    pub resource_group: String,
+    /// Name of the workspace.
+    pub workspace_name: String,
+    /// Region of the workspace, such as `eastus`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+/// A new cluster.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSpec {
+    /// Number of nodes (default 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_count: Option<i64>,
+    /// VM size (default `Standard_D3_v2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm_size: Option<String>,
+    /// Region (default: the workspace's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// `DevTest`, `FastProd` (default) or `DenseProd`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_purpose: Option<String>,
+    /// Custom virtual network (all six fields or none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vnet: Option<VnetSettings>,
+}
+
+/// An existing cluster to attach.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachSpec {
+    /// ARM id of the cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// Resource group of the cluster (with `cluster_name`, in the workspace's subscription).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
+    /// Name of the cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_name: Option<String>,
+    /// `DevTest`, `FastProd` (default) or `DenseProd`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_purpose: Option<String>,
+}
+
+/// The load balancer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancerSpec {
+    /// `PublicIp` (default) or `InternalLoadBalancer`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Subnet of an internal load balancer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet: Option<String>,
+}
+
+/// TLS termination: a Microsoft certificate for a leaf domain label, or a custom certificate
+/// and key read from files (paths relative to the spec file).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSpec {
+    /// PEM certificate file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_file: Option<String>,
+    /// PEM private key file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<String>,
+    /// Host name of the custom certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cname: Option<String>,
+    /// Leaf domain label of a Microsoft certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leaf_domain_label: Option<String>,
+    /// Take over an existing domain of that label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overwrite_existing_domain: Option<bool>,
+}
+
+/// The contents of the TLS files a spec names, read by the caller (this crate does no IO).
+#[derive(Debug, Default)]
+pub struct TlsFiles {
+    /// Contents of `tls.cert_file`.
+    pub cert_pem: Option<String>,
+    /// Contents of `tls.key_file`.
+    pub key_pem: Option<PrivateKeyPem>,
+}
+
+/// One step of a plan: what it is for and the request it sends.
+#[derive(Debug, Clone)]
+pub struct PlannedRequest {
+    /// What the request does, for a person.
+    pub purpose: String,
+    /// The request.
+    pub request: ArmRequest,
+}
+
+/// A validated spec.
+#[derive(Debug)]
+pub enum Plan {
+    /// Create a new cluster.
+    Create(CreateCompute),
+    /// Attach an existing cluster.
+    Attach(AttachCompute),
+}
+
+impl Plan {
+    /// Warnings found while validating.
+    pub fn warnings(&self) -> &[Issue] {
+        match self {
+            Self::Create(c) => c.warnings(),
+            Self::Attach(a) => a.warnings(),
+        }
+    }
+
+    /// The requests the plan sends, in order. An attach that asks for an internal load
+    /// balancer is followed by the GET-modify-PUT update that sets it (R20).
+    pub fn requests(&self, requests: &Requests) -> Vec<PlannedRequest> {
+        match self {
+            Self::Create(c) => vec![PlannedRequest {
+                purpose: format!(
+                    "create AKS compute {} ({} x {} in {}, {})",
+                    c.id().name(),
+                    c.config().agent_count(),
+                    c.config().vm_size(),
+                    c.compute_location(),
+                    c.config().cluster_purpose()
+                ),
+                request: requests.create(c),
+            }],
+            Self::Attach(a) => {
+                let put = requests.attach(a);
+                let mut out = vec![PlannedRequest {
+                    purpose: format!(
+                        "attach AKS cluster {} as compute {}",
+                        a.cluster(),
+                        a.id().name()
+                    ),
+                    request: put.clone(),
+                }];
+                if let Some(update) = a.follow_up() {
+                    out.push(PlannedRequest {
+                        purpose: "read the attached compute back (GET-modify-PUT)".into(),
+                        request: requests.get(a.id()),
+                    });
+                    let current = put.body.clone().unwrap_or_default();
+                    if let Ok(r) = requests.update(a.id(), &current, &update) {
+                        out.push(PlannedRequest {
+                            purpose: "switch to the internal load balancer (R20: an update after attaching)".into(),
+                            request: r,
+                        });
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// The provisioning configuration of a create plan.
+    pub fn create_config(&self) -> Option<&AksProvisioningConfiguration> {
+        match self {
+            Self::Create(c) => Some(c.config()),
+            Self::Attach(_) => None,
+        }
+    }
+
+    /// The attach configuration of an attach plan.
+    pub fn attach_config(&self) -> Option<&AksAttachConfiguration> {
+        match self {
+            Self::Attach(a) => Some(a.config()),
+            Self::Create(_) => None,
+        }
+    }
+}
+
+impl ComputeSpec {
+    /// Parses a spec from JSON (YAML callers use their YAML library with the same types).
+    pub fn from_json(text: &str) -> crate::Result<Self> {
+        serde_json::from_str(text).map_err(|e| crate::Error::Spec {
+            format: "JSON",
+            message: e.to_string(),
+        })
+    }
+
+    /// The TLS files the spec names, as written (relative to the spec file).
+    pub fn tls_files(&self) -> (Option<&str>, Option<&str>) {
+        self.tls.as_ref().map_or((None, None), |t| {
+            (t.cert_file.as_deref(), t.key_file.as_deref())
+        })
+    }
+
+    /// Validates everything at once and returns the plan, or every problem.
+    ///
+    /// `files` holds the contents of `tls.cert_file` / `tls.key_file`, read by the caller.
+    pub fn plan(self, files: TlsFiles) -> Result<Plan, Report> {
+        let mut report = Report::new();
+        let ws = &self.workspace;
+        let workspace_id =
+            match WorkspaceId::new(&ws.subscription_id, &ws.resource_group, &ws.workspace_name) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    report.error("workspace", "workspace.id", e.to_string());
+                    None
+                }
+            };
+        let load_balancer = self.load_balancer.map(|lb| lb.check(&mut report));
+        let tls = self.tls.map(|t| t.into_settings(files, &mut report));
+        match (self.create, self.attach) {
+            (Some(_), Some(_)) => {
+                report.error(
+                    "attach",
+                    "spec.operation",
+                    "a spec has exactly one of create and attach; remove one",
+                );
+                Err(report)
+            }
+            (None, None) => {
+                report.error(
+                    "create",
+                    "spec.operation",
+                    "a spec needs create (a new cluster) or attach (an existing one)",
+                );
+                Err(report)
+            }
+            (Some(create), None) => {
+                let mut b = crate::config::AksProvisioningConfiguration::builder();
+                b.agent_count = create.agent_count.and_then(|n| {
+                    u32::try_from(n)
+                        .map_err(|_| {
+                            report.error(
+                                "create.agent_count",
+                                "create.agent_count",
+                                format!("{n} is not a node count; it must be at least 1"),
+                            );
+                        })
+                        .ok()
+                });
+                b.vm_size = create.vm_size;
+                b.location = create.location;
+                b.cluster_purpose = purpose(create.cluster_purpose, "create", &mut report);
+                b.vnet = create.vnet;
+                b.load_balancer = load_balancer.flatten().unwrap_or_default();
+                b.tls = tls.unwrap_or_default();
+                let workspace_id = workspace_id.ok_or_else(|| report.clone())?;
+                let outcome = CreateCompute::new(
+                    WorkspaceRef::new(workspace_id, ws.location.clone()),
+                    &self.name,
+                    b,
+                );
+                finish(outcome.map(Plan::Create), report)
+            }
+            (None, Some(attach)) => {
+                let mut b = crate::config::AksAttachConfiguration::builder();
+                b.resource_id = attach.resource_id;
+                b.resource_group = attach.resource_group;
+                b.cluster_name = attach.cluster_name;
+                b.cluster_purpose = purpose(attach.cluster_purpose, "attach", &mut report);
+                b.load_balancer = load_balancer.flatten().unwrap_or_default();
+                b.tls = tls.unwrap_or_default();
+                let workspace_id = workspace_id.ok_or_else(|| report.clone())?;
+                let outcome = AttachCompute::new(
+                    WorkspaceRef::new(workspace_id, ws.location.clone()),
+                    &self.name,
+                    b,
+                );
+                finish(outcome.map(Plan::Attach), report)
+            }
+        }
+    }
+}
+
+/// Combines the spec-level findings with the operation's.
+fn finish(outcome: crate::Result<Plan>, mut report: Report) -> Result<Plan, Report> {
+    let result = match outcome {
+        Ok(plan) if report.is_ok() => Ok(plan),
+        Ok(plan) => {
+            report.warnings.extend(plan.warnings().iter().cloned());
+            Err(report)
+        }
+        Err(crate::Error::Invalid(inner)) => {
+            report.merge(inner);
+            Err(report)
+        }
+        Err(other) => {
+            report.error("spec", "spec.invalid", other.to_string());
+            Err(report)
+        }
+    };
+    result.map_err(spec_paths)
+}
+
+/// Renames the configuration's TLS paths to the spec's (`tls.cert` is `tls.cert_file` in a
+/// spec) and drops "missing" errors for a file already reported as not read.
+fn spec_paths(mut report: Report) -> Report {
+    for issue in report.errors.iter_mut().chain(report.warnings.iter_mut()) {
+        match issue.path.as_str() {
+            "tls.cert" => issue.path = "tls.cert_file".into(),
+            "tls.key" => issue.path = "tls.key_file".into(),
+            _ => {}
+        }
+    }
+    let unread: Vec<String> = report
+        .errors
+        .iter()
+        .filter(|i| i.code == "tls.file_not_loaded")
+        .map(|i| i.path.clone())
+        .collect();
+    report
+        .errors
+        .retain(|i| !(i.code == "tls.incomplete" && unread.contains(&i.path)));
+    report
+}
+
+fn purpose(text: Option<String>, prefix: &str, report: &mut Report) -> Option<ClusterPurpose> {
+    let text = text?;
+    match text.parse() {
+        Ok(p) => Some(p),
+        Err(e) => {
+            report.error(
+                format!("{prefix}.cluster_purpose"),
+                "purpose.unknown",
+                e.to_string(),
+            );
+            None
+        }
+    }
+}
+
+impl LoadBalancerSpec {
+    fn check(self, report: &mut Report) -> Option<LoadBalancerSettings> {
+        let kind = match self.kind.as_deref().map(str::parse::<LoadBalancerType>) {
+            None => None,
+            Some(Ok(k)) => Some(k),
+            Some(Err(e)) => {
+                report.error("load_balancer.type", "load_balancer.type", e.to_string());
+                return None;
+            }
+        };
+        Some(LoadBalancerSettings {
+            kind,
+            subnet: self.subnet,
+        })
+    }
+}
+
+impl TlsSpec {
+    fn into_settings(self, files: TlsFiles, report: &mut Report) -> TlsSettings {
+        let cert_pem = match (&self.cert_file, files.cert_pem) {
+            (Some(_), Some(pem)) => Some(pem),
+            (Some(path), None) => {
+                report.error(
+                    "tls.cert_file",
+                    "tls.file_not_loaded",
+                    format!(
+                        "{path:?} was not read; read the certificate file and pass its contents"
+                    ),
+                );
+                None
+            }
+            (None, _) => None,
+        };
+        let key_pem = match (&self.key_file, files.key_pem) {
+            (Some(_), Some(pem)) => Some(pem),
+            (Some(path), None) => {
+                report.error(
+                    "tls.key_file",
+                    "tls.file_not_loaded",
+                    format!("{path:?} was not read; read the key file and pass its contents"),
+                );
+                None
+            }
+            (None, _) => None,
+        };
+        TlsSettings {
+            cert_pem,
+            key_pem,
+            cname: self.cname,
+            leaf_domain_label: self.leaf_domain_label,
+            overwrite_existing_domain: self.overwrite_existing_domain,
+            ..TlsSettings::default()
+        }
+    }
+}

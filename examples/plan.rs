@@ -1,0 +1,211 @@
+//! Validates a compute spec (YAML or JSON) and prints the exact ARM requests it would send.
+//!
+//! ```text
+//! cargo run -p aml-examples --example plan -- examples/specs/production.yaml
+//! ```
+//!
+//! Every problem is printed at once as `error: <path>: <message>`, then the warnings as
+//! `warning: <path>: <message>`, and the program exits with status 2. A valid spec prints its
+//! warnings and then each request: method, full URL with api-version, and the pretty JSON body
+//! with secrets shown as `[redacted]` (exit status 0). A file that cannot be read is reported
+//! with its path (exit status 1). Nothing is sent anywhere.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use aml_model::request::Requests;
+use aml_model::spec::{ComputeSpec, Plan, TlsFiles};
+use aml_model::{PrivateKeyPem, Report};
+
+/// Where the requests would go.
+const ENDPOINT: &str = "https://management.azure.com";
+
+/// The outcome of planning one spec file.
+enum Outcome {
+    /// The plan's text (warnings, then requests).
+    Planned(String),
+    /// Every problem, already rendered.
+    Invalid(String),
+    /// A file could not be read.
+    Unreadable(String),
+}
+
+impl Outcome {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Self::Planned(_) => 0,
+            Self::Unreadable(_) => 1,
+            Self::Invalid(_) => 2,
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn parse(path: &Path, text: &str) -> Result<ComputeSpec, String> {
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json {
+        serde_json::from_str(text).map_err(|e| format!("error: {}: {e}", path.display()))
+    } else {
+        yaml_serde::from_str(text).map_err(|e| format!("error: {}: {e}", path.display()))
+    }
+}
+
+fn plan(path: &Path) -> Outcome {
+    let text = match read(path) {
+        Ok(t) => t,
+        Err(e) => return Outcome::Unreadable(e),
+    };
+    let spec = match parse(path, &text) {
+        Ok(s) => s,
+        Err(e) => return Outcome::Invalid(e),
+    };
+    let base = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
+    let (cert_file, key_file) = spec.tls_files();
+    let mut files = TlsFiles::default();
+    if let Some(cert) = cert_file {
+        match read(&base.join(cert)) {
+            Ok(pem) => files.cert_pem = Some(pem),
+            Err(e) => return Outcome::Unreadable(e),
+        }
+    }
+    if let Some(key) = key_file {
+        match read(&base.join(key)) {
+            Ok(pem) => files.key_pem = Some(PrivateKeyPem::new(pem)),
+            Err(e) => return Outcome::Unreadable(e),
+        }
+    }
+    match spec.plan(files) {
+        Ok(plan) => Outcome::Planned(render(&plan)),
+        Err(report) => Outcome::Invalid(render_report(&report)),
+    }
+}
+
+fn render_report(report: &Report) -> String {
+    report.to_string().trim_end().to_owned()
+}
+
+fn render(plan: &Plan) -> String {
+    let mut out = String::new();
+    for w in plan.warnings() {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    let requests = Requests::default();
+    for (i, step) in plan.requests(&requests).iter().enumerate() {
+        let _ = write!(
+            out,
+            "\n# {}. {}\n{}\n",
+            i + 1,
+            step.purpose,
+            step.request.render_redacted(ENDPOINT)
+        );
+    }
+    out
+}
+
+fn main() -> ExitCode {
+    let Some(path) = std::env::args_os().nth(1) else {
+        eprintln!("usage: plan SPEC.yaml|SPEC.json   (samples in examples/specs/)");
+        return ExitCode::from(1);
+    };
+    let outcome = plan(Path::new(&path));
+    match &outcome {
+        Outcome::Planned(text) => println!("{}", text.trim_start()),
+        Outcome::Invalid(text) | Outcome::Unreadable(text) => eprintln!("{text}"),
+    }
+    ExitCode::from(outcome.exit_code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("specs")
+            .join(name)
+    }
+
+    #[test]
+    fn production_sample_plans_one_create() {
+        let Outcome::Planned(text) = plan(&sample("production.yaml")) else {
+            panic!("production sample must be valid");
+        };
+        assert!(text.contains("PUT https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-workspace/computes/prod-aks?api-version=2024-04-01"), "{text}");
+        assert!(text.contains("\"dnsServiceIP\": \"10.0.0.10\""), "{text}");
+        assert!(text.contains("\"status\": \"Auto\""), "{text}");
+        assert!(!text.contains("warning:"), "{text}");
+    }
+
+    #[test]
+    fn attach_sample_plans_attach_then_load_balancer_update() {
+        let Outcome::Planned(text) = plan(&sample("devtest-attach.json")) else {
+            panic!("attach sample must be valid");
+        };
+        assert_eq!(
+            text.matches("\nPUT ").count() + usize::from(text.starts_with("PUT ")),
+            2,
+            "{text}"
+        );
+        assert!(text.contains("GET https://"), "{text}");
+        assert!(
+            text.contains("\"loadBalancerType\": \"InternalLoadBalancer\""),
+            "{text}"
+        );
+        assert!(text.contains("/resourceGroups/aks-rg/providers/Microsoft.ContainerService/managedClusters/dev-cluster"), "{text}");
+    }
+
+    #[test]
+    fn invalid_sample_lists_every_problem_with_exit_2() {
+        let outcome = plan(&sample("invalid.yaml"));
+        assert_eq!(outcome.exit_code(), 2);
+        let Outcome::Invalid(text) = outcome else {
+            unreachable!()
+        };
+        for path in [
+            "error: name:",
+            "error: create.agent_count:",
+            "error: create.location:",
+            "error: create.vnet.dns_service_ip:",
+            "error: create.vnet.docker_bridge_cidr:",
+            "error: tls.leaf_domain_label:",
+            "error: tls:",
+        ] {
+            assert!(text.contains(path), "missing {path:?} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn missing_file_exits_1_naming_it() {
+        let outcome = plan(&sample("no-such-spec.yaml"));
+        assert_eq!(outcome.exit_code(), 1);
+        let Outcome::Unreadable(text) = outcome else {
+            unreachable!()
+        };
+        assert!(text.contains("no-such-spec.yaml"), "{text}");
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let dir = std::env::temp_dir().join(format!("aml-plan-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("typo.yaml");
+        std::fs::write(
+            &path,
+            "workspace: {subscription_id: s, resource_group: r, workspace_name: w}\nname: abc\ncreate: {agnet_count: 3}\n",
+        )
+        .unwrap();
+        let outcome = plan(&path);
+        assert_eq!(outcome.exit_code(), 2);
+        let Outcome::Invalid(text) = outcome else {
+            unreachable!()
+        };
+        assert!(text.contains("agnet_count"), "{text}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

@@ -10,6 +10,8 @@
 //! takes about 1.1 us per configuration while checking only that fields are present. The same
 //! run measures the cost of building the inputs alone, as the baseline the validation adds to.
 
+#![allow(clippy::expect_used)] // benches may panic on broken fixtures
+
 use std::hint::black_box;
 use std::path::Path;
 

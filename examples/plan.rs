@@ -9,6 +9,10 @@
 //! warnings and then each request: method, full URL with api-version, and the pretty JSON body
 //! with secrets shown as `[redacted]` (exit status 0). A file that cannot be read is reported
 //! with its path (exit status 1). Nothing is sent anywhere.
+//!
+//! A spec with `tls.cert_file` / `tls.key_file` has its certificate and key checked by `aml-tls`
+//! too (key matches certificate, CNAME covered by a SAN, validity now, chain order, key size);
+//! those problems are listed under `tls.*` with all the others.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -16,7 +20,8 @@ use std::process::ExitCode;
 
 use aml_model::request::Requests;
 use aml_model::spec::{ComputeSpec, Plan, TlsFiles};
-use aml_model::{PrivateKeyPem, Report};
+use aml_model::{Issue, PrivateKeyPem, Report};
+use aml_tls::{CheckOptions, OffsetDateTime, Target};
 
 /// Where the requests would go.
 const ENDPOINT: &str = "https://management.azure.com";
@@ -67,6 +72,7 @@ fn plan(path: &Path) -> Outcome {
     };
     let base = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
     let (cert_file, key_file) = spec.tls_files();
+    let cname = spec.tls.as_ref().and_then(|t| t.cname.clone());
     let mut files = TlsFiles::default();
     if let Some(cert) = cert_file {
         match read(&base.join(cert)) {
@@ -80,9 +86,54 @@ fn plan(path: &Path) -> Outcome {
             Err(e) => return Outcome::Unreadable(e),
         }
     }
+    let tls_report = match (&files.cert_pem, &files.key_pem, cname) {
+        (Some(cert), Some(key), cname) => {
+            let mut options = CheckOptions::new(OffsetDateTime::now_utc());
+            if let Some(cname) = cname {
+                options = options.with_cname(cname);
+            }
+            tls_problems(&aml_tls::check_pem(
+                cert.as_bytes(),
+                key.expose().as_bytes(),
+                &options,
+            ))
+        }
+        _ => Report::new(),
+    };
     match spec.plan(files) {
-        Ok(plan) => Outcome::Planned(render(&plan)),
-        Err(report) => Outcome::Invalid(render_report(&report)),
+        Ok(plan) if tls_report.is_ok() => {
+            let mut text = String::new();
+            for w in &tls_report.warnings {
+                let _ = writeln!(text, "warning: {w}");
+            }
+            Outcome::Planned(text + &render(&plan))
+        }
+        Ok(plan) => {
+            let mut report = tls_report;
+            report.warnings.extend(plan.warnings().iter().cloned());
+            Outcome::Invalid(render_report(&report))
+        }
+        Err(mut report) => {
+            report.merge(tls_report);
+            Outcome::Invalid(render_report(&report))
+        }
+    }
+}
+
+/// aml-tls's findings under the spec's paths.
+fn tls_problems(tls: &aml_tls::Report) -> Report {
+    let issue = |p: &aml_tls::Problem| Issue {
+        path: match p.target {
+            Target::Key => "tls.key_file".into(),
+            Target::Cname => "tls.cname".into(),
+            _ => "tls.cert_file".into(),
+        },
+        code: p.code.as_str(),
+        message: p.message.clone(),
+    };
+    Report {
+        errors: tls.errors.iter().map(issue).collect(),
+        warnings: tls.warnings.iter().map(issue).collect(),
     }
 }
 
@@ -188,6 +239,62 @@ mod tests {
             unreachable!()
         };
         assert!(text.contains("no-such-spec.yaml"), "{text}");
+    }
+
+    /// A spec with a custom certificate generated now, valid from `from` to `to` (days from now).
+    fn custom_tls_spec(dir: &Path, from: i64, to: i64, cname: &str) -> PathBuf {
+        use rcgen::{CertificateParams, KeyPair};
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec!["www.contoso.com".to_owned()]).unwrap();
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now + time::Duration::days(from);
+        params.not_after = now + time::Duration::days(to);
+        let cert = params.self_signed(&key).unwrap();
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
+        std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
+        let spec = dir.join("spec.yaml");
+        std::fs::write(
+            &spec,
+            format!(
+                "workspace: {{subscription_id: s, resource_group: r, workspace_name: w, location: eastus}}\n\
+                 name: tlsaks\ncreate: {{}}\ntls: {{cert_file: cert.pem, key_file: key.pem, cname: {cname}}}\n"
+            ),
+        )
+        .unwrap();
+        spec
+    }
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("aml-plan-{tag}-{}", std::process::id()))
+    }
+
+    #[test]
+    fn custom_certificate_is_checked_and_its_key_redacted() {
+        let dir = temp_dir("good");
+        let spec = custom_tls_spec(&dir, -1, 365, "www.contoso.com");
+        let key = std::fs::read_to_string(dir.join("key.pem")).unwrap();
+        let Outcome::Planned(text) = plan(&spec) else {
+            panic!("a valid certificate must plan");
+        };
+        assert!(text.contains("\"key\": \"[redacted]\""), "{text}");
+        let key_body: String = key.lines().filter(|l| !l.starts_with("-----")).collect();
+        assert!(!text.contains(&key_body[..32]), "key material leaked");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn expired_certificate_and_wrong_cname_are_listed_with_the_rest() {
+        let dir = temp_dir("bad");
+        let spec = custom_tls_spec(&dir, -30, -1, "api.fabrikam.com");
+        let outcome = plan(&spec);
+        assert_eq!(outcome.exit_code(), 2);
+        let Outcome::Invalid(text) = outcome else {
+            unreachable!()
+        };
+        assert!(text.contains("error: tls.cert_file:"), "{text}");
+        assert!(text.contains("error: tls.cname:"), "{text}");
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

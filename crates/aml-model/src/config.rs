@@ -1246,11 +1246,7 @@ impl AksAttachBuilder {
             (Some(id), false) => match id.trim().parse::<AksClusterId>() {
                 Ok(id) => Some(ClusterRef::Id(id)),
                 Err(e) => {
-                    report.error(
-                        "attach.resource_id",
-                        "attach.resource_id",
-                        e.to_string(),
-                    );
+                    report.error("attach.resource_id", "attach.resource_id", e.to_string());
                     None
                 }
             },

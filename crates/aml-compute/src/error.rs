@@ -1,0 +1,249 @@
+//! The crate's error type: one enum a caller can match on, with the lower layers' errors kept
+//! as sources.
+
+use aml_model::Report;
+use aml_model::wire::ErrorDetail;
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong managing a compute.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration broke rules; every problem is listed. Nothing was sent.
+    #[error("{}", .0.summary())]
+    Validation(Report),
+
+    /// A compute of that name exists in the workspace already (R11). Nothing was written.
+    #[error(
+        "compute {name:?} already exists in workspace {workspace} ({compute_type}); choose another name, or use ensure to adopt it"
+    )]
+    AlreadyExists {
+        /// The compute name.
+        name: String,
+        /// The workspace.
+        workspace: String,
+        /// The existing compute's type.
+        compute_type: String,
+    },
+
+    /// The cluster is attached to the workspace already under another name (R10): attaching it
+    /// again would break that attachment. Nothing was written.
+    #[error(
+        "AKS cluster {cluster} is already attached to this workspace as {existing:?}; a second attachment breaks the first (R10). Detach {existing:?} first, or use it"
+    )]
+    AlreadyAttached {
+        /// The cluster's id.
+        cluster: String,
+        /// The name it is attached under.
+        existing: String,
+    },
+
+    /// The compute (or the workspace) does not exist.
+    #[error("compute {name:?} was not found in workspace {workspace}")]
+    NotFound {
+        /// The compute name.
+        name: String,
+        /// The workspace.
+        workspace: String,
+    },
+
+    /// The AKS cluster to attach does not exist (or this identity cannot see it).
+    #[error(
+        "AKS cluster {cluster} was not found; check the id (`az aks show -g RG -n NAME --query id`) and that this identity can read it"
+    )]
+    ClusterNotFound {
+        /// The cluster's id.
+        cluster: String,
+    },
+
+    /// The cluster's Kubernetes version is not supported in its region (R14). Nothing was
+    /// written.
+    #[error(
+        "AKS cluster {cluster} runs Kubernetes {version}, which {location} does not support; upgrade it to one of: {}",
+        supported.join(", ")
+    )]
+    UnsupportedKubernetesVersion {
+        /// The cluster's id.
+        cluster: String,
+        /// The cluster's version.
+        version: String,
+        /// The region.
+        location: String,
+        /// The versions the region supports.
+        supported: Vec<String>,
+    },
+
+    /// A compute of that name exists with different settings; `ensure` will not change it.
+    #[error(
+        "compute {name:?} exists with different settings: {}; detach it and create or attach again, or change the spec",
+        differences.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    Conflict {
+        /// The compute name.
+        name: String,
+        /// Every field that differs.
+        differences: Vec<Difference>,
+    },
+
+    /// The compute exists but its provisioning failed; it must be recovered before use.
+    #[error(
+        "compute {name:?} is in state Failed{}; detach it (the cluster is kept) and attach or create it again",
+        errors.first().map(|e| format!(" ({}: {})", e.code.as_deref().unwrap_or("error"), e.message.as_deref().unwrap_or(""))).unwrap_or_default()
+    )]
+    FailedCompute {
+        /// The compute name.
+        name: String,
+        /// The compute's provisioning errors.
+        errors: Vec<ErrorDetail>,
+    },
+
+    /// The operation was refused client-side because the service would refuse it too, or
+    /// because it would be destructive in a way that was not asked for.
+    #[error("refused to {action} compute {name:?}: {reason}")]
+    Refused {
+        /// What was asked.
+        action: &'static str,
+        /// The compute name.
+        name: String,
+        /// Why, and what to do instead.
+        reason: String,
+    },
+
+    /// The long-running operation finished `Failed` or `Canceled`.
+    #[error("{action} of compute {name:?} ended {status}{}", code.as_deref().map(|c| format!(": {c}: {}", message.as_deref().unwrap_or(""))).unwrap_or_default())]
+    OperationFailed {
+        /// What was being done.
+        action: &'static str,
+        /// The compute name.
+        name: String,
+        /// `Failed` or `Canceled`.
+        status: String,
+        /// The ARM error code.
+        code: Option<String>,
+        /// The ARM error message.
+        message: Option<String>,
+        /// The compute's provisioning errors.
+        provisioning_errors: Vec<String>,
+        /// The transport's full error, with request ids.
+        #[source]
+        source: aml_arm::Error,
+    },
+
+    /// Waiting ran out of time. The operation goes on in Azure: resume it with the token.
+    #[error(
+        "gave up waiting for the {action} of compute {name:?} after {waited:?}; the operation continues in Azure, resume it with its resume token"
+    )]
+    Timeout {
+        /// What was being done.
+        action: &'static str,
+        /// The compute name.
+        name: String,
+        /// How long it was waited for.
+        waited: std::time::Duration,
+        /// The token to resume waiting with.
+        resume_token: aml_arm::ResumeToken,
+    },
+
+    /// The workspace's `config.json` could not be found or read.
+    #[error("workspace configuration: {message}")]
+    Config {
+        /// What is wrong and what to do.
+        message: String,
+    },
+
+    /// The TLS certificate or key is unusable (checked before anything is sent).
+    #[error("TLS material is unusable")]
+    Tls(#[from] aml_tls::Error),
+
+    /// A model-level problem (ids, names, a response that does not fit the model).
+    #[error("invalid input")]
+    Model(#[from] aml_model::Error),
+
+    /// The ARM transport failed (auth, throttling, network, an ARM error status).
+    #[error("ARM request failed")]
+    Arm(#[from] aml_arm::Error),
+
+    /// A response did not have the expected shape.
+    #[error("unexpected response from {what}")]
+    Decode {
+        /// What was being read.
+        what: String,
+        /// The decoder's complaint.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// One field whose existing value differs from the desired one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// The field, in the spec's names (`create.agent_count`, `tls.status`).
+    pub field: &'static str,
+    /// The value the compute has.
+    pub existing: String,
+    /// The value asked for.
+    pub desired: String,
+}
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is {} (wanted {})",
+            self.field, self.existing, self.desired
+        )
+    }
+}
+
+impl Error {
+    /// The ARM error code, when the service produced one.
+    pub fn arm_code(&self) -> Option<&str> {
+        match self {
+            Self::OperationFailed { code, .. } => code.as_deref(),
+            Self::Arm(e) => e.arm_code(),
+            _ => None,
+        }
+    }
+
+    /// The validation report, for [`Error::Validation`].
+    pub fn report(&self) -> Option<&Report> {
+        match self {
+            Self::Validation(r) => Some(r),
+            Self::Model(e) => e.report(),
+            _ => None,
+        }
+    }
+
+    /// Whether nothing can have been written (validation and client-side refusals).
+    pub fn is_client_side(&self) -> bool {
+        matches!(
+            self,
+            Self::Validation(_)
+                | Self::AlreadyExists { .. }
+                | Self::AlreadyAttached { .. }
+                | Self::UnsupportedKubernetesVersion { .. }
+                | Self::Conflict { .. }
+                | Self::Refused { .. }
+                | Self::Config { .. }
+                | Self::Tls(_)
+                | Self::Model(_)
+        )
+    }
+}
+
+impl From<Report> for Error {
+    fn from(report: Report) -> Self {
+        Self::Validation(report)
+    }
+}
+
+/// Turns aml-model's validation failure into [`Error::Validation`], other model errors into
+/// [`Error::Model`].
+pub(crate) fn from_model(e: aml_model::Error) -> Error {
+    match e {
+        aml_model::Error::Invalid(report) => Error::Validation(report),
+        other => Error::Model(other),
+    }
+}

@@ -1,0 +1,52 @@
+//! TLS glue between `aml-tls` (certificate hygiene) and `aml-model` (configurations).
+//!
+//! The conversion lives here, in the layer that depends on both, so neither of the two lower
+//! crates needs the other.
+
+use aml_model::config::TlsSettings;
+use aml_model::{Issue, PrivateKeyPem, Report};
+use aml_tls::{CheckOptions, CheckedBundle, OffsetDateTime, Target};
+
+/// TLS settings for a checked certificate bundle and its CNAME (custom certificate, R17).
+pub fn settings_from_bundle(bundle: CheckedBundle, cname: impl Into<String>) -> TlsSettings {
+    let (cert, key) = bundle.into_pem();
+    TlsSettings::custom(cert, PrivateKeyPem::from(key), cname)
+}
+
+/// Recovers TLS settings from a saved `kubectl get secret/azuremlfessl -o yaml` (or `-o json`)
+/// dump (R19), checking the material at `now`.
+pub fn settings_from_secret(
+    dump: &[u8],
+    cname: impl Into<String>,
+    now: OffsetDateTime,
+) -> crate::Result<TlsSettings> {
+    let cname = cname.into();
+    let bundle = aml_tls::recover_secret(dump, &CheckOptions::new(now).with_cname(cname.clone()))?;
+    Ok(settings_from_bundle(bundle, cname))
+}
+
+/// Runs aml-tls's checks on the custom certificate of `tls`, if it has one, and reports the
+/// problems under `tls.cert`, `tls.key` and `tls.cname`.
+pub fn check_settings(tls: &TlsSettings, now: OffsetDateTime) -> Report {
+    let (Some(cert), Some(key)) = (&tls.cert_pem, &tls.key_pem) else {
+        return Report::new();
+    };
+    let mut options = CheckOptions::new(now);
+    if let Some(cname) = &tls.cname {
+        options = options.with_cname(cname.clone());
+    }
+    let checked = aml_tls::check_pem(cert.as_bytes(), key.expose().as_bytes(), &options);
+    let issue = |p: &aml_tls::Problem| Issue {
+        path: match p.target {
+            Target::Key => "tls.key".into(),
+            Target::Cname => "tls.cname".into(),
+            _ => "tls.cert".into(),
+        },
+        code: p.code.as_str(),
+        message: p.message.clone(),
+    };
+    Report {
+        errors: checked.errors.iter().map(issue).collect(),
+        warnings: checked.warnings.iter().map(issue).collect(),
+    }
+}

@@ -1,0 +1,709 @@
+//! Every operation and refusal of aml-compute against the local emulator, over real HTTP on
+//! 127.0.0.1.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test support
+
+use std::time::Duration;
+
+use aml_arm::{ArmClient, ArmClientOptions, Cloud, PollOptions, RetryOptions};
+use aml_compute::config::{
+    AksAttachConfiguration, AksProvisioningConfiguration, AksUpdateConfiguration, ClusterPurpose,
+    LoadBalancerSettings, TlsSettings,
+};
+use aml_compute::{
+    AttachOptions, Completion, ComputeTarget, Desired, Ensured, Error, OperationKind,
+    StaticTokenCredential, WaitOptions, Workspace,
+};
+use aml_emulator::{Emulator, OperationOutcome};
+use aml_emulator::{OTHER_SUBSCRIPTION, STANDARD_CLUSTER_RESOURCE_GROUP, STANDARD_SUBSCRIPTION};
+use aml_model::wire::ErrorDetail;
+use aml_model::{AksClusterId, PrivateKeyPem};
+use futures::TryStreamExt;
+
+const TOKEN: &str = "emulator-test-token-4c1f";
+
+async fn emulator() -> Emulator {
+    Emulator::builder()
+        .operation_duration(Duration::from_millis(60))
+        .retry_after(Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap()
+}
+
+fn arm(emu: &Emulator) -> ArmClient {
+    ArmClient::new(
+        StaticTokenCredential::new(TOKEN),
+        ArmClientOptions {
+            cloud: Cloud::custom(emu.base_url(), "https://management.azure.com/.default").unwrap(),
+            poll: PollOptions {
+                interval: Duration::from_millis(10),
+                max_interval: Duration::from_millis(50),
+                timeout: None,
+            },
+            retry: RetryOptions::none(),
+            ..ArmClientOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+async fn setup() -> (Emulator, Workspace) {
+    let emu = emulator().await;
+    let ws = Workspace::new(arm(&emu), emu.workspace_id().unwrap());
+    (emu, ws)
+}
+
+fn cluster(name: &str) -> String {
+    format!(
+        "/subscriptions/{STANDARD_SUBSCRIPTION}/resourcegroups/{STANDARD_CLUSTER_RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/{name}"
+    )
+}
+
+fn cluster_id(name: &str) -> AksClusterId {
+    cluster(name).parse().unwrap()
+}
+
+fn devtest() -> aml_compute::config::AksProvisioningBuilder {
+    AksProvisioningConfiguration::builder()
+        .agent_count(2)
+        .vm_size("Standard_D2_v3")
+        .cluster_purpose(ClusterPurpose::DevTest)
+}
+
+fn attach_prod() -> aml_compute::config::AksAttachBuilder {
+    AksAttachConfiguration::builder().resource_id(cluster("aks-prod"))
+}
+
+async fn wait(op: aml_compute::ComputeOperation) -> Completion {
+    op.wait_for_completion(false).await.unwrap()
+}
+
+fn aks(c: Completion) -> aml_compute::AksCompute {
+    c.compute()
+        .and_then(ComputeTarget::into_aks)
+        .expect("an AKS compute")
+}
+
+#[tokio::test]
+async fn create_get_list_detach() {
+    let (emu, ws) = setup().await;
+    let op = ws
+        .create(
+            "dev-aks",
+            devtest().enable_ssl(TlsSettings::microsoft("contoso", false)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(op.kind(), OperationKind::Create);
+    let created = aks(wait(op).await);
+    assert_eq!(created.provisioning_state().unwrap().as_str(), "Succeeded");
+    assert_eq!(created.agent_count(), Some(2));
+    assert_eq!(created.ssl_status().unwrap().as_str(), "Auto");
+    assert!(!created.is_attached());
+
+    let listed: Vec<ComputeTarget> = ws.list().try_collect().await.unwrap();
+    assert!(listed.iter().any(|c| c.name() == "dev-aks"));
+    let got = ws.get_aks("dev-aks").await.unwrap();
+    assert_eq!(got.name(), "dev-aks");
+    let cluster = got.cluster_id().expect("the created cluster's id");
+
+    // Detach keeps the cluster, and waiting does not fail because the compute is gone.
+    let done = wait(ws.detach("dev-aks").await.unwrap()).await;
+    assert_eq!(done, Completion::Removed);
+    assert!(matches!(
+        ws.get("dev-aks").await,
+        Err(Error::NotFound { .. })
+    ));
+    assert!(
+        emu.cluster(&cluster).is_some(),
+        "detach must never delete the cluster"
+    );
+}
+
+#[tokio::test]
+async fn invalid_configuration_sends_nothing_and_lists_every_problem() {
+    let (emu, ws) = setup().await;
+    let bad = AksProvisioningConfiguration::builder()
+        .agent_count(2)
+        .vm_size("Standard_D2_v2")
+        .load_balancer(LoadBalancerSettings::internal("aks-subnet"))
+        .enable_ssl(TlsSettings::microsoft("Contoso", false));
+    let err = ws.create("1-bad", bad).await.unwrap_err();
+    let report = err.report().expect("a validation report");
+    for code in [
+        "name.start",
+        "purpose.production_nodes",
+        "purpose.production_vcpus",
+        "tls.leaf_domain_label",
+        "tls.internal_load_balancer",
+    ] {
+        assert!(report.has_error(code), "{code} missing from {report}");
+    }
+    assert!(err.is_client_side());
+    assert_eq!(
+        emu.requests().len(),
+        0,
+        "nothing may be sent from an invalid configuration"
+    );
+}
+
+#[tokio::test]
+async fn creating_an_existing_name_is_refused_before_any_write() {
+    let (emu, ws) = setup().await;
+    wait(ws.create("dup-aks", devtest()).await.unwrap()).await;
+    let err = ws.create("dup-aks", devtest()).await.unwrap_err();
+    assert!(matches!(err, Error::AlreadyExists { .. }), "{err}");
+    assert_eq!(emu.requests().count("PUT", "/computes/dup-aks"), 1);
+}
+
+#[tokio::test]
+async fn attach_checks_the_live_cluster() {
+    let (emu, ws) = setup().await;
+    // R14: an unsupported version fails with the supported list.
+    let err = ws
+        .attach(
+            "old",
+            AksAttachConfiguration::builder().resource_id(cluster("aks-old")),
+            AttachOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    match &err {
+        Error::UnsupportedKubernetesVersion {
+            version, supported, ..
+        } => {
+            assert_eq!(version, "1.25.11");
+            assert!(!supported.is_empty());
+        }
+        other => panic!("expected UnsupportedKubernetesVersion, got {other}"),
+    }
+    // R8: 1 x DS2_v2 cannot serve production, but can serve dev-test.
+    let err = ws
+        .attach(
+            "dev",
+            AksAttachConfiguration::builder().cluster(STANDARD_CLUSTER_RESOURCE_GROUP, "aks-dev"),
+            AttachOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.report().unwrap().has_error("purpose.production_vcpus"),
+        "{err}"
+    );
+    let dev = ws
+        .attach(
+            "dev",
+            AksAttachConfiguration::builder()
+                .cluster(STANDARD_CLUSTER_RESOURCE_GROUP, "aks-dev")
+                .cluster_purpose(ClusterPurpose::DevTest),
+            AttachOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert!(aks(wait(dev).await).is_attached());
+    // A missing cluster.
+    let err = ws
+        .attach(
+            "ghost",
+            AksAttachConfiguration::builder().resource_id(cluster("aks-ghost")),
+            AttachOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ClusterNotFound { .. }), "{err}");
+    // R15: authorized ranges on a basic load balancer is a warning, not a refusal.
+    let op = ws
+        .attach(
+            "authorized",
+            AksAttachConfiguration::builder().resource_id(cluster("aks-authorized")),
+            AttachOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        op.warnings()
+            .iter()
+            .any(|w| w.code == "cluster.authorized_ranges_basic_lb"),
+        "{:?}",
+        op.warnings()
+    );
+    wait(op).await;
+    assert_eq!(emu.requests().count("PUT", "/computes/old"), 0);
+    assert_eq!(emu.requests().count("PUT", "/computes/ghost"), 0);
+}
+
+#[tokio::test]
+async fn r9_other_subscription_is_refused_client_side() {
+    let (emu, ws) = setup().await;
+    let other = format!(
+        "/subscriptions/{OTHER_SUBSCRIPTION}/resourceGroups/other-rg/providers/Microsoft.ContainerService/managedClusters/aks-other-sub"
+    );
+    let err = ws
+        .attach(
+            "other",
+            AksAttachConfiguration::builder().resource_id(other),
+            AttachOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.report().unwrap().has_error("attach.other_subscription"),
+        "{err}"
+    );
+    assert_eq!(emu.requests().len(), 0);
+}
+
+#[tokio::test]
+async fn r10_a_second_attachment_is_refused_and_the_hazard_is_real() {
+    let (emu, ws) = setup().await;
+    wait(
+        ws.attach("first", attach_prod(), AttachOptions::default())
+            .await
+            .unwrap(),
+    )
+    .await;
+    // The guard: refused, nothing written. The id is spelled differently on purpose.
+    let shouting = cluster("aks-prod")
+        .replace("resourcegroups", "RESOURCEGROUPS")
+        .replace("aks-rg", "AKS-RG");
+    let err = ws
+        .attach(
+            "second",
+            AksAttachConfiguration::builder().resource_id(shouting),
+            AttachOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    match &err {
+        Error::AlreadyAttached { existing, .. } => assert_eq!(existing, "first"),
+        other => panic!("expected AlreadyAttached, got {other}"),
+    }
+    assert_eq!(emu.requests().count("PUT", "/computes/second"), 0);
+    // The documented opt-out shows why the guard exists: the first attachment breaks.
+    let op = ws
+        .attach(
+            "second",
+            attach_prod(),
+            AttachOptions::default().allow_second_attachment(true),
+        )
+        .await
+        .unwrap();
+    wait(op).await;
+    let first = ws.get_aks("first").await.unwrap();
+    assert!(
+        first.is_failed(),
+        "the emulator breaks the first attachment, as the service does"
+    );
+    // ensure on the broken compute says how to recover.
+    let err = ws
+        .ensure("first", Desired::Attach(attach_prod()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::FailedCompute { .. }), "{err}");
+    assert!(err.to_string().contains("detach"), "{err}");
+}
+
+#[tokio::test]
+async fn ensure_adopts_without_writing_and_reports_differences() {
+    let (emu, ws) = setup().await;
+    let first = ws
+        .ensure("ens-aks", Desired::Create(devtest()))
+        .await
+        .unwrap();
+    let Ensured::Started(op) = first else {
+        panic!("an absent compute is created")
+    };
+    wait(op).await;
+    let puts = emu.requests().count("PUT", "/computes/ens-aks");
+    assert_eq!(puts, 1);
+    let again = ws
+        .ensure("ens-aks", Desired::Create(devtest()))
+        .await
+        .unwrap();
+    assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
+    assert_eq!(
+        emu.requests().count("PUT", "/computes/ens-aks"),
+        puts,
+        "adopting must not write"
+    );
+    let err = ws
+        .ensure(
+            "ens-aks",
+            Desired::Create(devtest().agent_count(3).vm_size("Standard_D4_v3")),
+        )
+        .await
+        .unwrap_err();
+    let Error::Conflict { differences, .. } = &err else {
+        panic!("expected a conflict, got {err}")
+    };
+    let fields: Vec<_> = differences.iter().map(|d| d.field).collect();
+    assert_eq!(fields, ["create.agent_count", "create.vm_size"], "{err}");
+    assert_eq!(emu.requests().count("PUT", "/computes/ens-aks"), puts);
+}
+
+#[tokio::test]
+async fn update_switches_load_balancer_keeps_unknown_fields_and_refuses_tls_with_ilb() {
+    let (emu, ws) = setup().await;
+    let op = ws
+        .attach(
+            "upd",
+            attach_prod().enable_ssl(TlsSettings::microsoft("upd", true)),
+            AttachOptions::default(),
+        )
+        .await
+        .unwrap();
+    wait(op).await;
+    let id = ws.id().compute("upd".parse().unwrap());
+    // R18 against the current state: TLS is on, so an internal load balancer is refused.
+    let err = ws
+        .update(
+            "upd",
+            AksUpdateConfiguration::builder()
+                .load_balancer(LoadBalancerSettings::internal("aks-subnet")),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Refused { .. }) && err.to_string().contains("R18"),
+        "{err}"
+    );
+    let puts = emu.requests().count("PUT", "/computes/upd");
+
+    let op = ws
+        .update(
+            "upd",
+            AksUpdateConfiguration::builder()
+                .ssl(TlsSettings::disabled())
+                .load_balancer(LoadBalancerSettings::internal("aks-subnet")),
+        )
+        .await
+        .unwrap();
+    let updated = aks(wait(op).await);
+    assert_eq!(updated.load_balancer_type(), "InternalLoadBalancer");
+    assert_eq!(updated.load_balancer_subnet(), Some("aks-subnet"));
+    assert!(!updated.ssl_enabled());
+    assert_eq!(emu.requests().count("PUT", "/computes/upd"), puts + 1);
+
+    // GET-modify-PUT sends back every field the service gave, not just the changed ones (the
+    // model's tests cover fields unknown to this library).
+    let dry = ws
+        .dry_run_update(
+            "upd",
+            AksUpdateConfiguration::builder().load_balancer(LoadBalancerSettings::public()),
+        )
+        .await
+        .unwrap();
+    let body = dry.steps()[1].request.body.clone().unwrap();
+    let props = &body["properties"];
+    assert_eq!(
+        props["resourceId"],
+        cluster("aks-prod").replace("resourcegroups", "resourceGroups")
+    );
+    assert_eq!(
+        props["properties"]["clusterFqdn"],
+        updated.cluster_fqdn().unwrap()
+    );
+    assert_eq!(props["properties"]["agentCount"], 3);
+    assert_eq!(props["properties"]["loadBalancerType"], "PublicIp");
+    assert!(props["properties"].get("loadBalancerSubnet").is_none());
+    assert!(
+        props.get("provisioningState").is_none(),
+        "read-only fields are not sent"
+    );
+    assert!(emu.compute(&id).is_some());
+}
+
+#[tokio::test]
+async fn delete_is_refused_for_an_attached_cluster_and_removes_a_created_one() {
+    let (emu, ws) = setup().await;
+    wait(
+        ws.attach("att", attach_prod(), AttachOptions::default())
+            .await
+            .unwrap(),
+    )
+    .await;
+    let err = ws.delete("att").await.unwrap_err();
+    assert!(matches!(err, Error::Refused { .. }), "{err}");
+    assert_eq!(emu.requests().count("DELETE", "/computes/att"), 0);
+    assert!(emu.cluster(&cluster_id("aks-prod")).is_some());
+
+    let created = aks(wait(ws.create("made", devtest()).await.unwrap()).await);
+    let made_cluster = created.cluster_id().unwrap();
+    assert!(emu.cluster(&made_cluster).is_some());
+    assert_eq!(
+        wait(ws.delete("made").await.unwrap()).await,
+        Completion::Removed
+    );
+    assert!(
+        emu.cluster(&made_cluster).is_none(),
+        "delete removes the cluster the workspace made"
+    );
+    // Detach of the attached one keeps aks-prod.
+    wait(ws.detach("att").await.unwrap()).await;
+    assert!(emu.cluster(&cluster_id("aks-prod")).is_some());
+}
+
+#[tokio::test]
+async fn progress_is_printed_and_reported() {
+    let (_emu, ws) = setup().await;
+    let op = ws.create("prog", devtest()).await.unwrap();
+    let mut out = Vec::new();
+    let mut events = Vec::new();
+    let mut record = |e: &aml_compute::ProgressEvent| events.push(e.clone());
+    let done = op
+        .wait(WaitOptions {
+            output: Some(&mut out),
+            on_progress: Some(&mut record),
+            timeout: None,
+        })
+        .await
+        .unwrap();
+    assert!(done.compute().is_some());
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() >= 2, "{text}");
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("prog: create Succeeded ("),
+        "{text}"
+    );
+    // One line per state change, not per poll.
+    let mut dedup = lines.clone();
+    dedup.dedup_by_key(|l| l.split(" (").next().unwrap().to_owned());
+    assert_eq!(dedup.len(), lines.len(), "{text}");
+    assert!(events.last().unwrap().finished);
+}
+
+#[tokio::test]
+async fn a_failed_operation_carries_the_arm_error() {
+    let (emu, ws) = setup().await;
+    emu.faults().fail_next_operation(ErrorDetail {
+        code: Some("QuotaExceeded".into()),
+        message: Some(
+            "Operation could not be completed as it results in exceeding approved cores quota"
+                .into(),
+        ),
+        ..ErrorDetail::default()
+    });
+    let op = ws.create("quota", devtest()).await.unwrap();
+    let err = op.wait_for_completion(false).await.unwrap_err();
+    assert_eq!(err.arm_code(), Some("QuotaExceeded"), "{err}");
+    assert!(err.to_string().contains("QuotaExceeded"), "{err}");
+    assert!(matches!(err, Error::OperationFailed { .. }));
+}
+
+#[tokio::test]
+async fn a_canceled_operation_is_reported() {
+    let (emu, ws) = setup().await;
+    emu.faults()
+        .end_next_operations(OperationOutcome::Canceled, 1);
+    let err = ws
+        .create("cxl", devtest())
+        .await
+        .unwrap()
+        .wait_for_completion(false)
+        .await
+        .unwrap_err();
+    match err {
+        Error::OperationFailed { status, .. } => assert_eq!(status, "Canceled"),
+        other => panic!("expected OperationFailed, got {other}"),
+    }
+}
+
+#[tokio::test]
+async fn an_operation_resumes_in_a_new_client_without_a_second_put() {
+    let (emu, ws) = setup().await;
+    let op = ws.create("resumed", devtest()).await.unwrap();
+    let token = op.resume_token();
+    drop(op);
+    let fresh = Workspace::new(arm(&emu), emu.workspace_id().unwrap());
+    let op = fresh
+        .resume(&token, "resumed", OperationKind::Create)
+        .unwrap();
+    let done = aks(wait(op).await);
+    assert_eq!(done.name(), "resumed");
+    assert_eq!(emu.requests().count("PUT", "/computes/resumed"), 1);
+}
+
+#[tokio::test]
+async fn waiting_times_out_with_a_resume_token() {
+    let emu = Emulator::builder()
+        .operation_duration(Duration::from_millis(400))
+        .retry_after(Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap();
+    let ws = Workspace::new(arm(&emu), emu.workspace_id().unwrap());
+    let op = ws.create("slow", devtest()).await.unwrap();
+    let err = op
+        .wait(WaitOptions {
+            timeout: Some(Duration::from_millis(50)),
+            ..WaitOptions::default()
+        })
+        .await
+        .unwrap_err();
+    let Error::Timeout { resume_token, .. } = err else {
+        panic!("expected a timeout, got {err}")
+    };
+    let done = aks(wait(
+        ws.resume(&resume_token, "slow", OperationKind::Create)
+            .unwrap(),
+    )
+    .await);
+    assert_eq!(done.provisioning_state().unwrap().as_str(), "Succeeded");
+}
+
+#[tokio::test]
+async fn credentials_versions_and_dry_runs() {
+    let (emu, ws) = setup().await;
+    wait(
+        ws.attach("creds", attach_prod(), AttachOptions::default())
+            .await
+            .unwrap(),
+    )
+    .await;
+    let secrets = ws.get_credentials("creds").await.unwrap();
+    let kubeconfig = secrets.user_kube_config.clone().unwrap_or_default();
+    assert!(kubeconfig.contains("apiVersion"), "a kubeconfig");
+    assert!(
+        !format!("{secrets:?}").contains("apiVersion"),
+        "kubeconfigs are redacted in Debug"
+    );
+
+    let versions = ws.kubernetes_versions("eastus").await.unwrap();
+    assert!(versions.default_version().is_some(), "{versions}");
+    assert!(versions.supports("1.30.4"));
+    assert!(!versions.supports("1.25.11"));
+
+    let mut ws = ws;
+    ws.refresh().await.unwrap();
+    assert_eq!(ws.location(), Some("eastus"));
+    let before = emu.requests().len();
+    let key = "-----BEGIN PRIVATE KEY-----\nSECRETKEYMATERIAL\n-----END PRIVATE KEY-----\n";
+    let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    let dry = ws.dry_run_attach(
+        "dry",
+        attach_prod().enable_ssl(TlsSettings::custom(
+            cert,
+            PrivateKeyPem::new(key),
+            "www.contoso.com",
+        )),
+    );
+    // The made-up certificate fails aml-tls's checks: a dry run validates like the real thing.
+    assert!(dry.is_err());
+    let dry = ws.dry_run_create("dry", devtest()).unwrap();
+    let text = dry.to_string();
+    assert!(text.contains("PUT http://127.0.0.1"), "{text}");
+    assert!(!text.contains("SECRETKEYMATERIAL"));
+    assert_eq!(emu.requests().len(), before, "a dry run sends nothing");
+    let dry = ws.dry_run_detach("creds").unwrap().to_string();
+    assert!(dry.contains("underlyingResourceAction=Detach"), "{dry}");
+}
+
+#[tokio::test]
+async fn attach_with_an_internal_load_balancer_applies_it_after_attaching() {
+    let (emu, ws) = setup().await;
+    let op = ws
+        .attach(
+            "ilb",
+            attach_prod().load_balancer(LoadBalancerSettings::internal("aks-subnet")),
+            AttachOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert!(op.has_follow_up());
+    let done = aks(wait(op).await);
+    assert_eq!(done.load_balancer_type(), "InternalLoadBalancer");
+    assert_eq!(
+        emu.requests().count("PUT", "/computes/ilb"),
+        2,
+        "attach, then the R20 update"
+    );
+}
+
+/// Against real Azure: set AML_LIVE_SUBSCRIPTION_ID, AML_LIVE_RESOURCE_GROUP and
+/// AML_LIVE_WORKSPACE_NAME and run with `--ignored`. Read-only: lists computes and versions.
+#[tokio::test]
+#[ignore = "needs an Azure workspace and credentials"]
+async fn live_list_and_versions() {
+    let var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("set {k}"));
+    let chain =
+        aml_arm::CredentialChain::from_environment(&aml_arm::CredentialChainOptions::default())
+            .unwrap();
+    let arm = ArmClient::new(chain, ArmClientOptions::default()).unwrap();
+    let mut ws = Workspace::from_ids(
+        arm,
+        &var("AML_LIVE_SUBSCRIPTION_ID"),
+        &var("AML_LIVE_RESOURCE_GROUP"),
+        &var("AML_LIVE_WORKSPACE_NAME"),
+    )
+    .unwrap();
+    ws.refresh().await.unwrap();
+    let computes: Vec<ComputeTarget> = ws.list().try_collect().await.unwrap();
+    println!("{} computes", computes.len());
+    let location = ws.location().unwrap().to_owned();
+    println!("{}", ws.kubernetes_versions(&location).await.unwrap());
+}
+
+/// A `kubectl get secret/azuremlfessl -o yaml` dump with a certificate for `cname`, generated now.
+fn secret_dump(cname: &str) -> String {
+    use base64::Engine as _;
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec![cname.to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
+    format!(
+        "apiVersion: v1\ndata:\n  cert.pem: {}\n  key.pem: {}\nkind: Secret\nmetadata:\n  name: azuremlfessl\n  namespace: default\ntype: Opaque\n",
+        b64(cert.pem()),
+        b64(key.serialize_pem())
+    )
+}
+
+#[tokio::test]
+async fn reattach_with_tls_recovered_from_the_secret() {
+    let (emu, ws) = setup().await;
+    wait(
+        ws.attach("reatt", attach_prod(), AttachOptions::default())
+            .await
+            .unwrap(),
+    )
+    .await;
+    let dump = secret_dump("score.contoso.com");
+    let tls = aml_compute::tls::settings_from_secret(
+        dump.as_bytes(),
+        "score.contoso.com",
+        time::OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    let done = ws.reattach_with_tls("reatt", tls, &mut out).await.unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("plan for reatt:"), "{text}");
+    assert!(text.contains("reatt: detach Succeeded"), "{text}");
+    assert!(text.contains("reatt: attach Succeeded"), "{text}");
+    assert!(!text.contains("PRIVATE KEY"), "{text}");
+    assert_eq!(done.ssl_status().unwrap().as_str(), "Enabled");
+    assert_eq!(done.ssl_cname(), Some("score.contoso.com"));
+    assert!(emu.cluster(&cluster_id("aks-prod")).is_some());
+    assert_eq!(emu.requests().count("DELETE", "/computes/reatt"), 1);
+
+    // A compute the workspace created is not re-attached: that would orphan its cluster.
+    wait(ws.create("made", devtest()).await.unwrap()).await;
+    let tls = aml_compute::tls::settings_from_secret(
+        dump.as_bytes(),
+        "score.contoso.com",
+        time::OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    let err = ws
+        .reattach_with_tls("made", tls, &mut Vec::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Refused { .. }), "{err}");
+    assert_eq!(emu.requests().count("DELETE", "/computes/made"), 0);
+}

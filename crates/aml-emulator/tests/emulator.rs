@@ -1,0 +1,19 @@
+//! The emulator over real HTTP on 127.0.0.1: every route, rule, fault, paging and operation
+//! timing, conformance with the `shared/spec` examples, and the standalone binary.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on failure by design
+
+mod emulator {
+    pub(crate) mod support;
+
+    mod auth;
+    mod binary;
+    mod computes;
+    mod conformance;
+    mod container_service;
+    mod faults;
+    mod lifecycle;
+    mod lro;
+    mod paging;
+    mod rules;
+}

@@ -792,6 +792,54 @@ impl Workspace {
             .await
     }
 
+    /// The requests [`Workspace::delete`] would send.
+    pub fn dry_run_delete(&self, name: &str) -> Result<DryRun> {
+        let id = self.compute_id(name)?;
+        Ok(self.dry_run(
+            Vec::new(),
+            vec![
+                PlannedRequest {
+                    purpose: format!("read compute {name}: refuse if its cluster was attached"),
+                    request: self.requests.get(&id),
+                },
+                PlannedRequest {
+                    purpose: format!(
+                        "delete compute {name} AND its AKS cluster, then poll (use detach to keep the cluster)"
+                    ),
+                    request: self
+                        .requests
+                        .delete(&id, model_request::UnderlyingResourceAction::Delete),
+                },
+            ],
+        ))
+    }
+
+    /// The requests [`Workspace::reattach_with_tls`] would send. The compute is read (to learn
+    /// its cluster); nothing is written.
+    pub async fn dry_run_reattach_with_tls(&self, name: &str, tls: TlsSettings) -> Result<DryRun> {
+        let (attach, _) = self.prepare_reattach(name, tls).await?;
+        Ok(self.dry_run(
+            attach.warnings().to_vec(),
+            vec![
+                PlannedRequest {
+                    purpose: format!("read compute {name} (its cluster and purpose)"),
+                    request: self.requests.get(attach.id()),
+                },
+                PlannedRequest {
+                    purpose: format!("detach compute {name}, keeping the cluster, and wait"),
+                    request: self.requests.detach(attach.id()),
+                },
+                PlannedRequest {
+                    purpose: format!(
+                        "attach {} again as {name} with TLS, and wait",
+                        attach.cluster()
+                    ),
+                    request: self.requests.attach(&attach),
+                },
+            ],
+        ))
+    }
+
     /// Reads one compute, of any type.
     pub async fn get(&self, name: &str) -> Result<ComputeTarget> {
         let id = self.compute_id(name)?;
@@ -883,40 +931,7 @@ impl Workspace {
         tls: TlsSettings,
         output: &mut (dyn Write + Send),
     ) -> Result<AksCompute> {
-        let existing = self.get_aks(name).await?;
-        let Some(cluster) = existing.cluster_id() else {
-            return Err(Error::Refused {
-                action: "re-attach",
-                name: name.to_owned(),
-                reason: "the compute names no AKS cluster (resourceId)".into(),
-            });
-        };
-        if !existing.is_attached() {
-            return Err(Error::Refused {
-                action: "re-attach",
-                name: name.to_owned(),
-                reason: "its cluster was created by the workspace; detaching it would leave an unmanaged cluster. Use update to change TLS instead".into(),
-            });
-        }
-        let purpose = existing
-            .cluster_purpose()
-            .and_then(|p| p.parse::<ClusterPurpose>().ok())
-            .unwrap_or_default();
-        let config = AksAttachBuilder::default()
-            .resource_id(cluster.to_string())
-            .cluster_purpose(purpose)
-            .enable_ssl(tls);
-        // Validate the new attachment before detaching anything.
-        let attach = self.prepare_attach(name, config)?;
-        if !attach.config().tls().is_enabled()
-            || matches!(attach.config().tls(), TlsConfig::Renew { .. })
-        {
-            return Err(Error::Refused {
-                action: "re-attach",
-                name: name.to_owned(),
-                reason: "re-attaching with TLS needs a custom certificate (cert, key, cname) or a leaf domain label".into(),
-            });
-        }
+        let (attach, cluster) = self.prepare_reattach(name, tls).await?;
         let _ = writeln!(
             output,
             "plan for {name}:\n  1. detach {name} (cluster {cluster} is kept) and wait\n  2. attach {cluster} as {name} with TLS ({}) and wait",
@@ -960,6 +975,49 @@ impl Workspace {
             Completion::Compute(ComputeTarget::Aks(c)) => Ok(c),
             _ => Err(self.not_found(name)),
         }
+    }
+
+    /// Reads the compute and validates the new attachment (nothing is written).
+    async fn prepare_reattach(
+        &self,
+        name: &str,
+        tls: TlsSettings,
+    ) -> Result<(AttachCompute, AksClusterId)> {
+        let existing = self.get_aks(name).await?;
+        let Some(cluster) = existing.cluster_id() else {
+            return Err(Error::Refused {
+                action: "re-attach",
+                name: name.to_owned(),
+                reason: "the compute names no AKS cluster (resourceId)".into(),
+            });
+        };
+        if !existing.is_attached() {
+            return Err(Error::Refused {
+                action: "re-attach",
+                name: name.to_owned(),
+                reason: "its cluster was created by the workspace; detaching it would leave an unmanaged cluster. Use update to change TLS instead".into(),
+            });
+        }
+        let purpose = existing
+            .cluster_purpose()
+            .and_then(|p| p.parse::<ClusterPurpose>().ok())
+            .unwrap_or_default();
+        let config = AksAttachBuilder::default()
+            .resource_id(cluster.to_string())
+            .cluster_purpose(purpose)
+            .enable_ssl(tls);
+        // Validate the new attachment before detaching anything.
+        let attach = self.prepare_attach(name, config)?;
+        if !attach.config().tls().is_enabled()
+            || matches!(attach.config().tls(), TlsConfig::Renew { .. })
+        {
+            return Err(Error::Refused {
+                action: "re-attach",
+                name: name.to_owned(),
+                reason: "re-attaching with TLS needs a custom certificate (cert, key, cname) or a leaf domain label".into(),
+            });
+        }
+        Ok((attach, cluster))
     }
 
     /// Continues an operation from a saved token (see [`ComputeOperation::resume_token`]).

@@ -197,7 +197,58 @@ impl std::fmt::Display for Difference {
     }
 }
 
+/// A flat classification of [`Error`], for callers that branch on what happened rather than on
+/// which layer noticed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The configuration broke rules (nothing was sent).
+    Validation,
+    /// The compute name is taken (R11).
+    AlreadyExists,
+    /// The cluster is attached under another name (R10).
+    AlreadyAttached,
+    /// The compute, workspace or cluster does not exist.
+    NotFound,
+    /// The cluster's Kubernetes version is not supported (R14).
+    UnsupportedKubernetesVersion,
+    /// An existing compute differs from the desired one, or is `Failed`.
+    Conflict,
+    /// Refused client-side (a destructive or unsupported action).
+    Refused,
+    /// The long-running operation ended `Failed` or `Canceled`.
+    OperationFailed,
+    /// ARM throttled the requests (429) beyond the retry policy.
+    Throttled,
+    /// No token could be had, or ARM refused it (401/403).
+    Auth,
+    /// The connection failed or broke.
+    Transport,
+    /// A time limit was reached (a try, a call, or waiting for an operation).
+    Timeout,
+    /// Anything else (an unexpected response, a local file).
+    Other,
+}
+
 impl Error {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Validation(_) | Self::Tls(_) => ErrorKind::Validation,
+            Self::Model(e) if e.report().is_some() => ErrorKind::Validation,
+            Self::AlreadyExists { .. } => ErrorKind::AlreadyExists,
+            Self::AlreadyAttached { .. } => ErrorKind::AlreadyAttached,
+            Self::NotFound { .. } | Self::ClusterNotFound { .. } => ErrorKind::NotFound,
+            Self::UnsupportedKubernetesVersion { .. } => ErrorKind::UnsupportedKubernetesVersion,
+            Self::Conflict { .. } | Self::FailedCompute { .. } => ErrorKind::Conflict,
+            Self::Refused { .. } => ErrorKind::Refused,
+            Self::OperationFailed { .. } => ErrorKind::OperationFailed,
+            Self::Timeout { .. } => ErrorKind::Timeout,
+            Self::Arm(e) => arm_kind(e),
+            Self::Config { .. } | Self::Decode { .. } | Self::Model(_) => ErrorKind::Other,
+        }
+    }
+
     /// The ARM error code, when the service produced one.
     pub fn arm_code(&self) -> Option<&str> {
         match self {
@@ -245,5 +296,20 @@ pub(crate) fn from_model(e: aml_model::Error) -> Error {
     match e {
         aml_model::Error::Invalid(report) => Error::Validation(report),
         other => Error::Model(other),
+    }
+}
+
+fn arm_kind(e: &aml_arm::Error) -> ErrorKind {
+    use aml_arm::Error as A;
+    match e {
+        A::Throttled(_) => ErrorKind::Throttled,
+        A::Credential { .. } | A::CredentialUnavailable { .. } => ErrorKind::Auth,
+        A::Api(api) if matches!(api.status, 401 | 403) => ErrorKind::Auth,
+        A::Api(api) if api.status == 404 => ErrorKind::NotFound,
+        A::Api(api) if api.status == 429 => ErrorKind::Throttled,
+        A::Transport { .. } => ErrorKind::Transport,
+        A::Timeout { .. } | A::OperationTimeout { .. } => ErrorKind::Timeout,
+        A::OperationFailed(_) => ErrorKind::OperationFailed,
+        _ => ErrorKind::Other,
     }
 }

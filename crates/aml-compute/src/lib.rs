@@ -18,7 +18,7 @@ pub use aks::{AksCompute, ComputeTarget};
 pub use client::{AttachOptions, Desired, Ensured};
 pub use credential::StaticTokenCredential;
 pub use dry_run::DryRun;
-pub use error::{Difference, Error, Result};
+pub use error::{Difference, Error, ErrorKind, Result};
 pub use versions::{KubernetesVersionInfo, KubernetesVersions};
 pub use wait::{Completion, ComputeOperation, OperationKind, ProgressEvent, WaitOptions};
 pub use workspace::{

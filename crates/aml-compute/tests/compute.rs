@@ -707,3 +707,77 @@ async fn reattach_with_tls_recovered_from_the_secret() {
     assert!(matches!(err, Error::Refused { .. }), "{err}");
     assert_eq!(emu.requests().count("DELETE", "/computes/made"), 0);
 }
+
+#[tokio::test]
+async fn error_kinds_cover_auth_throttling_transport_and_the_rest() {
+    use aml_compute::ErrorKind;
+    use aml_emulator::{Fault, FaultRule};
+    // Auth: the emulator expects another token.
+    let emu = Emulator::builder()
+        .token("the-right-token")
+        .start()
+        .await
+        .unwrap();
+    let ws = Workspace::new(arm(&emu), emu.workspace_id().unwrap());
+    let err = ws.get("anything").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
+    assert!(
+        !format!("{err} {err:?}").contains(TOKEN),
+        "the token never appears in errors"
+    );
+
+    // Throttled: 429s beyond the (disabled) retry policy.
+    let (emu, ws) = setup().await;
+    emu.faults()
+        .inject(FaultRule::new(Fault::throttle(Duration::from_millis(5))).times(1));
+    let err = ws.get("anything").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Throttled, "{err}");
+
+    // NotFound, AlreadyExists, Validation.
+    assert_eq!(
+        ws.get("missing").await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        ws.get("1x").await.unwrap_err().kind(),
+        ErrorKind::Validation
+    );
+    wait(ws.create("kinds", devtest()).await.unwrap()).await;
+    assert_eq!(
+        ws.create("kinds", devtest()).await.unwrap_err().kind(),
+        ErrorKind::AlreadyExists
+    );
+
+    // Transport: nothing listens there any more.
+    let addr = emu.addr();
+    emu.shutdown().await;
+    let err = ws.get("anything").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport, "{err} ({addr})");
+}
+
+#[tokio::test]
+async fn dry_runs_of_delete_and_reattach_send_no_write() {
+    let (emu, ws) = setup().await;
+    wait(
+        ws.attach("dryre", attach_prod(), AttachOptions::default())
+            .await
+            .unwrap(),
+    )
+    .await;
+    let writes = |emu: &Emulator| {
+        emu.requests().count("PUT", "/computes/") + emu.requests().count("DELETE", "/computes/")
+    };
+    let before = writes(&emu);
+    let delete = ws.dry_run_delete("dryre").unwrap().to_string();
+    assert!(
+        delete.contains("underlyingResourceAction=Delete"),
+        "{delete}"
+    );
+    let tls = TlsSettings::microsoft("dryre", true);
+    let plan = ws.dry_run_reattach_with_tls("dryre", tls).await.unwrap();
+    let text = plan.to_string();
+    assert_eq!(plan.steps().len(), 3, "{text}");
+    assert!(text.contains("underlyingResourceAction=Detach"), "{text}");
+    assert!(text.contains("\"leafDomainLabel\": \"dryre\""), "{text}");
+    assert_eq!(writes(&emu), before, "dry runs write nothing");
+}

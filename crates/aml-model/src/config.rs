@@ -156,7 +156,7 @@ pub struct VnetSettings {
 
 impl VnetSettings {
     /// Validates into a [`Vnet`], writing problems under `prefix` (for example `create.vnet`).
-    pub fn check(&self, report: &mut Report, prefix: &str) -> Option<Vnet> {
+    pub fn check(self, report: &mut Report, prefix: &str) -> Option<Vnet> {
         let fields = [
             ("resource_group", &self.resource_group),
             ("vnet_name", &self.vnet_name),
@@ -236,9 +236,9 @@ impl VnetSettings {
             return None;
         }
         Some(Vnet {
-            resource_group: self.resource_group.clone()?,
-            vnet_name: self.vnet_name.clone()?,
-            subnet_name: self.subnet_name.clone()?,
+            resource_group: self.resource_group?,
+            vnet_name: self.vnet_name?,
+            subnet_name: self.subnet_name?,
             service_cidr: service?,
             dns_service_ip: dns?,
             docker_bridge_cidr: bridge?,
@@ -247,11 +247,11 @@ impl VnetSettings {
 }
 
 fn check_dns_ip(service: Ipv4Net, dns: Ipv4Addr, report: &mut Report, prefix: &str) {
-    let path = join(prefix, "dns_service_ip");
+    let path = || join(prefix, "dns_service_ip");
     let net = service.trunc();
     if !net.contains(&dns) {
         report.error(
-            path,
+            path(),
             "vnet.dns_ip_outside_service_cidr",
             format!(
                 "{dns} is outside the service CIDR {service}; pick an address inside it, like {}",
@@ -260,7 +260,7 @@ fn check_dns_ip(service: Ipv4Net, dns: Ipv4Addr, report: &mut Report, prefix: &s
         );
     } else if dns == net.network() {
         report.error(
-            path,
+            path(),
             "vnet.dns_ip_is_network_address",
             format!(
                 "{dns} is the network address of {service}; pick another address inside it, like {}",
@@ -269,7 +269,7 @@ fn check_dns_ip(service: Ipv4Net, dns: Ipv4Addr, report: &mut Report, prefix: &s
         );
     } else if dns == nth_host(net, 1) {
         report.error(
-            path,
+            path(),
             "vnet.dns_ip_is_kubernetes_api",
             format!(
                 "{dns} is the first address of {service}, which the Kubernetes API service takes; pick another, like {}",
@@ -278,7 +278,7 @@ fn check_dns_ip(service: Ipv4Net, dns: Ipv4Addr, report: &mut Report, prefix: &s
         );
     } else if net.prefix_len() < 31 && dns == net.broadcast() {
         report.error(
-            path,
+            path(),
             "vnet.dns_ip_is_broadcast",
             format!(
                 "{dns} is the broadcast address of {service}; pick another address inside it, like {}",
@@ -298,6 +298,15 @@ fn nth_host(net: Ipv4Net, n: u32) -> Ipv4Addr {
 /// Checks an Azure resource name of the simple kind (resource groups, vnets, subnets): 1-90
 /// characters of letters, digits, `_`, `-`, `.`, `(`, `)`, not ending with a period.
 fn check_arm_name(name: &str) -> Result<(), String> {
+    // The common case, plain ASCII, is checked byte by byte.
+    if name.len() <= 90
+        && !name.ends_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'(' | b')'))
+    {
+        return Ok(());
+    }
     if name.chars().count() > 90 {
         return Err(format!("{name:?} is longer than 90 characters"));
     }
@@ -943,11 +952,11 @@ impl AksProvisioningBuilder {
     pub fn check(self, report: &mut Report) -> Option<AksProvisioningConfiguration> {
         let mut local = Report::new();
         let agent_count = self.agent_count.unwrap_or(DEFAULT_AGENT_COUNT);
-        let vm_size = self
-            .vm_size
-            .unwrap_or_else(|| DEFAULT_VM_SIZE.to_owned())
-            .trim()
-            .to_owned();
+        let vm_size = match self.vm_size {
+            Some(v) if v.trim().len() == v.len() => v,
+            Some(v) => v.trim().to_owned(),
+            None => DEFAULT_VM_SIZE.to_owned(),
+        };
         let purpose = self.cluster_purpose.unwrap_or_default();
         if agent_count < 1 {
             local.error(
@@ -970,10 +979,7 @@ impl AksProvisioningBuilder {
         {
             local.error("create.location", "location", why);
         }
-        let vnet = self
-            .vnet
-            .as_ref()
-            .and_then(|v| v.check(&mut local, "create.vnet"));
+        let vnet = self.vnet.and_then(|v| v.check(&mut local, "create.vnet"));
         let (tls_on, internal) = (
             self.tls.asks_for_tls(),
             self.load_balancer.asks_for_internal(),

@@ -1,1 +1,911 @@
-//! Shared support code for the examples (none yet).
+//! Shared support for the examples of the aml workspace.
+//!
+//! * [`Connection`]: where an example runs. By default an embedded [`Emulator`] on 127.0.0.1,
+//!   seeded with a workspace and existing AKS clusters, so the examples (which create, attach and
+//!   detach clusters) never touch Azure by accident. With `AML_TARGET=azure` they run against
+//!   Azure: the workspace comes from `AML_SUBSCRIPTION_ID`, `AML_RESOURCE_GROUP` and
+//!   `AML_WORKSPACE_NAME`, or else from the nearest `config.json` (the Python SDK's
+//!   `Workspace.from_config`), and the credential from [`CredentialChain::from_environment`].
+//!   With `AML_TARGET=emulator` and `AML_EMULATOR_URL=http://127.0.0.1:PORT` they use an
+//!   emulator already running on this machine (`cargo run -p aml-emulator`).
+//! * [`GeneratedCertificate`]: a throwaway TLS certificate and key made at run time with rcgen,
+//!   and the `kubectl get secret/azuremlfessl -o yaml` dump that would hold them.
+//! * [`describe_error`] and [`wait_with_progress`]: readable output.
+//! * [`spec`]: the compute-spec glue of the `aml` command line (`plan`, `apply`).
+//!
+//! Nothing here prints a private key, a token or a kubeconfig.
+
+use std::error::Error as StdError;
+use std::fmt::{self, Write as _};
+use std::io::Write;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aml_arm::credentials::TokenCredential;
+use aml_arm::{
+    ArmClient, ArmClientOptions, Cloud, CredentialChain, CredentialChainOptions, PollOptions,
+};
+use aml_compute::config::TlsSettings;
+use aml_compute::{Completion, ComputeOperation, StaticTokenCredential, WaitOptions, Workspace};
+use aml_emulator::{Emulator, EmulatorBuilder, Seed, Timings};
+use aml_model::{AksClusterId, PrivateKeyPem};
+use time::OffsetDateTime;
+use zeroize::Zeroizing;
+
+pub use aml_compute;
+pub use aml_emulator;
+
+/// The error type of the examples: anything, with its chain of causes.
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// `Result` with [`BoxError`].
+pub type Result<T, E = BoxError> = std::result::Result<T, E>;
+
+/// `azure` runs the examples against Azure; `emulator` (or nothing) against an emulator.
+pub const TARGET_VAR: &str = "AML_TARGET";
+/// With `AML_TARGET=emulator`: the URL of an emulator already running on this machine.
+pub const EMULATOR_URL_VAR: &str = "AML_EMULATOR_URL";
+/// With `AML_TARGET=azure`: the workspace's subscription.
+pub const SUBSCRIPTION_VAR: &str = "AML_SUBSCRIPTION_ID";
+/// With `AML_TARGET=azure`: the workspace's resource group.
+pub const RESOURCE_GROUP_VAR: &str = "AML_RESOURCE_GROUP";
+/// With `AML_TARGET=azure`: the workspace's name.
+pub const WORKSPACE_VAR: &str = "AML_WORKSPACE_NAME";
+/// The token the examples present to an emulator (it accepts any).
+pub const EMULATOR_TOKEN: &str = "emulator-token";
+/// The token scope of Azure Resource Manager, which the emulator stands in for.
+pub const ARM_SCOPE: &str = "https://management.azure.com/.default";
+
+/// How long the emulator's long-running operations take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// Slow enough to watch the progress lines (create 1 s, other operations 0.4 s, a poll
+    /// every 100 ms): what `cargo run --example` uses.
+    Demo,
+    /// Fast, with a few polls per operation (create 40 ms, others 20 ms, a poll every 5 ms):
+    /// what the examples' tests use.
+    Test,
+    /// Every operation is done at its first poll: for benchmarks of the client and emulator.
+    Instant,
+}
+
+impl Pace {
+    /// The emulator timings of this pace.
+    pub fn timings(self) -> Timings {
+        let (create, other, poll) = match self {
+            Self::Demo => (1000, 400, 100),
+            Self::Test => (40, 20, 5),
+            Self::Instant => (0, 0, 0),
+        };
+        let mut timings = Timings::uniform(Duration::from_millis(other));
+        timings.create = Duration::from_millis(create);
+        timings.retry_after = Duration::from_millis(poll);
+        timings
+    }
+}
+
+/// Where an example runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An emulator started inside this process.
+    EmbeddedEmulator,
+    /// An emulator already running on this machine, at this URL.
+    ExternalEmulator(String),
+    /// Azure Resource Manager, with a real credential.
+    Azure,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::EmbeddedEmulator => f.write_str("the embedded emulator"),
+            Self::ExternalEmulator(url) => write!(f, "the emulator at {url}"),
+            Self::Azure => f.write_str("Azure"),
+        }
+    }
+}
+
+/// A workspace to run an example against, and the emulator behind it when there is one.
+#[derive(Debug)]
+pub struct Connection {
+    workspace: Workspace,
+    emulator: Option<Emulator>,
+    seed: Option<Seed>,
+    target: Target,
+}
+
+/// Polling suited to an emulator on this machine: it advertises `retry-after-ms`, which the
+/// poller honours; this interval only applies when it does not.
+fn emulator_poll() -> PollOptions {
+    PollOptions {
+        interval: Duration::from_millis(20),
+        timeout: Some(Duration::from_secs(120)),
+        max_interval: Duration::from_secs(2),
+    }
+}
+
+/// An ARM client for an emulator at `base_url`, which must be on this machine (loopback).
+pub fn emulator_client(base_url: &str) -> Result<ArmClient> {
+    let cloud = Cloud::custom(base_url, ARM_SCOPE)?;
+    let host = cloud.endpoint().host_str().unwrap_or_default();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if !loopback {
+        return Err(format!(
+            "{base_url} is not on this machine; the examples talk to emulators on 127.0.0.1 only (set {TARGET_VAR}=azure for Azure)"
+        )
+        .into());
+    }
+    let credential: Arc<dyn TokenCredential> = StaticTokenCredential::new(EMULATOR_TOKEN);
+    let options = ArmClientOptions {
+        cloud,
+        poll: emulator_poll(),
+        user_agent_suffix: Some("aml-examples".into()),
+        ..ArmClientOptions::default()
+    };
+    Ok(ArmClient::new(credential, options)?)
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The id of the cluster `name` in `seed`, in whichever subscription holds it.
+pub fn seed_cluster_id(seed: &Seed, name: &str) -> Option<AksClusterId> {
+    seed.subscriptions.iter().find_map(|subscription| {
+        subscription.resource_groups.iter().find_map(|group| {
+            group
+                .clusters
+                .iter()
+                .find(|c| c.name.eq_ignore_ascii_case(name))
+                .and_then(|c| {
+                    AksClusterId::new(
+                        subscription.id.as_str(),
+                        group.name.as_str(),
+                        c.name.as_str(),
+                    )
+                    .ok()
+                })
+        })
+    })
+}
+
+impl Connection {
+    /// Connects where the environment says: Azure with `AML_TARGET=azure`, an emulator already
+    /// running with `AML_TARGET=emulator` and `AML_EMULATOR_URL`, otherwise an embedded
+    /// emulator going at `pace`.
+    pub async fn from_env(pace: Pace) -> Result<Self> {
+        let target = env(TARGET_VAR).unwrap_or_default().to_ascii_lowercase();
+        match target.as_str() {
+            "azure" => Self::azure().await,
+            "" | "emulator" => match env(EMULATOR_URL_VAR) {
+                Some(url) => Self::external_emulator(&url),
+                None => Self::embedded(pace).await,
+            },
+            other => Err(format!(
+                "{TARGET_VAR}={other:?} is not a target; use azure, emulator, or leave it unset for the embedded emulator"
+            )
+            .into()),
+        }
+    }
+
+    /// Starts an embedded emulator with the standard seed at `pace`.
+    pub async fn embedded(pace: Pace) -> Result<Self> {
+        Self::start(Emulator::builder().timings(pace.timings())).await
+    }
+
+    /// Starts an embedded emulator from `builder` and connects to its first workspace.
+    pub async fn start(builder: EmulatorBuilder) -> Result<Self> {
+        let emulator = builder.start().await?;
+        let arm = emulator_client(emulator.base_url())?;
+        let id = emulator
+            .workspace_id()
+            .ok_or("the emulator's seed holds no workspace")?;
+        let location = emulator.seed().subscriptions.iter().find_map(|s| {
+            s.resource_groups.iter().find_map(|g| {
+                g.workspaces
+                    .iter()
+                    .find(|w| w.name.eq_ignore_ascii_case(id.name()))
+                    .map(|w| w.location.clone())
+            })
+        });
+        let mut workspace = Workspace::new(arm, id);
+        if let Some(location) = location {
+            workspace = workspace.with_location(location);
+        }
+        Ok(Self {
+            workspace,
+            seed: Some(emulator.seed().clone()),
+            emulator: Some(emulator),
+            target: Target::EmbeddedEmulator,
+        })
+    }
+
+    /// Connects to an emulator already running on this machine, assumed to hold the standard
+    /// seed; its workspace can be overridden with `AML_SUBSCRIPTION_ID`, `AML_RESOURCE_GROUP`
+    /// and `AML_WORKSPACE_NAME`.
+    pub fn external_emulator(url: &str) -> Result<Self> {
+        let arm = emulator_client(url)?;
+        let workspace = match workspace_from_env(arm.clone())? {
+            Some(workspace) => workspace,
+            None => Workspace::from_ids(
+                arm,
+                aml_emulator::STANDARD_SUBSCRIPTION,
+                aml_emulator::STANDARD_RESOURCE_GROUP,
+                aml_emulator::STANDARD_WORKSPACE,
+            )?
+            .with_location("eastus"),
+        };
+        Ok(Self {
+            workspace,
+            emulator: None,
+            seed: Some(Seed::standard()),
+            target: Target::ExternalEmulator(url.to_owned()),
+        })
+    }
+
+    /// Connects to Azure: the credential chain from the environment, the workspace from the
+    /// `AML_*` variables or the nearest `config.json`, its region read from ARM.
+    pub async fn azure() -> Result<Self> {
+        let credential: Arc<dyn TokenCredential> =
+            CredentialChain::from_environment(&CredentialChainOptions::default())?;
+        let arm = ArmClient::new(
+            credential,
+            ArmClientOptions {
+                user_agent_suffix: Some("aml-examples".into()),
+                ..ArmClientOptions::default()
+            },
+        )?;
+        let mut workspace = match workspace_from_env(arm.clone())? {
+            Some(workspace) => workspace,
+            None => Workspace::from_config(arm, std::env::current_dir()?)?,
+        };
+        workspace.refresh().await?;
+        Ok(Self {
+            workspace,
+            emulator: None,
+            seed: None,
+            target: Target::Azure,
+        })
+    }
+
+    /// The workspace.
+    pub fn workspace(&self) -> &Workspace {
+        &self.workspace
+    }
+
+    /// Another workspace reached through the same client and credential.
+    pub fn workspace_named(
+        &self,
+        subscription_id: &str,
+        resource_group: &str,
+        workspace_name: &str,
+        location: Option<&str>,
+    ) -> Result<Workspace> {
+        let workspace = Workspace::from_ids(
+            self.workspace.arm().clone(),
+            subscription_id,
+            resource_group,
+            workspace_name,
+        )?;
+        Ok(match location {
+            Some(location) => workspace.with_location(location),
+            None => workspace,
+        })
+    }
+
+    /// The embedded emulator, for tests that look behind the API (its clusters, its request log).
+    pub fn emulator(&self) -> Option<&Emulator> {
+        self.emulator.as_ref()
+    }
+
+    /// Where this connection goes.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Whether an emulator (embedded or external) is behind this connection.
+    pub fn is_emulator(&self) -> bool {
+        !matches!(self.target, Target::Azure)
+    }
+
+    /// One line: the target and the workspace.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} (workspace {}{})",
+            self.target,
+            self.workspace.id().name(),
+            self.workspace
+                .location()
+                .map(|l| format!(" in {l}"))
+                .unwrap_or_default()
+        )
+    }
+
+    /// The ARM id of an existing cluster the example attaches, by role: `prod`, `dev`, `old`,
+    /// `private`, `authorized`, `gpu` or `other-sub`. On an emulator it is the seed's
+    /// `aks-<role>`; on Azure the variable `AML_AKS_<ROLE>` (like `AML_AKS_PROD`) must hold it.
+    pub fn existing_cluster(&self, role: &str) -> Result<String> {
+        if let Some(seed) = &self.seed {
+            let name = format!("aks-{role}");
+            return seed_cluster_id(seed, &name)
+                .map(|id| id.to_string())
+                .ok_or_else(|| format!("the emulator's seed has no cluster {name}").into());
+        }
+        let var = format!("AML_AKS_{}", role.to_ascii_uppercase().replace('-', "_"));
+        env(&var).ok_or_else(|| {
+            format!(
+                "set {var} to the ARM id of an existing AKS cluster to use as the {role:?} cluster (az aks show -g RG -n NAME --query id -o tsv)"
+            )
+            .into()
+        })
+    }
+
+    /// Stops the embedded emulator, if any.
+    pub async fn shutdown(self) {
+        if let Some(emulator) = self.emulator {
+            emulator.shutdown().await;
+        }
+    }
+}
+
+/// The workspace named by `AML_SUBSCRIPTION_ID`, `AML_RESOURCE_GROUP` and `AML_WORKSPACE_NAME`,
+/// if all three are set; an error naming the missing ones if only some are.
+fn workspace_from_env(arm: ArmClient) -> Result<Option<Workspace>> {
+    let vars = [SUBSCRIPTION_VAR, RESOURCE_GROUP_VAR, WORKSPACE_VAR];
+    let values: Vec<Option<String>> = vars.iter().map(|v| env(v)).collect();
+    match values.as_slice() {
+        [Some(s), Some(g), Some(w)] => Ok(Some(Workspace::from_ids(arm, s, g, w)?)),
+        [None, None, None] => Ok(None),
+        _ => {
+            let missing: Vec<&str> = vars
+                .iter()
+                .zip(&values)
+                .filter(|(_, v)| v.is_none())
+                .map(|(n, _)| *n)
+                .collect();
+            Err(format!(
+                "set {} too, or unset all three to use config.json",
+                missing.join(" and ")
+            )
+            .into())
+        }
+    }
+}
+
+/// An error and its causes, one per line (each layer's `Display` holds its own sentence only).
+pub fn error_chain(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let _ = write!(text, "\n  caused by: {cause}");
+        source = cause.source();
+    }
+    text
+}
+
+/// A compute error as a person reads it: every problem of a validation failure on its own line,
+/// otherwise the error and its causes.
+pub fn describe_error(error: &aml_compute::Error) -> String {
+    match error.report() {
+        Some(report) => {
+            let n = report.errors.len();
+            let mut text = format!(
+                "the configuration has {n} problem{} (nothing was sent):",
+                if n == 1 { "" } else { "s" }
+            );
+            for line in report.to_string().lines() {
+                text.push_str("\n  ");
+                text.push_str(line);
+            }
+            text
+        }
+        None => error_chain(error),
+    }
+}
+
+/// Any example error as a person reads it: [`describe_error`] for a compute error, the chain of
+/// causes otherwise.
+pub fn describe_boxed(error: &BoxError) -> String {
+    match error.downcast_ref::<aml_compute::Error>() {
+        Some(e) => describe_error(e),
+        None => error_chain(&**error),
+    }
+}
+
+/// Prints the operation's warnings, then waits for it with one progress line per state change.
+pub async fn wait_with_progress(
+    operation: ComputeOperation,
+    out: &mut (dyn Write + Send),
+) -> aml_compute::Result<Completion> {
+    for warning in operation.warnings() {
+        let _ = writeln!(out, "  warning: {warning}");
+    }
+    operation
+        .wait(WaitOptions {
+            output: Some(out),
+            ..WaitOptions::default()
+        })
+        .await
+}
+
+/// A throwaway TLS certificate and private key made at run time (ECDSA P-256, self-signed, the
+/// CNAME as common name and only DNS name). The key is zeroized on drop and never printed.
+pub struct GeneratedCertificate {
+    cname: String,
+    cert_pem: String,
+    key_pem: Zeroizing<String>,
+}
+
+impl fmt::Debug for GeneratedCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GeneratedCertificate")
+            .field("cname", &self.cname)
+            .field("key_pem", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+impl GeneratedCertificate {
+    /// A certificate for `cname`, valid from a day ago for 90 days.
+    pub fn new(cname: &str) -> Result<Self> {
+        let now = OffsetDateTime::now_utc();
+        Self::valid_between(
+            cname,
+            now - time::Duration::days(1),
+            now + time::Duration::days(90),
+        )
+    }
+
+    /// A certificate for `cname` valid between the two times (an expired one, to show the
+    /// hygiene checks).
+    pub fn valid_between(
+        cname: &str,
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+    ) -> Result<Self> {
+        let key = rcgen::KeyPair::generate()?;
+        let mut params = rcgen::CertificateParams::new(vec![cname.to_owned()])?;
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cname);
+        params.not_before = not_before;
+        params.not_after = not_after;
+        let cert = params.self_signed(&key)?;
+        Ok(Self {
+            cname: cname.to_owned(),
+            cert_pem: cert.pem(),
+            key_pem: Zeroizing::new(key.serialize_pem()),
+        })
+    }
+
+    /// The host name the certificate is for.
+    pub fn cname(&self) -> &str {
+        &self.cname
+    }
+
+    /// The PEM certificate (public).
+    pub fn cert_pem(&self) -> &str {
+        &self.cert_pem
+    }
+
+    /// A copy of the private key, for a configuration (it stays redacted in `Debug`).
+    pub fn private_key(&self) -> PrivateKeyPem {
+        PrivateKeyPem::new(self.key_pem.as_str())
+    }
+
+    /// TLS settings with this certificate, its key and its CNAME (R17).
+    pub fn tls_settings(&self) -> TlsSettings {
+        TlsSettings::custom(
+            self.cert_pem.clone(),
+            self.private_key(),
+            self.cname.clone(),
+        )
+    }
+
+    /// What `kubectl get secret/azuremlfessl -o yaml` prints for a cluster using this
+    /// certificate (R19): `cert.pem` and `key.pem`, base64-encoded. Holds the key: never print it.
+    pub fn azuremlfessl_yaml(&self) -> Zeroizing<String> {
+        use base64::Engine as _;
+        let b64 = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+        let created = OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        Zeroizing::new(format!(
+            "apiVersion: v1\ndata:\n  cert.pem: {}\n  key.pem: {}\nkind: Secret\nmetadata:\n  creationTimestamp: \"{created}\"\n  name: azuremlfessl\n  namespace: default\n  resourceVersion: \"4711\"\n  uid: 5f0c3c1e-8d1a-4c53-9a44-6b1b1f7e2d10\ntype: Opaque\n",
+            b64(&self.cert_pem),
+            b64(&self.key_pem),
+        ))
+    }
+
+    /// Whether `text` shows any part of the private key (its PEM body or its base64 form):
+    /// the examples' tests assert their output never does.
+    pub fn leaks_into(&self, text: &str) -> bool {
+        use base64::Engine as _;
+        let body: String = self
+            .key_pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let encoded = base64::engine::general_purpose::STANDARD.encode(self.key_pem.as_bytes());
+        let probe = |s: &str| s.len() >= 24 && text.contains(&s[..24]);
+        probe(&body) || probe(&encoded[8..]) || body.lines().any(probe)
+    }
+}
+
+pub mod spec {
+    //! The compute-spec glue of the `aml` command line: read a spec (YAML or JSON) and the TLS
+    //! files it names, validate everything at once (aml-model's rules and aml-tls's certificate
+    //! checks), render the plan, and turn it into what [`Workspace::ensure`](aml_compute::Workspace::ensure) takes.
+    //!
+    //! The same steps as the `plan` example, kept here so `aml plan` and `aml apply` share them.
+
+    use std::fmt::Write as _;
+    use std::path::{Path, PathBuf};
+
+    use aml_compute::Desired;
+    use aml_compute::config::{
+        AksAttachBuilder, AksProvisioningBuilder, ClusterPurpose, LoadBalancerSettings, TlsSettings,
+    };
+    use aml_emulator::{ResourceGroupSeed, Seed, SubscriptionSeed, WorkspaceSeed};
+    use aml_model::request::Requests;
+    use aml_model::spec::{ComputeSpec, Plan, TlsFiles, WorkspaceSpec};
+    use aml_model::{Issue, PrivateKeyPem, Report};
+    use aml_tls::{CheckOptions, OffsetDateTime, Target};
+    use zeroize::Zeroizing;
+
+    /// Where `aml plan` renders its requests.
+    pub const ENDPOINT: &str = "https://management.azure.com";
+
+    /// Why a spec cannot be used.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum SpecError {
+        /// A file could not be read (exit status 1).
+        Unreadable(String),
+        /// The spec breaks rules; every problem, rendered (exit status 2).
+        Invalid(String),
+    }
+
+    impl SpecError {
+        /// The exit status: 1 for a file that cannot be read, 2 for an invalid spec.
+        pub fn exit_code(&self) -> u8 {
+            match self {
+                Self::Unreadable(_) => 1,
+                Self::Invalid(_) => 2,
+            }
+        }
+    }
+
+    impl std::fmt::Display for SpecError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match self {
+                Self::Unreadable(text) | Self::Invalid(text) => f.write_str(text),
+            }
+        }
+    }
+
+    impl std::error::Error for SpecError {}
+
+    /// A parsed spec and the contents of the TLS files it names. The key is zeroized on drop.
+    pub struct LoadedSpec {
+        path: PathBuf,
+        spec: ComputeSpec,
+        cert_pem: Option<String>,
+        key_pem: Option<Zeroizing<String>>,
+    }
+
+    impl std::fmt::Debug for LoadedSpec {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("LoadedSpec")
+                .field("path", &self.path)
+                .field("spec", &self.spec)
+                .field("key_pem", &self.key_pem.as_ref().map(|_| "[redacted]"))
+                .finish_non_exhaustive()
+        }
+    }
+
+    fn read(path: &Path) -> Result<String, SpecError> {
+        std::fs::read_to_string(path)
+            .map_err(|e| SpecError::Unreadable(format!("cannot read {}: {e}", path.display())))
+    }
+
+    /// Reads and parses `path` (JSON when it ends in `.json`, YAML otherwise) and the
+    /// certificate and key files it names (relative to the spec).
+    pub fn load(path: &Path) -> Result<LoadedSpec, SpecError> {
+        let text = read(path)?;
+        let is_json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let spec: ComputeSpec = if is_json {
+            serde_json::from_str(&text)
+                .map_err(|e| SpecError::Invalid(format!("error: {}: {e}", path.display())))?
+        } else {
+            yaml_serde::from_str(&text)
+                .map_err(|e| SpecError::Invalid(format!("error: {}: {e}", path.display())))?
+        };
+        let base = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
+        let (cert_file, key_file) = spec.tls_files();
+        let cert_pem = cert_file.map(|f| read(&base.join(f))).transpose()?;
+        let key_pem = key_file
+            .map(|f| read(&base.join(f)).map(Zeroizing::new))
+            .transpose()?;
+        Ok(LoadedSpec {
+            path: path.to_owned(),
+            spec,
+            cert_pem,
+            key_pem,
+        })
+    }
+
+    /// aml-tls's findings under the spec's paths.
+    fn tls_problems(tls: &aml_tls::Report) -> Report {
+        let issue = |p: &aml_tls::Problem| Issue {
+            path: match p.target {
+                Target::Key => "tls.key_file".into(),
+                Target::Cname => "tls.cname".into(),
+                _ => "tls.cert_file".into(),
+            },
+            code: p.code.as_str(),
+            message: p.message.clone(),
+        };
+        Report {
+            errors: tls.errors.iter().map(issue).collect(),
+            warnings: tls.warnings.iter().map(issue).collect(),
+        }
+    }
+
+    impl LoadedSpec {
+        /// The spec as written.
+        pub fn spec(&self) -> &ComputeSpec {
+            &self.spec
+        }
+
+        /// The spec's file.
+        pub fn path(&self) -> &Path {
+            &self.path
+        }
+
+        /// The workspace the spec names.
+        pub fn workspace(&self) -> &WorkspaceSpec {
+            &self.spec.workspace
+        }
+
+        fn files(&self) -> TlsFiles {
+            TlsFiles {
+                cert_pem: self.cert_pem.clone(),
+                key_pem: self
+                    .key_pem
+                    .as_ref()
+                    .map(|k| PrivateKeyPem::new(k.as_str())),
+            }
+        }
+
+        /// Validates everything at once: the model's rules and, for a custom certificate,
+        /// aml-tls's checks (key matches, CNAME covered, validity now, chain order). Returns
+        /// the plan and its warnings, or every problem.
+        pub fn check(&self) -> Result<(Plan, Vec<Issue>), SpecError> {
+            let tls_report = match (&self.cert_pem, &self.key_pem) {
+                (Some(cert), Some(key)) => {
+                    let mut options = CheckOptions::new(OffsetDateTime::now_utc());
+                    if let Some(cname) = self.spec.tls.as_ref().and_then(|t| t.cname.clone()) {
+                        options = options.with_cname(cname);
+                    }
+                    tls_problems(&aml_tls::check_pem(
+                        cert.as_bytes(),
+                        key.as_bytes(),
+                        &options,
+                    ))
+                }
+                _ => Report::new(),
+            };
+            let render =
+                |report: &Report| SpecError::Invalid(report.to_string().trim_end().to_owned());
+            match self.spec.clone().plan(self.files()) {
+                Ok(plan) if tls_report.is_ok() => Ok((plan, tls_report.warnings)),
+                Ok(plan) => {
+                    let mut report = tls_report;
+                    report.warnings.extend(plan.warnings().iter().cloned());
+                    Err(render(&report))
+                }
+                Err(mut report) => {
+                    report.merge(tls_report);
+                    Err(render(&report))
+                }
+            }
+        }
+
+        /// The plan as `aml plan` prints it: warnings, then each request (method, URL with
+        /// api-version, pretty body with secrets as `[redacted]`).
+        pub fn plan_text(&self) -> Result<String, SpecError> {
+            let (plan, tls_warnings) = self.check()?;
+            let mut out = String::new();
+            for w in tls_warnings.iter().chain(plan.warnings()) {
+                let _ = writeln!(out, "warning: {w}");
+            }
+            for (i, step) in plan.requests(&Requests::default()).iter().enumerate() {
+                let _ = write!(
+                    out,
+                    "\n# {}. {}\n{}\n",
+                    i + 1,
+                    step.purpose,
+                    step.request.render_redacted(ENDPOINT)
+                );
+            }
+            Ok(out.trim_start().to_owned())
+        }
+
+        /// The spec's TLS settings, with the files' contents.
+        fn tls_settings(&self) -> TlsSettings {
+            let Some(tls) = &self.spec.tls else {
+                return TlsSettings::default();
+            };
+            TlsSettings {
+                cert_pem: self.cert_pem.clone(),
+                key_pem: self
+                    .key_pem
+                    .as_ref()
+                    .map(|k| PrivateKeyPem::new(k.as_str())),
+                cname: tls.cname.clone(),
+                leaf_domain_label: tls.leaf_domain_label.clone(),
+                overwrite_existing_domain: tls.overwrite_existing_domain,
+                ..TlsSettings::default()
+            }
+        }
+
+        /// What `ensure` should make true, after [`LoadedSpec::check`] passed.
+        pub fn desired(&self) -> Result<Desired, SpecError> {
+            self.check()?;
+            let invalid = |what: String| SpecError::Invalid(format!("error: {what}"));
+            let purpose = |text: &Option<String>, at: &str| {
+                text.as_deref()
+                    .map(str::parse::<ClusterPurpose>)
+                    .transpose()
+                    .map_err(|e| invalid(format!("{at}.cluster_purpose: {e}")))
+            };
+            let load_balancer = match &self.spec.load_balancer {
+                None => LoadBalancerSettings::default(),
+                Some(lb) => LoadBalancerSettings {
+                    kind: lb
+                        .kind
+                        .as_deref()
+                        .map(str::parse)
+                        .transpose()
+                        .map_err(|e| invalid(format!("load_balancer.type: {e}")))?,
+                    subnet: lb.subnet.clone(),
+                },
+            };
+            match (&self.spec.create, &self.spec.attach) {
+                (Some(create), None) => {
+                    let agent_count = create
+                        .agent_count
+                        .map(u32::try_from)
+                        .transpose()
+                        .map_err(|_| invalid("create.agent_count: must be at least 1".into()))?;
+                    Ok(Desired::Create(AksProvisioningBuilder {
+                        agent_count,
+                        vm_size: create.vm_size.clone(),
+                        location: create.location.clone(),
+                        cluster_purpose: purpose(&create.cluster_purpose, "create")?,
+                        vnet: create.vnet.clone(),
+                        load_balancer,
+                        tls: self.tls_settings(),
+                    }))
+                }
+                (None, Some(attach)) => Ok(Desired::Attach(AksAttachBuilder {
+                    resource_id: attach.resource_id.clone(),
+                    resource_group: attach.resource_group.clone(),
+                    cluster_name: attach.cluster_name.clone(),
+                    cluster_purpose: purpose(&attach.cluster_purpose, "attach")?,
+                    load_balancer,
+                    tls: self.tls_settings(),
+                })),
+                _ => Err(invalid(
+                    "create: a spec has exactly one of create and attach".into(),
+                )),
+            }
+        }
+    }
+
+    /// `seed` with the spec's workspace added (when it lacks it), so an embedded emulator
+    /// answers for the workspace the spec names.
+    pub fn seed_with_workspace(mut seed: Seed, workspace: &WorkspaceSpec) -> Seed {
+        let location = workspace
+            .location
+            .clone()
+            .unwrap_or_else(|| "eastus".into());
+        let same_subscription =
+            |s: &SubscriptionSeed| s.id.eq_ignore_ascii_case(&workspace.subscription_id);
+        if !seed.subscriptions.iter().any(same_subscription) {
+            seed.subscriptions.push(SubscriptionSeed {
+                id: workspace.subscription_id.clone(),
+                resource_groups: Vec::new(),
+            });
+        }
+        let Some(subscription) = seed.subscriptions.iter_mut().find(|s| same_subscription(s))
+        else {
+            return seed;
+        };
+        let same_group =
+            |g: &ResourceGroupSeed| g.name.eq_ignore_ascii_case(&workspace.resource_group);
+        if !subscription.resource_groups.iter().any(same_group) {
+            subscription.resource_groups.push(ResourceGroupSeed {
+                name: workspace.resource_group.clone(),
+                workspaces: Vec::new(),
+                clusters: Vec::new(),
+            });
+        }
+        let Some(group) = subscription
+            .resource_groups
+            .iter_mut()
+            .find(|g| same_group(g))
+        else {
+            return seed;
+        };
+        if !group
+            .workspaces
+            .iter()
+            .any(|w| w.name.eq_ignore_ascii_case(&workspace.workspace_name))
+        {
+            group.workspaces.push(WorkspaceSeed {
+                name: workspace.workspace_name.clone(),
+                location,
+            });
+        }
+        seed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_certificate_passes_the_hygiene_checks_and_hides_its_key() {
+        let cert = GeneratedCertificate::new("www.contoso.com").unwrap();
+        let report =
+            aml_compute::tls::check_settings(&cert.tls_settings(), OffsetDateTime::now_utc());
+        assert!(report.is_ok(), "{report}");
+        assert!(!format!("{cert:?}").contains("PRIVATE KEY"));
+        let dump = cert.azuremlfessl_yaml();
+        assert!(cert.leaks_into(&dump), "the dump holds the key, base64");
+        assert!(!cert.leaks_into(cert.cert_pem()));
+        let recovered = aml_compute::tls::settings_from_secret(
+            dump.as_bytes(),
+            "www.contoso.com",
+            OffsetDateTime::now_utc(),
+        )
+        .unwrap();
+        assert_eq!(recovered.cert_pem.as_deref(), Some(cert.cert_pem()));
+    }
+
+    #[test]
+    fn only_loopback_emulators_are_reached() {
+        assert!(emulator_client("http://127.0.0.1:8443").is_ok());
+        assert!(emulator_client("http://localhost:8443").is_ok());
+        assert!(emulator_client("https://management.azure.com").is_err());
+        assert!(emulator_client("http://10.0.0.1:80").is_err());
+    }
+
+    #[test]
+    fn seed_gains_the_specs_workspace_once() {
+        let ws = aml_model::spec::WorkspaceSpec {
+            subscription_id: aml_emulator::STANDARD_SUBSCRIPTION.into(),
+            resource_group: "ml-rg".into(),
+            workspace_name: "ml-workspace".into(),
+            location: Some("westus2".into()),
+        };
+        let seed = spec::seed_with_workspace(Seed::standard(), &ws);
+        let seed = spec::seed_with_workspace(seed, &ws);
+        seed.validate().unwrap();
+        let groups = &seed.subscriptions[0].resource_groups;
+        let group = groups.iter().find(|g| g.name == "ml-rg").unwrap();
+        assert_eq!(group.workspaces.len(), 1);
+        assert_eq!(group.workspaces[0].location, "westus2");
+    }
+}

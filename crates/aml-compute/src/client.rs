@@ -523,6 +523,16 @@ impl Workspace {
         report.into_result().map_err(from_model)
     }
 
+    /// Reads a managed cluster (its Kubernetes version, agent pools, network profile, ...);
+    /// a missing one is [`Error::ClusterNotFound`].
+    pub async fn managed_cluster(&self, id: &AksClusterId) -> Result<ManagedCluster> {
+        self.get_cluster(id)
+            .await?
+            .ok_or_else(|| Error::ClusterNotFound {
+                cluster: id.to_string(),
+            })
+    }
+
     async fn get_cluster(&self, id: &AksClusterId) -> Result<Option<ManagedCluster>> {
         let target = format!("{id}?api-version={}", self.aks_api_version);
         match self.arm.get_json::<ManagedCluster>(&target).await {
@@ -991,6 +1001,13 @@ impl Workspace {
                 reason: "the compute names no AKS cluster (resourceId)".into(),
             });
         };
+        if existing.load_balancer_type() == "InternalLoadBalancer" {
+            return Err(Error::Refused {
+                action: "re-attach",
+                name: name.to_owned(),
+                reason: "it uses an internal load balancer, and TLS termination is not supported with one (R18); switch it to a public IP with update first".into(),
+            });
+        }
         if !existing.is_attached() {
             return Err(Error::Refused {
                 action: "re-attach",

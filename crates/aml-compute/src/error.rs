@@ -267,11 +267,14 @@ impl Error {
         }
     }
 
-    /// Whether nothing can have been written (validation and client-side refusals).
+    /// Whether nothing can have been written: validation, client-side refusals, and what was
+    /// learned by reads alone (a missing compute or cluster).
     pub fn is_client_side(&self) -> bool {
         matches!(
             self,
             Self::Validation(_)
+                | Self::NotFound { .. }
+                | Self::ClusterNotFound { .. }
                 | Self::AlreadyExists { .. }
                 | Self::AlreadyAttached { .. }
                 | Self::UnsupportedKubernetesVersion { .. }

@@ -41,7 +41,7 @@ impl KubernetesVersions {
                     patch_versions: v
                         .patch_versions
                         .as_ref()
-                        .map(|p| p.keys().cloned().collect())
+                        .map(|p| sorted_versions(p.keys().cloned().collect()))
                         .unwrap_or_default(),
                 })
             })
@@ -106,6 +106,19 @@ impl KubernetesVersions {
     }
 }
 
+/// Sorts versions numerically (`1.28.9` before `1.28.13`), text after numbers.
+fn sorted_versions(mut versions: Vec<String>) -> Vec<String> {
+    versions.sort_by_cached_key(|v| {
+        v.split('.')
+            .map(|part| {
+                part.parse::<u64>()
+                    .map_or((1, 0, part.to_owned()), |n| (0, n, String::new()))
+            })
+            .collect::<Vec<_>>()
+    });
+    versions
+}
+
 fn major_minor(version: &str) -> Option<&str> {
     let mut dots = version.match_indices('.');
     let _first = dots.next()?;
@@ -155,6 +168,14 @@ mod tests {
                 },
             ],
         }
+    }
+
+    #[test]
+    fn patches_sort_numerically() {
+        assert_eq!(
+            sorted_versions(vec!["1.28.13".into(), "1.28.9".into(), "1.28.10".into()]),
+            ["1.28.9", "1.28.10", "1.28.13"]
+        );
     }
 
     #[test]

@@ -1,0 +1,673 @@
+//! `aml`: a small command line over compute specs (the YAML/JSON files of `examples/specs/`).
+//!
+//! ```text
+//! cargo run -p aml-examples --example aml -- plan examples/specs/production.yaml
+//! cargo run -p aml-examples --example aml -- --emulator apply my-spec.yaml
+//! cargo run -p aml-examples --example aml -- --emulator versions eastus
+//! ```
+//!
+//! `plan SPEC` validates a spec (every rule, and a custom certificate's hygiene) and prints the
+//! ARM requests it would send, secrets redacted; it sends nothing and needs no credential.
+//! `apply SPEC` makes the spec true idempotently (`ensure`: create or attach when absent, adopt an
+//! identical compute without writing, refuse a different one) and waits with progress. `show
+//! NAME`, `list`, `detach NAME` (the cluster is kept) and `versions LOCATION` do what they say.
+//!
+//! Targets: `--emulator` runs against an emulator embedded in the process (seeded with a
+//! workspace, the spec's workspace too, and existing clusters; it forgets everything at exit);
+//! `--emulator-url http://127.0.0.1:PORT` against one already running
+//! (`cargo run -p aml-emulator -- --port 8443`); `AML_TARGET=azure` against Azure (the workspace
+//! of the spec, or of `AML_*` / `config.json`; the credential from the environment). Without any
+//! of these, the embedded emulator: this tool never reaches Azure unless told to.
+//!
+//! Exit status: 0 done, 1 a runtime or IO failure (the service refused, a file is unreadable,
+//! a compute is missing), 2 invalid input (usage, an invalid spec). `--stats` adds one line on
+//! standard error with the process's peak memory and, on the embedded emulator, the time of
+//! its first ARM request (for `benches/e2e.rs`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use aml_compute::{AksCompute, ComputeTarget, Ensured};
+use aml_emulator::{Emulator, Seed};
+use aml_examples::spec::{self, LoadedSpec, SpecError};
+use aml_examples::{Connection, Pace, Target, describe_boxed, describe_error, wait_with_progress};
+use futures::TryStreamExt;
+
+const USAGE: &str = "\
+usage: aml [--emulator | --emulator-url URL] [--stats] COMMAND
+
+commands:
+  plan SPEC           validate a spec and print the ARM requests it would send (nothing is sent)
+  apply SPEC          create or attach what the spec says, idempotently, and wait with progress
+  show NAME           one compute of the workspace
+  list                every compute of the workspace
+  detach NAME         detach a compute (its AKS cluster is kept) and wait
+  versions LOCATION   the Kubernetes versions of a region, the default marked
+
+targets: --emulator (an emulator inside this process), --emulator-url http://127.0.0.1:PORT,
+or AML_TARGET=azure (workspace from the spec, AML_SUBSCRIPTION_ID / AML_RESOURCE_GROUP /
+AML_WORKSPACE_NAME or config.json). Default: the embedded emulator.
+exit status: 0 done, 1 runtime or IO failure, 2 invalid input";
+
+/// A subcommand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Command {
+    Plan(PathBuf),
+    Apply(PathBuf),
+    Show(String),
+    List,
+    Detach(String),
+    Versions(String),
+    Help,
+}
+
+/// Where to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Choice {
+    /// `AML_TARGET`, or the embedded emulator.
+    Environment,
+    /// `--emulator`.
+    Embedded,
+    /// `--emulator-url`.
+    Url(String),
+}
+
+/// The parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Cli {
+    choice: Choice,
+    stats: bool,
+    command: Command,
+}
+
+/// Why a command failed, and its exit status.
+#[derive(Debug)]
+enum Failure {
+    /// Exit status 1.
+    Runtime(String),
+    /// Exit status 2.
+    Invalid(String),
+}
+
+impl Failure {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Self::Runtime(_) => 1,
+            Self::Invalid(_) => 2,
+        }
+    }
+
+    fn message(&self) -> &str {
+        match self {
+            Self::Runtime(m) | Self::Invalid(m) => m,
+        }
+    }
+}
+
+impl From<SpecError> for Failure {
+    fn from(e: SpecError) -> Self {
+        match e {
+            SpecError::Unreadable(m) => Self::Runtime(m),
+            SpecError::Invalid(m) => Self::Invalid(m),
+        }
+    }
+}
+
+impl From<aml_compute::Error> for Failure {
+    fn from(e: aml_compute::Error) -> Self {
+        let text = format!("error: {}", describe_error(&e));
+        match e {
+            aml_compute::Error::Validation(_)
+            | aml_compute::Error::Model(_)
+            | aml_compute::Error::Tls(_) => Self::Invalid(text),
+            _ => Self::Runtime(text),
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Self::Runtime(format!("error: cannot write the output: {e}"))
+    }
+}
+
+impl From<aml_examples::BoxError> for Failure {
+    fn from(e: aml_examples::BoxError) -> Self {
+        match e.downcast::<aml_compute::Error>() {
+            Ok(e) => (*e).into(),
+            Err(e) => Self::Runtime(format!("error: {}", describe_boxed(&e))),
+        }
+    }
+}
+
+fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
+    let mut choice = Choice::Environment;
+    let mut stats = false;
+    let mut positional = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--emulator" => choice = Choice::Embedded,
+            "--emulator-url" => {
+                choice = Choice::Url(args.next().ok_or("--emulator-url needs a URL")?);
+            }
+            "--stats" => stats = true,
+            "-h" | "--help" => positional.insert(0, "help".to_owned()),
+            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            _ => positional.push(arg),
+        }
+    }
+    let mut words = positional.into_iter();
+    let command = words.next().ok_or("no command given")?;
+    let mut operand = |what: &str| {
+        words
+            .next()
+            .ok_or_else(|| format!("{command} needs {what}"))
+    };
+    let command = match command.as_str() {
+        "plan" => Command::Plan(operand("a spec file")?.into()),
+        "apply" => Command::Apply(operand("a spec file")?.into()),
+        "show" => Command::Show(operand("a compute name")?),
+        "list" => Command::List,
+        "detach" => Command::Detach(operand("a compute name")?),
+        "versions" => Command::Versions(operand("a location, like eastus")?),
+        "help" => Command::Help,
+        other => return Err(format!("unknown command {other:?}")),
+    };
+    if let Some(extra) = words.next() {
+        return Err(format!("unexpected argument {extra:?}"));
+    }
+    Ok(Cli {
+        choice,
+        stats,
+        command,
+    })
+}
+
+/// Validates the spec and prints its plan; no connection at all.
+fn plan(path: &std::path::Path, out: &mut (dyn Write + Send)) -> Result<(), Failure> {
+    let loaded = spec::load(path)?;
+    writeln!(out, "{}", loaded.plan_text()?)?;
+    Ok(())
+}
+
+fn show_compute(out: &mut (dyn Write + Send), compute: &ComputeTarget) -> std::io::Result<()> {
+    let Some(aks) = compute.as_aks() else {
+        return writeln!(out, "{} ({})", compute.name(), compute.compute_type());
+    };
+    writeln!(out, "{aks}")?;
+    show_details(out, aks)
+}
+
+fn show_details(out: &mut (dyn Write + Send), aks: &AksCompute) -> std::io::Result<()> {
+    let line = |label: &str, value: Option<&str>| match value {
+        Some(v) => format!("  {label:<14}{v}\n"),
+        None => String::new(),
+    };
+    let mut text = String::new();
+    text += &line("id", aks.id());
+    text += &line("cluster", aks.cluster_resource_id());
+    text += &line("cluster FQDN", aks.cluster_fqdn());
+    let tls = match (aks.ssl_status(), aks.leaf_domain_label(), aks.ssl_cname()) {
+        (Some(status), Some(label), cname) => format!(
+            "{status} (Microsoft certificate, label {label}{})",
+            cname.map(|c| format!(", {c}")).unwrap_or_default()
+        ),
+        (Some(status), None, Some(cname)) => format!("{status} (custom certificate for {cname})"),
+        (Some(status), ..) => status.to_string(),
+        (None, ..) => "Disabled".into(),
+    };
+    text += &line("TLS", Some(&tls));
+    let lb = match aks.load_balancer_subnet() {
+        Some(subnet) => format!("{} in subnet {subnet}", aks.load_balancer_type()),
+        None => aks.load_balancer_type().to_owned(),
+    };
+    text += &line("load balancer", Some(&lb));
+    text += &line("scoring IP", aks.scoring_ip());
+    for error in aks.provisioning_errors() {
+        let e = format!(
+            "{}: {}",
+            error.code.as_deref().unwrap_or("error"),
+            error.message.as_deref().unwrap_or("")
+        );
+        text += &line("error", Some(&e));
+    }
+    out.write_all(text.as_bytes())
+}
+
+/// Runs one command (other than `plan` and `help`) against `conn`.
+async fn execute(
+    command: &Command,
+    conn: &Connection,
+    spec: Option<&LoadedSpec>,
+    out: &mut (dyn Write + Send),
+) -> Result<(), Failure> {
+    let ws = conn.workspace();
+    match command {
+        Command::Plan(path) => plan(path, out),
+        Command::Help => Ok(writeln!(out, "{USAGE}")?),
+        Command::Apply(path) => {
+            let owned;
+            let loaded = if let Some(loaded) = spec {
+                loaded
+            } else {
+                owned = spec::load(path)?;
+                &owned
+            };
+            apply(conn, loaded, out).await
+        }
+        Command::Show(name) => {
+            let compute = ws.get(name).await?;
+            Ok(show_compute(out, &compute)?)
+        }
+        Command::List => {
+            let computes: Vec<ComputeTarget> = ws.list().try_collect().await?;
+            if computes.is_empty() {
+                writeln!(out, "no computes in workspace {}", ws.id().name())?;
+            }
+            for compute in &computes {
+                match compute.as_aks() {
+                    Some(aks) => writeln!(out, "{aks}")?,
+                    None => writeln!(out, "{} ({})", compute.name(), compute.compute_type())?,
+                }
+            }
+            Ok(())
+        }
+        Command::Detach(name) => {
+            wait_with_progress(ws.detach(name).await?, out).await?;
+            writeln!(out, "detached {name}; its AKS cluster is kept")?;
+            Ok(())
+        }
+        Command::Versions(location) => {
+            let versions = ws.kubernetes_versions(location).await?;
+            Ok(write!(out, "{versions}")?)
+        }
+    }
+}
+
+async fn apply(
+    conn: &Connection,
+    loaded: &LoadedSpec,
+    out: &mut (dyn Write + Send),
+) -> Result<(), Failure> {
+    // Everything is checked before anything is sent.
+    let desired = loaded.desired()?;
+    let w = loaded.workspace();
+    let ws = conn.workspace_named(
+        &w.subscription_id,
+        &w.resource_group,
+        &w.workspace_name,
+        w.location.as_deref(),
+    )?;
+    let name = &loaded.spec().name;
+    writeln!(
+        out,
+        "apply {}: {name} in workspace {} on {}",
+        loaded.path().display(),
+        w.workspace_name,
+        conn.target()
+    )?;
+    match ws.ensure(name, desired).await? {
+        Ensured::Adopted(compute) => {
+            writeln!(
+                out,
+                "{name} exists as the spec says: adopted, nothing written"
+            )?;
+            writeln!(out, "{compute}")?;
+        }
+        Ensured::Started(operation) => {
+            let completion = wait_with_progress(operation, out).await?;
+            match completion.compute() {
+                Some(compute) => show_compute(out, &compute)?,
+                None => writeln!(out, "{name}: done")?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The process's peak resident memory (`VmHWM` of `/proc/self/status`), in KiB, on Linux.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// `--stats`: one line for `benches/e2e.rs`.
+fn stats_line(emulator: Option<&Emulator>) -> String {
+    let first = emulator
+        .and_then(|e| e.requests().entries().first().map(|r| r.time))
+        .map_or_else(|| "-".into(), |t| t.unix_timestamp_nanos().to_string());
+    let requests = emulator.map_or(0, |e| e.requests().entries().len());
+    format!(
+        "stats: peak_rss_kib={} first_request_unix_ns={first} requests={requests}",
+        peak_rss_kib().map_or_else(|| "-".into(), |k| k.to_string())
+    )
+}
+
+async fn connect(cli: &Cli, spec: Option<&LoadedSpec>) -> Result<Connection, Failure> {
+    let embedded = |spec: Option<&LoadedSpec>| {
+        let seed = match spec {
+            Some(s) => spec::seed_with_workspace(Seed::standard(), s.workspace()),
+            None => Seed::standard(),
+        };
+        Emulator::builder().seed(seed).timings(Pace::Demo.timings())
+    };
+    let conn = match &cli.choice {
+        Choice::Embedded => Connection::start(embedded(spec)).await?,
+        Choice::Url(url) => Connection::external_emulator(url)?,
+        Choice::Environment => {
+            let target = std::env::var(aml_examples::TARGET_VAR).unwrap_or_default();
+            if target.trim().is_empty() && std::env::var(aml_examples::EMULATOR_URL_VAR).is_err() {
+                Connection::start(embedded(spec)).await?
+            } else {
+                Connection::from_env(Pace::Demo).await?
+            }
+        }
+    };
+    Ok(conn)
+}
+
+async fn main_inner(cli: Cli, out: &mut (dyn Write + Send)) -> Result<(), Failure> {
+    match &cli.command {
+        Command::Help => return Ok(writeln!(out, "{USAGE}")?),
+        Command::Plan(path) => return plan(path, out),
+        _ => {}
+    }
+    // A spec is read and checked before connecting: an invalid one never reaches a service.
+    let loaded = match &cli.command {
+        Command::Apply(path) => {
+            let loaded = spec::load(path)?;
+            loaded.check()?;
+            Some(loaded)
+        }
+        _ => None,
+    };
+    let conn = connect(&cli, loaded.as_ref()).await?;
+    if !matches!(conn.target(), Target::EmbeddedEmulator) || cli.stats {
+        eprintln!("aml: on {}", conn.describe());
+    }
+    let outcome = execute(&cli.command, &conn, loaded.as_ref(), out).await;
+    if cli.stats {
+        eprintln!("{}", stats_line(conn.emulator()));
+    }
+    conn.shutdown().await;
+    outcome
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = match parse(std::env::args().skip(1)) {
+        Ok(cli) => cli,
+        Err(message) => {
+            eprintln!("error: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match main_inner(cli, &mut std::io::stdout()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("{}", failure.message());
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use aml_examples::GeneratedCertificate;
+
+    use super::*;
+
+    fn args(list: &[&str]) -> Result<Cli, String> {
+        parse(list.iter().map(|s| (*s).to_owned()))
+    }
+
+    fn sample(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("specs")
+            .join(name)
+    }
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("aml-cli-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// A spec attaching aks-prod to the standard workspace with a custom certificate written
+    /// next to it.
+    fn attach_spec(dir: &Path, cert: &GeneratedCertificate, cname: &str) -> PathBuf {
+        std::fs::write(dir.join("cert.pem"), cert.cert_pem()).unwrap();
+        std::fs::write(dir.join("key.pem"), cert.private_key().expose()).unwrap();
+        let path = dir.join("prod.yaml");
+        std::fs::write(
+            &path,
+            format!(
+                "workspace: {{subscription_id: {sub}, resource_group: {rg}, workspace_name: {ws}, location: eastus}}\n\
+                 name: prod-aks\n\
+                 attach:\n  resource_id: /subscriptions/{sub}/resourcegroups/aks-rg/providers/Microsoft.ContainerService/managedClusters/aks-prod\n  cluster_purpose: FastProd\n\
+                 tls: {{cert_file: cert.pem, key_file: key.pem, cname: {cname}}}\n",
+                sub = aml_emulator::STANDARD_SUBSCRIPTION,
+                rg = aml_emulator::STANDARD_RESOURCE_GROUP,
+                ws = aml_emulator::STANDARD_WORKSPACE,
+            ),
+        )
+        .unwrap();
+        path
+    }
+
+    async fn run(conn: &Connection, list: &[&str]) -> (u8, String) {
+        let cli = args(list).unwrap();
+        let mut out = Vec::new();
+        let code = match execute(&cli.command, conn, None, &mut out).await {
+            Ok(()) => 0,
+            Err(failure) => {
+                out.extend_from_slice(failure.message().as_bytes());
+                failure.exit_code()
+            }
+        };
+        (code, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn usage_errors_are_reported() {
+        assert_eq!(
+            args(&["--emulator", "list", "--stats"]).unwrap(),
+            Cli {
+                choice: Choice::Embedded,
+                stats: true,
+                command: Command::List
+            }
+        );
+        assert_eq!(
+            args(&["--emulator-url", "http://127.0.0.1:8443", "show", "a"])
+                .unwrap()
+                .choice,
+            Choice::Url("http://127.0.0.1:8443".into())
+        );
+        assert!(args(&[]).unwrap_err().contains("no command"));
+        assert!(
+            args(&["show"])
+                .unwrap_err()
+                .contains("needs a compute name")
+        );
+        assert!(args(&["list", "extra"]).unwrap_err().contains("unexpected"));
+        assert!(
+            args(&["frobnicate"])
+                .unwrap_err()
+                .contains("unknown command")
+        );
+        assert!(
+            args(&["--verbose", "list"])
+                .unwrap_err()
+                .contains("unknown option")
+        );
+    }
+
+    #[test]
+    fn plan_prints_requests_or_every_problem() {
+        let mut out = Vec::new();
+        plan(&sample("production.yaml"), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("PUT https://management.azure.com/subscriptions/"),
+            "{text}"
+        );
+
+        let invalid = plan(&sample("invalid.yaml"), &mut Vec::new()).unwrap_err();
+        assert_eq!(invalid.exit_code(), 2);
+        for path in ["error: name:", "error: create.agent_count:", "error: tls:"] {
+            assert!(invalid.message().contains(path), "{}", invalid.message());
+        }
+        let missing = plan(&sample("no-such.yaml"), &mut Vec::new()).unwrap_err();
+        assert_eq!(missing.exit_code(), 1);
+        assert!(missing.message().contains("no-such.yaml"));
+    }
+
+    #[tokio::test]
+    async fn apply_show_list_detach_versions_against_the_emulator() {
+        let conn = Connection::embedded(Pace::Test).await.unwrap();
+        let emulator = conn.emulator().unwrap();
+        let dir = temp_dir("apply");
+        let cert = GeneratedCertificate::new("api.contoso.com").unwrap();
+        let spec = attach_spec(&dir, &cert, "api.contoso.com");
+        let spec = spec.to_str().unwrap();
+
+        let (code, text) = run(&conn, &["apply", spec]).await;
+        assert_eq!(code, 0, "{text}");
+        assert!(text.contains("prod-aks: attach Succeeded"), "{text}");
+        assert!(
+            text.contains("custom certificate for api.contoso.com"),
+            "{text}"
+        );
+        assert!(!cert.leaks_into(&text));
+        let puts = || {
+            emulator
+                .requests()
+                .matching("PUT", "/computes/prod-aks")
+                .len()
+        };
+        assert_eq!(puts(), 1);
+
+        // Idempotent: the second apply adopts without a write.
+        let (code, text) = run(&conn, &["apply", spec]).await;
+        assert_eq!(code, 0, "{text}");
+        assert!(text.contains("adopted, nothing written"), "{text}");
+        assert_eq!(puts(), 1);
+
+        let (code, text) = run(&conn, &["show", "prod-aks"]).await;
+        assert_eq!(code, 0, "{text}");
+        assert!(
+            text.contains("aks-prod") && text.contains("Enabled"),
+            "{text}"
+        );
+
+        let (code, text) = run(&conn, &["list"]).await;
+        assert_eq!(code, 0, "{text}");
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.starts_with("prod-aks [Succeeded]"), "{text}");
+
+        let (code, text) = run(&conn, &["versions", "eastus"]).await;
+        assert_eq!(code, 0, "{text}");
+        assert!(text.contains("(default)"), "{text}");
+
+        let (code, text) = run(&conn, &["detach", "prod-aks"]).await;
+        assert_eq!(code, 0, "{text}");
+        assert!(text.contains("its AKS cluster is kept"), "{text}");
+        let cluster = aml_examples::seed_cluster_id(emulator.seed(), "aks-prod").unwrap();
+        assert!(emulator.cluster(&cluster).is_some());
+
+        // Gone now: show and detach fail at run time (1), listing is empty.
+        let (code, text) = run(&conn, &["show", "prod-aks"]).await;
+        assert_eq!(code, 1, "{text}");
+        assert!(text.contains("was not found"), "{text}");
+        assert_eq!(run(&conn, &["detach", "prod-aks"]).await.0, 1);
+        let (code, text) = run(&conn, &["list"]).await;
+        assert_eq!((code, text.trim()), (0, "no computes in workspace aml-ws"));
+        conn.shutdown().await;
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[tokio::test]
+    async fn an_invalid_spec_is_refused_with_2_before_any_request() {
+        let conn = Connection::embedded(Pace::Test).await.unwrap();
+        let dir = temp_dir("invalid");
+        let now = aml_tls::OffsetDateTime::now_utc();
+        let expired = GeneratedCertificate::valid_between(
+            "api.contoso.com",
+            now - aml_tls::Duration::days(100),
+            now - aml_tls::Duration::days(1),
+        )
+        .unwrap();
+        let spec = attach_spec(&dir, &expired, "www.fabrikam.com");
+        let (code, text) = run(&conn, &["apply", spec.to_str().unwrap()]).await;
+        assert_eq!(code, 2, "{text}");
+        assert!(text.contains("error: tls.cert_file:"), "{text}");
+        assert!(text.contains("error: tls.cname:"), "{text}");
+        assert!(conn.emulator().unwrap().requests().entries().is_empty());
+
+        // A spec that is valid but names a missing cluster fails at run time (1), nothing written.
+        let missing = dir.join("missing.json");
+        std::fs::write(
+            &missing,
+            format!(
+                r#"{{"workspace": {{"subscription_id": "{}", "resource_group": "aml-rg", "workspace_name": "aml-ws"}},
+                    "name": "ghost", "attach": {{"resource_group": "aks-rg", "cluster_name": "aks-ghost", "cluster_purpose": "DevTest"}}}}"#,
+                aml_emulator::STANDARD_SUBSCRIPTION
+            ),
+        )
+        .unwrap();
+        let (code, text) = run(&conn, &["apply", missing.to_str().unwrap()]).await;
+        assert_eq!(code, 1, "{text}");
+        assert!(text.contains("aks-ghost was not found"), "{text}");
+        assert!(
+            conn.emulator()
+                .unwrap()
+                .requests()
+                .matching("PUT", "/computes/")
+                .is_empty()
+        );
+        conn.shutdown().await;
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[tokio::test]
+    async fn apply_creates_from_a_spec_in_another_workspace_of_an_embedded_emulator() {
+        let dir = temp_dir("create");
+        let path = dir.join("dev.yaml");
+        std::fs::write(
+            &path,
+            "workspace: {subscription_id: 00000000-0000-0000-0000-000000000000, resource_group: ml-rg, workspace_name: ml-workspace, location: westus2}\n\
+             name: dev-aks\ncreate: {agent_count: 1, vm_size: Standard_D3_v2, cluster_purpose: DevTest}\n\
+             tls: {leaf_domain_label: contoso}\n",
+        )
+        .unwrap();
+        let loaded = spec::load(&path).unwrap();
+        let seed = spec::seed_with_workspace(Seed::standard(), loaded.workspace());
+        let conn = Connection::start(Emulator::builder().seed(seed).timings(Pace::Test.timings()))
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        apply(&conn, &loaded, &mut out).await.unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("dev-aks: create Succeeded"), "{text}");
+        assert!(text.contains("in westus2"), "{text}");
+        let puts = conn
+            .emulator()
+            .unwrap()
+            .requests()
+            .matching("PUT", "/workspaces/ml-workspace/computes/dev-aks");
+        assert_eq!(puts.len(), 1);
+        conn.shutdown().await;
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

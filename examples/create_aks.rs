@@ -1,0 +1,241 @@
+//! Creates a new AKS cluster through the workspace (R1): every rule checked at once before any
+//! request, the exact requests shown by a dry run, the long-running create with progress, the
+//! refusal of a name that exists (R11), and `ensure` adopting the compute without a write.
+//!
+//! ```text
+//! cargo run -p aml-examples --example create_aks
+//! ```
+//!
+//! By default it runs against an embedded emulator on 127.0.0.1 and finishes in seconds. With
+//! `AML_TARGET=azure` (workspace from `AML_*` or `config.json`, credential from the environment)
+//! it creates a real production cluster (3 x Standard_D3_v2, about 10 minutes, billed), without
+//! the custom virtual network the emulator run uses. Either way it ends with a detach: the
+//! compute leaves the workspace and the cluster is kept (delete it with `Workspace::delete` only
+//! if you mean to destroy it).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use aml_compute::config::{
+    AksProvisioningBuilder, ClusterPurpose, LoadBalancerSettings, TlsSettings, VnetSettings,
+};
+use aml_compute::{AksCompute, Desired, Ensured, Error};
+use aml_examples::{Connection, Pace, Result, describe_boxed, describe_error, wait_with_progress};
+
+/// The compute this example creates.
+const NAME: &str = "ml-aks";
+
+/// The guide's custom virtual network (R21): all six settings together.
+fn vnet() -> VnetSettings {
+    VnetSettings {
+        resource_group: Some("net-rg".into()),
+        vnet_name: Some("ml-vnet".into()),
+        subnet_name: Some("aks-subnet".into()),
+        service_cidr: Some("10.0.0.0/16".into()),
+        dns_service_ip: Some("10.0.0.10".into()),
+        docker_bridge_cidr: Some("172.17.0.1/16".into()),
+    }
+}
+
+/// The guide's production example: 3 x Standard_D3_v2 = 12 vCPUs (R8), a Microsoft-issued
+/// certificate (R17), a custom virtual network where it exists.
+fn production(with_vnet: bool) -> AksProvisioningBuilder {
+    let config = AksProvisioningBuilder::default()
+        .agent_count(3)
+        .vm_size("Standard_D3_v2")
+        .cluster_purpose(ClusterPurpose::FastProd)
+        .enable_ssl(TlsSettings::microsoft("contoso-ml", false));
+    if with_vnet {
+        config.vnet(vnet())
+    } else {
+        config
+    }
+}
+
+/// What the run saw, for the tests.
+#[derive(Debug, Default)]
+struct Outcome {
+    /// Error codes of the refused configuration, all reported at once.
+    invalid_codes: Vec<&'static str>,
+    /// The created compute.
+    created: Option<AksCompute>,
+    /// Whether creating it a second time was refused with `AlreadyExists` (R11).
+    recreate_refused: bool,
+    /// Whether `ensure` adopted it without a write.
+    adopted: bool,
+}
+
+async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome> {
+    let ws = conn.workspace();
+    let mut outcome = Outcome::default();
+    writeln!(out, "create_aks on {}", conn.describe())?;
+
+    // 1. Every rule at once, before any request.
+    writeln!(
+        out,
+        "\n1. a configuration that breaks several rules: all of them are reported, nothing is sent"
+    )?;
+    let mut bad_vnet = vnet();
+    bad_vnet.dns_service_ip = Some("10.1.0.10".into()); // outside the service CIDR
+    let bad = AksProvisioningBuilder::default()
+        .agent_count(2)
+        .vm_size("Standard_D2_v2") // 2 x 2 vCPUs: production needs 12 (R8)
+        .cluster_purpose(ClusterPurpose::FastProd)
+        .vnet(bad_vnet)
+        .load_balancer(LoadBalancerSettings::internal("aks-subnet"))
+        .enable_ssl(TlsSettings::microsoft("contoso-ml", false)); // TLS + internal LB (R18)
+    match ws.create(NAME, bad).await {
+        Err(error @ Error::Validation(_)) => {
+            writeln!(out, "  {}", describe_error(&error))?;
+            outcome.invalid_codes = error
+                .report()
+                .map(|r| r.errors.iter().map(|i| i.code).collect())
+                .unwrap_or_default();
+        }
+        Err(other) => return Err(other.into()),
+        Ok(_) => return Err("the invalid configuration was accepted".into()),
+    }
+
+    // 2. The dry run: the exact requests, nothing sent.
+    writeln!(
+        out,
+        "\n2. dry run of the production configuration (R1, R21)"
+    )?;
+    let dry = ws.dry_run_create(NAME, production(true))?;
+    for line in dry.to_string().lines() {
+        writeln!(out, "  {line}")?;
+    }
+
+    // 3. Create, with progress.
+    writeln!(out, "\n3. create {NAME} and wait")?;
+    let operation = ws.create(NAME, production(conn.is_emulator())).await?;
+    let created = wait_with_progress(operation, out)
+        .await?
+        .compute()
+        .and_then(aml_compute::ComputeTarget::into_aks)
+        .ok_or("the create returned no AKS compute")?;
+    writeln!(out, "  {created}")?;
+    writeln!(
+        out,
+        "  cluster {}, TLS for {}",
+        created.cluster_resource_id().unwrap_or("?"),
+        created.ssl_cname().unwrap_or("?")
+    )?;
+
+    // 4. Creating is not idempotent (R11): the name exists.
+    writeln!(out, "\n4. create {NAME} again")?;
+    match ws.create(NAME, production(conn.is_emulator())).await {
+        Err(error @ Error::AlreadyExists { .. }) => {
+            writeln!(out, "  refused before any write: {error}")?;
+            outcome.recreate_refused = true;
+        }
+        Err(other) => return Err(other.into()),
+        Ok(_) => return Err("a second create of the same name was not refused".into()),
+    }
+
+    // 5. ensure is: the identical compute is adopted, nothing written.
+    writeln!(out, "\n5. ensure {NAME} with the same configuration")?;
+    match ws
+        .ensure(NAME, Desired::Create(production(conn.is_emulator())))
+        .await?
+    {
+        Ensured::Adopted(compute) => {
+            writeln!(out, "  adopted, nothing written: {compute}")?;
+            outcome.adopted = true;
+        }
+        Ensured::Started(_) => return Err("ensure wrote to an identical compute".into()),
+    }
+
+    // 6. Clean up: detach keeps the cluster (R3).
+    writeln!(out, "\n6. detach {NAME} (the cluster is kept)")?;
+    wait_with_progress(ws.detach(NAME).await?, out).await?;
+    outcome.created = Some(created);
+    Ok(outcome)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let conn = match Connection::from_env(Pace::Demo).await {
+        Ok(conn) => conn,
+        Err(error) => {
+            eprintln!("error: {}", describe_boxed(&error));
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = run(&conn, &mut std::io::stdout()).await;
+    conn.shutdown().await;
+    match outcome {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", describe_boxed(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn creates_once_refuses_the_rest_and_adopts_without_a_write() {
+        let conn = Connection::embedded(Pace::Test).await.unwrap();
+        let mut out = Vec::new();
+        let outcome = run(&conn, &mut out).await.unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let emulator = conn.emulator().unwrap();
+        let log = emulator.requests();
+
+        // Every problem of the bad configuration in one report.
+        for code in [
+            "purpose.production_vcpus",
+            "vnet.dns_ip_outside_service_cidr",
+        ] {
+            assert!(outcome.invalid_codes.contains(&code), "{code}: {text}");
+        }
+        assert!(
+            outcome.invalid_codes.iter().any(|c| c.starts_with("tls")),
+            "TLS with an internal load balancer: {:?}",
+            outcome.invalid_codes
+        );
+        // One create PUT only: the refused configuration, the second create and the ensure
+        // sent none.
+        let puts = log.matching("PUT", &format!("/computes/{NAME}"));
+        assert_eq!(puts.len(), 1, "{puts:#?}");
+        assert!(outcome.recreate_refused);
+        assert!(outcome.adopted);
+
+        // The cluster was made as asked, in the custom network, and kept by the detach.
+        let created = outcome.created.unwrap();
+        assert_eq!(created.agent_count(), Some(3));
+        assert_eq!(created.agent_vm_size(), Some("Standard_D3_v2"));
+        assert_eq!(created.cluster_purpose(), Some("FastProd"));
+        assert!(
+            created.ssl_cname().is_some_and(
+                |c| c.starts_with("contoso-ml") && c.ends_with(".eastus.cloudapp.azure.com")
+            ),
+            "{created:?}"
+        );
+        let network = created
+            .resource()
+            .aks()
+            .and_then(|a| a.properties.as_ref())
+            .and_then(|p| p.aks_networking_configuration.as_ref())
+            .expect("custom network");
+        assert_eq!(network.dns_service_ip.as_deref(), Some("10.0.0.10"));
+        let cluster = created.cluster_id().unwrap();
+        assert!(emulator.cluster(&cluster).is_some());
+        let id = conn.workspace().id().compute(NAME.parse().unwrap());
+        assert!(emulator.compute(&id).is_none());
+
+        // The dry run showed the requests; progress was printed.
+        assert!(text.contains("\"dnsServiceIP\": \"10.0.0.10\""), "{text}");
+        assert!(
+            text.contains(&format!("{NAME}: create Succeeded")),
+            "{text}"
+        );
+        conn.shutdown().await;
+    }
+}

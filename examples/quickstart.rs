@@ -1,0 +1,397 @@
+//! The quickstart: the Azure ML guide's whole job in one run, with visible progress.
+//!
+//! ```text
+//! cargo run -p aml-examples --example quickstart
+//! ```
+//!
+//! It creates a dev-test cluster with a Microsoft-issued TLS certificate; attaches an existing
+//! cluster (`aks-prod`) with a custom certificate generated on the fly; shows that attaching
+//! that cluster a second time under another name is refused (R10); shows that switching it to an
+//! internal load balancer while TLS is on is refused (R18), then turns TLS off and switches in
+//! one update; lists the workspace; gets the kube credentials (printing only their size); goes
+//! back to a public IP and re-attaches with the TLS material recovered from a saved
+//! `azuremlfessl` secret dump (R19, R22); and detaches everything it made (detach, never
+//! delete: the clusters are kept). A summary closes the run.
+//!
+//! By default it runs against an embedded emulator on 127.0.0.1, seeded with a workspace and
+//! existing clusters, and finishes in a few seconds. With `AML_TARGET=azure`, a workspace
+//! (`AML_SUBSCRIPTION_ID`, `AML_RESOURCE_GROUP`, `AML_WORKSPACE_NAME`, or a `config.json`), a
+//! credential in the environment and `AML_AKS_PROD` holding the ARM id of a cluster to attach,
+//! it does the same on Azure, where creating takes about 10 minutes and costs money.
+//! Private keys, tokens and kubeconfigs are never printed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use aml_compute::config::{
+    AksAttachBuilder, AksProvisioningBuilder, AksUpdateBuilder, ClusterPurpose,
+    LoadBalancerSettings, TlsSettings,
+};
+use aml_compute::{AksCompute, AttachOptions, Completion, ComputeTarget, Error, Workspace};
+use aml_examples::{
+    BoxError, Connection, GeneratedCertificate, Pace, Result, describe_boxed, describe_error,
+    wait_with_progress,
+};
+use aml_tls::OffsetDateTime;
+use futures::TryStreamExt;
+
+/// The compute created through the workspace.
+pub(crate) const CREATED: &str = "dev-aks";
+/// The compute the existing cluster is attached as.
+pub(crate) const ATTACHED: &str = "prod-aks";
+/// The name a second, refused attachment of the same cluster would take.
+pub(crate) const SECOND_NAME: &str = "prod-aks-2";
+/// Leaf domain label of the Microsoft certificate.
+const LABEL: &str = "contoso-dev";
+/// Host name of the custom certificate.
+const CNAME: &str = "www.contoso.com";
+/// Subnet of the internal load balancer (the one that holds AKS).
+const SUBNET: &str = "aks-subnet";
+
+/// What a run did: for the closing summary and for the tests.
+#[derive(Debug, Default)]
+pub(crate) struct Summary {
+    /// Long-running operations waited for (create, attach, update, detach).
+    pub(crate) operations: u32,
+    /// Whether attaching the cluster a second time was refused with `AlreadyAttached` (R10).
+    pub(crate) second_attachment_refused: bool,
+    /// Whether the internal load balancer with TLS on was refused before any write (R18).
+    pub(crate) tls_with_internal_lb_refused: bool,
+    /// The computes' lines as listed.
+    pub(crate) listed: Vec<String>,
+    /// Size of the user kubeconfig, in bytes.
+    pub(crate) kubeconfig_bytes: usize,
+    /// Status of TLS after the re-attach.
+    pub(crate) tls_after_reattach: String,
+    /// The computes detached at the end.
+    pub(crate) detached: Vec<String>,
+    /// The ARM ids of the clusters behind them, kept by the detach.
+    pub(crate) clusters: Vec<String>,
+}
+
+fn into_aks(completion: Completion, what: &str) -> Result<AksCompute> {
+    completion
+        .compute()
+        .and_then(ComputeTarget::into_aks)
+        .ok_or_else(|| BoxError::from(format!("{what} did not return an AKS compute")))
+}
+
+/// Waits for `operation` with progress lines, counting it.
+async fn wait(
+    operation: aml_compute::ComputeOperation,
+    out: &mut (dyn Write + Send),
+    summary: &mut Summary,
+) -> Result<Completion> {
+    summary.operations += 1;
+    Ok(wait_with_progress(operation, out).await?)
+}
+
+/// Prints a refusal: what was asked, and the error a caller matches on.
+fn refused(out: &mut (dyn Write + Send), error: &Error) {
+    let _ = writeln!(out, "  refused before any write: {}", describe_error(error));
+}
+
+/// The whole quickstart against `conn`'s workspace, progress written to `out`.
+#[allow(clippy::too_many_lines, reason = "one script, read from top to bottom")]
+pub(crate) async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Summary> {
+    let ws: &Workspace = conn.workspace();
+    let started = Instant::now();
+    let mut summary = Summary::default();
+    writeln!(out, "aml quickstart on {}", conn.describe())?;
+
+    // 1. Create (R1): dev-test (R8), Microsoft certificate for a leaf domain label (R17).
+    writeln!(
+        out,
+        "\n1. create {CREATED}: 1 x Standard_D3_v2, DevTest, Microsoft certificate for {LABEL}"
+    )?;
+    let config = AksProvisioningBuilder::default()
+        .agent_count(1)
+        .vm_size("Standard_D3_v2")
+        .cluster_purpose(ClusterPurpose::DevTest)
+        .enable_ssl(TlsSettings::microsoft(LABEL, false));
+    let created = into_aks(
+        wait(ws.create(CREATED, config).await?, out, &mut summary).await?,
+        "create",
+    )?;
+    writeln!(out, "  {created}")?;
+    if let Some(fqdn) = created.ssl_cname() {
+        writeln!(
+            out,
+            "  scoring endpoint: https://{fqdn} (the label plus six random characters)"
+        )?;
+    }
+    let created_cluster = created.cluster_resource_id().unwrap_or_default().to_owned();
+
+    // 2. Attach (R2) with a custom certificate made now (R17).
+    let prod = conn.existing_cluster("prod")?;
+    let cert = GeneratedCertificate::new(CNAME)?;
+    writeln!(
+        out,
+        "\n2. attach {prod}\n   as {ATTACHED} with a custom certificate for {CNAME} (generated now; the key stays in memory)"
+    )?;
+    let config = AksAttachBuilder::default()
+        .resource_id(prod.clone())
+        .cluster_purpose(ClusterPurpose::FastProd)
+        .enable_ssl(cert.tls_settings());
+    let attached = into_aks(
+        wait(
+            ws.attach(ATTACHED, config, AttachOptions::default())
+                .await?,
+            out,
+            &mut summary,
+        )
+        .await?,
+        "attach",
+    )?;
+    writeln!(out, "  {attached}")?;
+    writeln!(
+        out,
+        "  point the DNS name {CNAME} at {} (R17)",
+        attached.scoring_ip().unwrap_or("the scoring endpoint's IP")
+    )?;
+
+    // 3. A second attachment of the same cluster breaks the first (R10): refused.
+    writeln!(
+        out,
+        "\n3. attach the same cluster again as {SECOND_NAME} (R10: it would break {ATTACHED})"
+    )?;
+    let again = AksAttachBuilder::default()
+        .resource_id(prod.clone())
+        .cluster_purpose(ClusterPurpose::FastProd);
+    match ws
+        .attach(SECOND_NAME, again, AttachOptions::default())
+        .await
+    {
+        Err(error @ Error::AlreadyAttached { .. }) => {
+            refused(out, &error);
+            summary.second_attachment_refused = true;
+        }
+        Err(other) => return Err(other.into()),
+        Ok(_) => return Err(format!("attaching {prod} twice was not refused").into()),
+    }
+
+    // 4. Internal load balancer (R20): refused while TLS is on (R18); TLS off and switch at once.
+    writeln!(
+        out,
+        "\n4. switch {ATTACHED} to an internal load balancer in {SUBNET} (R20)"
+    )?;
+    let internal_only =
+        AksUpdateBuilder::default().load_balancer(LoadBalancerSettings::internal(SUBNET));
+    match ws.update(ATTACHED, internal_only).await {
+        Err(error) if error.is_client_side() => {
+            refused(out, &error);
+            summary.tls_with_internal_lb_refused = true;
+        }
+        Err(other) => return Err(other.into()),
+        Ok(_) => return Err("an internal load balancer with TLS on was not refused".into()),
+    }
+    writeln!(out, "  so: disable TLS and switch in one update")?;
+    let update = AksUpdateBuilder::default()
+        .ssl(TlsSettings::disabled())
+        .load_balancer(LoadBalancerSettings::internal(SUBNET));
+    let internal = into_aks(
+        wait(ws.update(ATTACHED, update).await?, out, &mut summary).await?,
+        "update",
+    )?;
+    writeln!(out, "  {internal}")?;
+    writeln!(
+        out,
+        "  internal load balancer in subnet {}, private IP {}",
+        internal.load_balancer_subnet().unwrap_or("?"),
+        internal.scoring_ip().unwrap_or("?")
+    )?;
+
+    // 5. List (R6).
+    writeln!(out, "\n5. list the workspace's computes")?;
+    let computes: Vec<ComputeTarget> = ws.list().try_collect().await?;
+    for compute in &computes {
+        let line = match compute.as_aks() {
+            Some(aks) => aks.to_string(),
+            None => format!("{} ({})", compute.name(), compute.compute_type()),
+        };
+        writeln!(out, "  {line}")?;
+        summary.listed.push(line);
+    }
+
+    // 6. Kube credentials for debugging (R6): credentials, so only their size is shown.
+    writeln!(out, "\n6. get the kube credentials of {ATTACHED}")?;
+    let secrets = ws.get_credentials(ATTACHED).await?;
+    summary.kubeconfig_bytes = secrets.user_kube_config.as_deref().map_or(0, str::len);
+    writeln!(
+        out,
+        "  user kubeconfig: {} bytes, admin kubeconfig: {} bytes (not shown: they grant access)",
+        summary.kubeconfig_bytes,
+        secrets.admin_kube_config.as_deref().map_or(0, str::len)
+    )?;
+
+    // 7. Back to a public IP; re-attach with TLS from the azuremlfessl secret (R19, R22).
+    writeln!(
+        out,
+        "\n7. back to a public IP, then update the AML components by detach + re-attach (R22) with TLS on again"
+    )?;
+    let public = AksUpdateBuilder::default().load_balancer(LoadBalancerSettings::public());
+    let back = into_aks(
+        wait(ws.update(ATTACHED, public).await?, out, &mut summary).await?,
+        "update",
+    )?;
+    writeln!(out, "  {back}")?;
+    // The certificate files are gone; the dump was saved from the cluster while TLS was on
+    // (`kubectl get secret/azuremlfessl -o yaml > azuremlfessl.yaml`).
+    let dump = cert.azuremlfessl_yaml();
+    drop(cert);
+    let tls =
+        aml_compute::tls::settings_from_secret(dump.as_bytes(), CNAME, OffsetDateTime::now_utc())?;
+    writeln!(
+        out,
+        "  recovered cert.pem and key.pem from a {}-byte azuremlfessl dump (base64-decoded, key matches, {CNAME} covered, valid now)",
+        dump.len()
+    )?;
+    drop(dump);
+    summary.operations += 2; // the re-attach is a detach and an attach
+    let reattached = ws.reattach_with_tls(ATTACHED, tls, out).await?;
+    summary.tls_after_reattach = reattached
+        .ssl_status()
+        .map_or("Disabled", |s| s.as_str())
+        .to_owned();
+    writeln!(out, "  {reattached}")?;
+
+    // 8. Detach everything this run made (R3): detach, never delete.
+    writeln!(
+        out,
+        "\n8. detach {CREATED} and {ATTACHED} (the AKS clusters are kept)"
+    )?;
+    for name in [CREATED, ATTACHED] {
+        wait(ws.detach(name).await?, out, &mut summary).await?;
+        summary.detached.push(name.to_owned());
+    }
+    summary.clusters = vec![created_cluster, prod];
+
+    writeln!(
+        out,
+        "\nsummary: {} long-running operations in {:.1} s on {}",
+        summary.operations,
+        started.elapsed().as_secs_f64(),
+        conn.target()
+    )?;
+    writeln!(
+        out,
+        "  refused before any write: a second attachment of one cluster (R10), TLS with an internal load balancer (R18)"
+    )?;
+    writeln!(
+        out,
+        "  detached {}; the clusters behind them are kept:",
+        summary.detached.join(", ")
+    )?;
+    for cluster in &summary.clusters {
+        let kept = match conn.emulator() {
+            Some(emulator) => match cluster.parse().ok().and_then(|id| emulator.cluster(&id)) {
+                Some(_) => "still exists",
+                None => "MISSING",
+            },
+            None => "kept",
+        };
+        writeln!(out, "    {cluster}: {kept}")?;
+    }
+    Ok(summary)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let conn = match Connection::from_env(Pace::Demo).await {
+        Ok(conn) => conn,
+        Err(error) => {
+            eprintln!("error: {}", describe_boxed(&error));
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout();
+    let outcome = run(&conn, &mut stdout).await;
+    conn.shutdown().await;
+    match outcome {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", describe_boxed(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn quickstart_refuses_both_hazards_and_keeps_every_cluster() {
+        let conn = Connection::embedded(Pace::Test).await.unwrap();
+        let mut out = Vec::new();
+        let summary = run(&conn, &mut out).await.unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let emulator = conn.emulator().unwrap();
+        let log = emulator.requests();
+
+        // R10: refused with AlreadyAttached, and no PUT under the second name ever left.
+        assert!(summary.second_attachment_refused, "{text}");
+        assert!(
+            log.matching("PUT", &format!("/computes/{SECOND_NAME}"))
+                .is_empty()
+        );
+        // R18: refused client-side; the compute saw exactly the attach, the TLS-off + internal
+        // update, the switch back, and the re-attach.
+        assert!(summary.tls_with_internal_lb_refused, "{text}");
+        let puts: Vec<_> = log
+            .matching("PUT", "/computes/")
+            .into_iter()
+            .filter(|r| r.path.ends_with(&format!("/computes/{ATTACHED}")))
+            .collect();
+        assert_eq!(puts.len(), 4, "{puts:#?}");
+
+        // Listed both, got credentials, TLS back on after the re-attach.
+        assert_eq!(summary.listed.len(), 2, "{text}");
+        assert!(summary.kubeconfig_bytes > 0);
+        assert_eq!(summary.tls_after_reattach, "Enabled");
+
+        // Detach never deleted: the workspace is empty, both clusters exist, and every DELETE
+        // asked for a detach.
+        assert_eq!(summary.detached, [CREATED, ATTACHED]);
+        for name in [CREATED, ATTACHED] {
+            let id = conn.workspace().id().compute(name.parse().unwrap());
+            assert!(emulator.compute(&id).is_none(), "{name} still attached");
+        }
+        assert_eq!(summary.clusters.len(), 2);
+        for cluster in &summary.clusters {
+            assert!(
+                emulator.cluster(&cluster.parse().unwrap()).is_some(),
+                "{cluster} was deleted"
+            );
+        }
+        let deletes: Vec<_> = log
+            .entries()
+            .into_iter()
+            .filter(|r| r.method == "DELETE")
+            .collect();
+        assert_eq!(
+            deletes.len(),
+            3,
+            "two detaches and the re-attach's: {deletes:#?}"
+        );
+        assert!(deletes.iter().all(|r| {
+            r.query
+                .as_deref()
+                .is_some_and(|q| q.contains("underlyingResourceAction=Detach"))
+        }));
+
+        // Readable progress; no key material, no kubeconfig contents.
+        assert!(
+            text.contains(&format!("{CREATED}: create Succeeded")),
+            "{text}"
+        );
+        assert!(text.contains("summary:"), "{text}");
+        assert!(!text.contains("PRIVATE KEY"), "{text}");
+        assert!(!text.contains("LS0tLS1CRUdJTiBQUklWQVRF"), "{text}");
+        assert!(!text.contains("kind: Config"), "{text}");
+        conn.shutdown().await;
+    }
+}

@@ -622,6 +622,16 @@ async fn attach_with_an_internal_load_balancer_applies_it_after_attaching() {
         2,
         "attach, then the R20 update"
     );
+    // Re-attaching with TLS would lose the internal load balancer or break R18: refused.
+    let err = ws
+        .reattach_with_tls("ilb", TlsSettings::microsoft("ilb", true), &mut Vec::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Refused { .. }) && err.to_string().contains("R18"),
+        "{err}"
+    );
+    assert_eq!(emu.requests().count("DELETE", "/computes/ilb"), 0);
 }
 
 /// Against real Azure: set AML_LIVE_SUBSCRIPTION_ID, AML_LIVE_RESOURCE_GROUP and

@@ -623,6 +623,8 @@ async fn attach_with_an_internal_load_balancer_applies_it_after_attaching() {
         "attach, then the R20 update"
     );
     // Re-attaching with TLS would lose the internal load balancer or break R18: refused.
+    let now = ws.get_aks("ilb").await.unwrap();
+    assert_eq!(now.load_balancer_type(), "InternalLoadBalancer", "{now}");
     let err = ws
         .reattach_with_tls("ilb", TlsSettings::microsoft("ilb", true), &mut Vec::new())
         .await

@@ -332,8 +332,22 @@ impl Workspace {
         options: AttachOptions,
     ) -> Result<ComputeOperation> {
         let attach = self.prepare_attach(name, config)?;
+        self.attach_prepared(name, attach, options).await
+    }
+
+    /// The live checks and the write of an attach whose configuration is validated.
+    async fn attach_prepared(
+        &self,
+        name: &str,
+        attach: AttachCompute,
+        options: AttachOptions,
+    ) -> Result<ComputeOperation> {
         let mut warnings = attach.warnings().to_vec();
         warnings.extend(self.check_cluster(&attach).await?);
+        // From the R10 check to the PUT, no other attach through this workspace (or a clone of
+        // it) may run: two concurrent attaches of one cluster would both pass the check.
+        // Attaches from other processes cannot be seen here.
+        let _guard = self.attach_lock.lock().await;
         if let Some(existing) = self.get_resource(attach.id()).await? {
             return Err(self.already_exists(name, &existing));
         }
@@ -583,25 +597,10 @@ impl Workspace {
             Desired::Attach(config) => {
                 let attach = self.prepare_attach(name, config)?;
                 match self.get_resource(attach.id()).await? {
-                    None => {
-                        // Same checks as attach: the name is known to be free.
-                        let mut warnings = attach.warnings().to_vec();
-                        warnings.extend(self.check_cluster(&attach).await?);
-                        if let Some(existing) = self.attached_name(attach.cluster()).await? {
-                            return Err(Error::AlreadyAttached {
-                                cluster: attach.cluster().to_string(),
-                                existing,
-                            });
-                        }
-                        let request = self.requests.attach(&attach);
-                        let op = self
-                            .begin(&request, name, OperationKind::Attach, warnings)
-                            .await?;
-                        Ok(Ensured::Started(match attach.follow_up() {
-                            Some(update) => op.then_update(self.clone(), update),
-                            None => op,
-                        }))
-                    }
+                    None => Ok(Ensured::Started(
+                        self.attach_prepared(name, attach, AttachOptions::default())
+                            .await?,
+                    )),
                     Some(existing) => {
                         let existing = Self::adoptable(name, existing)?;
                         let diffs = differences_attach(&existing, &attach);
@@ -967,6 +966,7 @@ impl Workspace {
             })
             .await?;
         let request = self.requests.attach(&attach);
+        let guard = self.attach_lock.lock().await;
         let op = self
             .begin(
                 &request,
@@ -975,6 +975,7 @@ impl Workspace {
                 attach.warnings().to_vec(),
             )
             .await?;
+        drop(guard);
         match op
             .wait(WaitOptions {
                 output: Some(output),

@@ -146,6 +146,23 @@ pub enum Error {
         resume_token: aml_arm::ResumeToken,
     },
 
+    /// Polling kept failing (the connection, or unreadable status bodies) although the
+    /// operation had not been seen to fail. It may still be running in Azure: resume it.
+    #[error(
+        "lost track of the {action} of compute {name:?} while waiting; the operation may still be running in Azure, resume it with its resume token"
+    )]
+    WaitInterrupted {
+        /// What was being done.
+        action: &'static str,
+        /// The compute name.
+        name: String,
+        /// The token to resume waiting with.
+        resume_token: aml_arm::ResumeToken,
+        /// The last polling error.
+        #[source]
+        source: aml_arm::Error,
+    },
+
     /// The workspace's `config.json` could not be found or read.
     #[error("workspace configuration: {message}")]
     Config {
@@ -244,8 +261,18 @@ impl Error {
             Self::Refused { .. } => ErrorKind::Refused,
             Self::OperationFailed { .. } => ErrorKind::OperationFailed,
             Self::Timeout { .. } => ErrorKind::Timeout,
-            Self::Arm(e) => arm_kind(e),
+            Self::Arm(e) | Self::WaitInterrupted { source: e, .. } => arm_kind(e),
             Self::Config { .. } | Self::Decode { .. } | Self::Model(_) => ErrorKind::Other,
+        }
+    }
+
+    /// The token to resume waiting with, when waiting stopped before the operation ended.
+    pub fn resume_token(&self) -> Option<&aml_arm::ResumeToken> {
+        match self {
+            Self::Timeout { resume_token, .. } | Self::WaitInterrupted { resume_token, .. } => {
+                Some(resume_token)
+            }
+            _ => None,
         }
     }
 

@@ -263,12 +263,32 @@ impl ComputeOperation {
             self.poller = self.poller.with_options(poll);
         }
         let mut last_status: Option<String> = None;
+        let mut failed_polls = 0u32;
         loop {
             let step = self.poller.step().await;
             let progress = match step {
-                Ok(p) => p,
+                Ok(p) => {
+                    failed_polls = 0;
+                    p
+                }
+                // A poll that failed without the operation failing (a dropped connection, an
+                // unreadable status body) leaves the poller usable: poll again, a few times.
+                Err(e) if is_transient(&e) && failed_polls + 1 < MAX_FAILED_POLLS => {
+                    failed_polls += 1;
+                    tracing::debug!(compute = %self.name, attempt = failed_polls, "poll failed, polling again");
+                    continue;
+                }
                 Err(e) => {
-                    let err = operation_error(e, self.kind, &self.name);
+                    let err = if is_transient(&e) {
+                        Error::WaitInterrupted {
+                            action: self.kind.as_str(),
+                            name: self.name.clone(),
+                            resume_token: self.poller.resume_token(),
+                            source: e,
+                        }
+                    } else {
+                        operation_error(e, self.kind, &self.name)
+                    };
                     if let Some(out) = options.output.as_deref_mut() {
                         let _ = writeln!(out, "{}: {} failed: {err}", self.name, self.kind);
                     }
@@ -325,6 +345,20 @@ impl ComputeOperation {
             })?;
         Ok(Completion::Compute(ComputeTarget::from_resource(resource)))
     }
+}
+
+/// Consecutive failed polls tolerated before waiting gives up with a resume token.
+const MAX_FAILED_POLLS: u32 = 4;
+
+/// Whether a polling error leaves the operation's outcome unknown (rather than known failed).
+fn is_transient(e: &aml_arm::Error) -> bool {
+    !matches!(
+        e,
+        aml_arm::Error::OperationFailed(_)
+            | aml_arm::Error::OperationTimeout { .. }
+            | aml_arm::Error::ForeignHost { .. }
+            | aml_arm::Error::InvalidResumeToken { .. }
+    ) && !matches!(e.status(), Some(400..=499))
 }
 
 /// Maps the transport's operation errors to this crate's, keeping the ARM details.

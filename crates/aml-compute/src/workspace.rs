@@ -24,6 +24,9 @@ pub struct Workspace {
     pub(crate) location: Option<String>,
     pub(crate) requests: Requests,
     pub(crate) aks_api_version: String,
+    /// Serializes attaches through this workspace (and its clones) from the R10 check to the
+    /// `PUT`, so two concurrent attaches of one cluster cannot both pass the check.
+    pub(crate) attach_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Workspace {
@@ -59,6 +62,7 @@ impl Workspace {
             location: None,
             requests: Requests::new(DEFAULT_API_VERSION),
             aks_api_version: CONTAINER_SERVICE_API_VERSION.to_owned(),
+            attach_lock: std::sync::Arc::default(),
         }
     }
 

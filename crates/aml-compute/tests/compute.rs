@@ -793,3 +793,71 @@ async fn dry_runs_of_delete_and_reattach_send_no_write() {
     assert!(text.contains("\"leafDomainLabel\": \"dryre\""), "{text}");
     assert_eq!(writes(&emu), before, "dry runs write nothing");
 }
+
+#[tokio::test]
+async fn concurrent_attaches_of_one_cluster_through_clones_attach_it_once() {
+    let (emu, ws) = setup().await;
+    let spellings = [
+        cluster("aks-prod"),
+        cluster("aks-prod")
+            .to_uppercase()
+            .replace("/SUBSCRIPTIONS/", "/subscriptions/"),
+        cluster("aks-prod").replace("aks-rg", "AKS-RG"),
+    ];
+    let tasks: Vec<_> = spellings
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let ws = ws.clone();
+            tokio::spawn(async move {
+                ws.attach(
+                    &format!("race-{i}"),
+                    AksAttachConfiguration::builder().resource_id(id),
+                    AttachOptions::default(),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut started = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(op) => {
+                started += 1;
+                wait(op).await;
+            }
+            Err(Error::AlreadyAttached { .. }) => {}
+            Err(other) => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(started, 1, "exactly one attach of the cluster may be sent");
+    assert_eq!(emu.requests().count("PUT", "/computes/race-"), 1);
+}
+
+#[tokio::test]
+async fn unreadable_polls_end_with_a_resume_token_not_a_lost_operation() {
+    use aml_emulator::{Fault, FaultRule};
+    let (emu, ws) = setup().await;
+    let op = ws.create("polls", devtest()).await.unwrap();
+    let rule = emu.faults().inject(
+        FaultRule::new(Fault::MalformedJson)
+            .always()
+            .path_contains("computeOperationsStatus"),
+    );
+    let err = op.wait_for_completion(false).await.unwrap_err();
+    let Error::WaitInterrupted {
+        ref resume_token, ..
+    } = err
+    else {
+        panic!("expected WaitInterrupted, got {err}")
+    };
+    assert_eq!(err.resume_token(), Some(resume_token));
+    emu.faults().remove(rule);
+    let done = aks(wait(
+        ws.resume(resume_token, "polls", OperationKind::Create)
+            .unwrap(),
+    )
+    .await);
+    assert_eq!(done.provisioning_state().unwrap().as_str(), "Succeeded");
+    assert_eq!(emu.requests().count("PUT", "/computes/polls"), 1);
+}

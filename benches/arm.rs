@@ -1,38 +1,35 @@
 //! Per-request overhead of `aml_arm::ArmClient` against a bare `reqwest` GET of the same URL,
-//! at 1 and 64 concurrent requests, plus a long-running-operation timing check.
-//!
-//! `aml-emulator` does not exist yet, so this benchmarks against a minimal axum server started
-//! in this file on 127.0.0.1 (its own one-worker runtime). Run with:
+//! at 1 and 64 concurrent requests, plus a long-running-operation timing check, both against
+//! `aml-emulator` (the local ARM emulator) on 127.0.0.1, served by its own one-worker runtime.
+//! Run with:
 //!
 //! ```text
 //! cargo bench -p aml-benches --bench arm -- --warm-up-time 1 --measurement-time 3
 //! ```
 //!
-//! After criterion's report it prints the overhead ratio (ArmClient time / reqwest time)
-//! measured in the same run, interleaved, and checks that a create whose server work takes
-//! T = 300 ms returns within T + one poll interval (100 ms, from `retry-after-ms`) with exactly
-//! the polls the hints imply.
+//! The GET is of one AKS compute the bench creates first. After criterion's report it prints
+//! the overhead ratio (ArmClient time / reqwest time) measured in the same run, interleaved (over
+//! all rounds, and the median over blocks of rounds), and checks that a create whose server work takes T = 300 ms returns within T + one poll interval
+//! (100 ms, from the emulator's `retry-after-ms`) with exactly the polls the hints imply, counted
+//! in the emulator's request log.
 
 #![allow(clippy::unwrap_used, reason = "a bench may panic on a broken setup")]
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aml_arm::{ArmClient, ArmClientOptions, ArmRequest, Cloud};
-use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::get;
+use aml_emulator::{Emulator, STANDARD_RESOURCE_GROUP, STANDARD_SUBSCRIPTION, STANDARD_WORKSPACE};
 use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use criterion::Criterion;
 
-const API_VERSION: &str = "2024-10-01";
-const RESOURCE: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/computes/aks1";
+/// The emulator's compute api-version.
+const API_VERSION: &str = "2024-04-01";
+const TOKEN: &str = "bench-token";
+/// The compute every GET reads.
+const COMPUTE: &str = "bench-aks";
 const LRO_WORK: Duration = Duration::from_millis(300);
-const POLL_HINT_MS: u64 = 100;
+const POLL_HINT: Duration = Duration::from_millis(100);
 
 #[derive(Debug)]
 struct StaticCredential;
@@ -45,128 +42,29 @@ impl TokenCredential for StaticCredential {
         _: Option<TokenRequestOptions<'_>>,
     ) -> azure_core::Result<AccessToken> {
         Ok(AccessToken::new(
-            "bench-token",
+            TOKEN,
             time::OffsetDateTime::now_utc() + time::Duration::hours(1),
         ))
     }
 }
 
-#[derive(Clone, Default)]
-struct Lro {
-    started: Arc<Mutex<HashMap<String, (Instant, u32)>>>,
-}
-
-fn resource_body() -> String {
-    serde_json::json!({
-        "id": RESOURCE,
-        "name": "aks1",
-        "type": "Microsoft.MachineLearningServices/workspaces/computes",
-        "location": "westeurope",
-        "properties": {
-            "computeType": "AKS",
-            "provisioningState": "Succeeded",
-            "properties": { "agentCount": 3, "agentVmSize": "Standard_D3_v2", "clusterPurpose": "FastProd" }
-        }
-    })
-    .to_string()
-}
-
-fn json_response(
-    status: StatusCode,
-    body: String,
-    extra: &[(&'static str, String)],
-) -> (StatusCode, HeaderMap, String) {
-    let mut headers = HeaderMap::new();
-    headers.insert("content-type", HeaderValue::from_static("application/json"));
-    headers.insert(
-        "x-ms-request-id",
-        HeaderValue::from_static("00000000-0000-0000-0000-00000000beef"),
-    );
-    for (k, v) in extra {
-        headers.insert(*k, HeaderValue::from_str(v).unwrap());
-    }
-    (status, headers, body)
-}
-
-fn start_server(lro: Lro) -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            let body = resource_body();
-            let app = Router::new()
-                .route(
-                    "/subscriptions/{*rest}",
-                    get(move || {
-                        let body = body.clone();
-                        async move { json_response(StatusCode::OK, body, &[]) }
-                    }),
-                )
-                .route("/lro/{id}", get(lro_get).put(lro_put))
-                .route("/ops/{id}", get(op_get))
-                .with_state(lro);
-            axum::serve(listener, app).await.unwrap();
-        });
-    });
-    rx.recv().unwrap()
-}
-
-async fn lro_put(
-    State(lro): State<Lro>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> impl IntoResponse {
-    lro.started
-        .lock()
-        .unwrap()
-        .insert(id.clone(), (Instant::now(), 0));
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    json_response(
-        StatusCode::CREATED,
-        r#"{"properties":{"provisioningState":"Creating"}}"#.to_owned(),
-        &[
-            (
-                "azure-asyncoperation",
-                format!("http://{host}/ops/{id}?api-version={API_VERSION}"),
-            ),
-            ("retry-after-ms", POLL_HINT_MS.to_string()),
-        ],
+fn compute(name: &str) -> String {
+    format!(
+        "/subscriptions/{STANDARD_SUBSCRIPTION}/resourceGroups/{STANDARD_RESOURCE_GROUP}\
+         /providers/Microsoft.MachineLearningServices/workspaces/{STANDARD_WORKSPACE}/computes/{name}"
     )
 }
 
-async fn op_get(State(lro): State<Lro>, Path(id): Path<String>) -> impl IntoResponse {
-    let mut map = lro.started.lock().unwrap();
-    let entry = map.get_mut(&id).unwrap();
-    entry.1 += 1;
-    if entry.0.elapsed() >= LRO_WORK {
-        json_response(StatusCode::OK, r#"{"status":"Succeeded"}"#.to_owned(), &[])
-    } else {
-        json_response(
-            StatusCode::OK,
-            r#"{"status":"InProgress"}"#.to_owned(),
-            &[("retry-after-ms", POLL_HINT_MS.to_string())],
-        )
-    }
+/// A new AKS compute with a new cluster (the emulator's defaults: 3 x Standard_D3_v2).
+fn create_body() -> serde_json::Value {
+    serde_json::json!({ "properties": { "computeType": "AKS" } })
 }
 
-async fn lro_get() -> impl IntoResponse {
-    json_response(StatusCode::OK, resource_body(), &[])
+fn clients(emu: &Emulator) -> (reqwest::Client, ArmClient) {
+    clients_with(emu, aml_arm::Timeouts::default())
 }
 
-fn clients(addr: SocketAddr) -> (reqwest::Client, ArmClient) {
-    clients_with(addr, aml_arm::Timeouts::default())
-}
-
-fn clients_with(addr: SocketAddr, timeouts: aml_arm::Timeouts) -> (reqwest::Client, ArmClient) {
+fn clients_with(emu: &Emulator, timeouts: aml_arm::Timeouts) -> (reqwest::Client, ArmClient) {
     let bare = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .tcp_nodelay(true)
@@ -176,11 +74,7 @@ fn clients_with(addr: SocketAddr, timeouts: aml_arm::Timeouts) -> (reqwest::Clie
     let arm = ArmClient::new(
         Arc::new(StaticCredential),
         ArmClientOptions {
-            cloud: Cloud::custom(
-                &format!("http://{addr}"),
-                "https://management.azure.com/.default",
-            )
-            .unwrap(),
+            cloud: Cloud::custom(emu.base_url(), "https://management.azure.com/.default").unwrap(),
             api_version: Some(API_VERSION.to_owned()),
             timeouts,
             ..ArmClientOptions::default()
@@ -194,7 +88,7 @@ async fn bare_round(bare: &reqwest::Client, url: &str, concurrency: usize) {
     let calls = (0..concurrency).map(|_| async {
         let r = bare
             .get(url)
-            .bearer_auth("bench-token")
+            .bearer_auth(TOKEN)
             .header("accept", "application/json")
             .send()
             .await
@@ -211,7 +105,7 @@ async fn headers_round(bare: &reqwest::Client, url: &str, concurrency: usize) {
     let calls = (0..concurrency).map(|_| async {
         let r = bare
             .get(url)
-            .bearer_auth("bench-token")
+            .bearer_auth(TOKEN)
             .header("accept", "application/json")
             .header("user-agent", "aml-arm/0.1.0 (rust; linux; x86_64)")
             .header(
@@ -228,16 +122,17 @@ async fn headers_round(bare: &reqwest::Client, url: &str, concurrency: usize) {
     futures::future::join_all(calls).await;
 }
 
-async fn arm_round(arm: &ArmClient, concurrency: usize) {
-    let calls = (0..concurrency).map(|_| arm.send(ArmRequest::get(RESOURCE)));
+async fn arm_round(arm: &ArmClient, target: &str, concurrency: usize) {
+    let calls = (0..concurrency).map(|_| arm.send(ArmRequest::get(target)));
     for r in futures::future::join_all(calls).await {
         r.unwrap();
     }
 }
 
-fn bench_get(c: &mut Criterion, rt: &tokio::runtime::Runtime, addr: SocketAddr) {
-    let (bare, arm) = clients(addr);
-    let url = format!("http://{addr}{RESOURCE}?api-version={API_VERSION}");
+fn bench_get(c: &mut Criterion, rt: &tokio::runtime::Runtime, emu: &Emulator) {
+    let (bare, arm) = clients(emu);
+    let target = compute(COMPUTE);
+    let url = emu.url(&format!("{target}?api-version={API_VERSION}"));
     let mut group = c.benchmark_group("arm_get");
     for concurrency in [1usize, 64] {
         group.bench_function(format!("reqwest/{concurrency}"), |b| {
@@ -256,7 +151,7 @@ fn bench_get(c: &mut Criterion, rt: &tokio::runtime::Runtime, addr: SocketAddr) 
                 rt.block_on(async {
                     let start = Instant::now();
                     for _ in 0..iters {
-                        arm_round(&arm, concurrency).await;
+                        arm_round(&arm, &target, concurrency).await;
                     }
                     start.elapsed()
                 })
@@ -266,28 +161,35 @@ fn bench_get(c: &mut Criterion, rt: &tokio::runtime::Runtime, addr: SocketAddr) 
     group.finish();
 }
 
-/// Interleaved rounds of both clients; the ratio of their total times.
-fn ratios(rt: &tokio::runtime::Runtime, addr: SocketAddr) {
+/// Interleaved rounds of both clients; the ratio of their total times, and the median of the
+/// ratios of blocks of rounds (robust to bursts of load from other processes on the machine).
+fn ratios(rt: &tokio::runtime::Runtime, emu: &Emulator) {
     // Each variant has its own client, so each connection pool is used equally often.
-    let (bare, arm) = clients(addr);
-    let (bare_headers, _) = clients(addr);
+    let (bare, arm) = clients(emu);
+    let (bare_headers, _) = clients(emu);
     let (_, arm_no_try_timer) = clients_with(
-        addr,
+        emu,
         aml_arm::Timeouts {
             per_try: None,
             ..aml_arm::Timeouts::default()
         },
     );
-    let url = format!("http://{addr}{RESOURCE}?api-version={API_VERSION}");
-    for (concurrency, rounds) in [(1usize, 4000u32), (64, 300)] {
+    let target = compute(COMPUTE);
+    let url = emu.url(&format!("{target}?api-version={API_VERSION}"));
+    // (concurrency, rounds, rounds per block)
+    for (concurrency, rounds, block) in [(1usize, 10_000u32, 250u32), (64, 300, 20)] {
         let mut t = [Duration::ZERO; 4];
+        let mut blocks: Vec<[Duration; 4]> = Vec::new();
         rt.block_on(async {
             // Warm the pools.
             bare_round(&bare, &url, concurrency).await;
             headers_round(&bare_headers, &url, concurrency).await;
-            arm_round(&arm, concurrency).await;
-            arm_round(&arm_no_try_timer, concurrency).await;
+            arm_round(&arm, &target, concurrency).await;
+            arm_round(&arm_no_try_timer, &target, concurrency).await;
             for i in 0..rounds {
+                if i % block == 0 {
+                    blocks.push([Duration::ZERO; 4]);
+                }
                 // Rotate the order, so drift and cache effects cancel out.
                 for k in 0..4 {
                     let which = (k + i as usize) % 4;
@@ -295,16 +197,25 @@ fn ratios(rt: &tokio::runtime::Runtime, addr: SocketAddr) {
                     match which {
                         0 => bare_round(&bare, &url, concurrency).await,
                         1 => headers_round(&bare_headers, &url, concurrency).await,
-                        2 => arm_round(&arm, concurrency).await,
-                        _ => arm_round(&arm_no_try_timer, concurrency).await,
+                        2 => arm_round(&arm, &target, concurrency).await,
+                        _ => arm_round(&arm_no_try_timer, &target, concurrency).await,
                     }
-                    t[which] += s.elapsed();
+                    let took = s.elapsed();
+                    t[which] += took;
+                    if let Some(current) = blocks.last_mut() {
+                        current[which] += took;
+                    }
                 }
             }
         });
         let n = f64::from(rounds);
         let us = |d: Duration| d.as_secs_f64() * 1e6 / n;
         let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+        let median = |of: usize, to: usize| {
+            let mut r: Vec<f64> = blocks.iter().map(|b| ratio(b[of], b[to])).collect();
+            r.sort_by(f64::total_cmp);
+            r[r.len() / 2]
+        };
         println!(
             "{concurrency:>2} concurrent, us/round: reqwest {:.1} | reqwest + same headers {:.1} | aml-arm {:.1} | aml-arm, per_try None {:.1}",
             us(t[0]),
@@ -319,21 +230,30 @@ fn ratios(rt: &tokio::runtime::Runtime, addr: SocketAddr) {
             ratio(t[2], t[1]),
             ratio(t[3], t[1]),
         );
+        println!(
+            "{concurrency:>2} concurrent, median of {} blocks of {block} rounds: aml-arm {:.3}x, per_try None {:.3}x; vs same headers: {:.3}x, {:.3}x",
+            blocks.len(),
+            median(2, 0),
+            median(3, 0),
+            median(2, 1),
+            median(3, 1),
+        );
     }
 }
 
 /// A create whose server work takes `LRO_WORK` returns within `LRO_WORK` + one poll interval,
-/// with exactly the polls the `retry-after-ms` hints imply.
-fn lro_check(rt: &tokio::runtime::Runtime, addr: SocketAddr, lro: &Lro) {
-    let (_, arm) = clients(addr);
-    let hint = Duration::from_millis(POLL_HINT_MS);
-    // Polls at 100, 200, 300 ms: the third sees the work done.
-    let expected_polls = u32::try_from(LRO_WORK.as_millis().div_ceil(hint.as_millis())).unwrap();
+/// with exactly the polls the `retry-after-ms` hints imply, counted in the emulator's log.
+fn lro_check(rt: &tokio::runtime::Runtime, emu: &Emulator) {
+    let (_, arm) = clients(emu);
+    // Polls at 100, 200, 300 ms (each after its hint): the third sees the work done.
+    let expected_polls =
+        usize::try_from(LRO_WORK.as_millis().div_ceil(POLL_HINT.as_millis())).unwrap();
     for i in 0..3 {
-        let id = format!("op{i}");
+        let name = format!("lro-{i}");
+        emu.requests().clear();
         let start = Instant::now();
         rt.block_on(async {
-            arm.begin_put(&format!("/lro/{id}"), &serde_json::json!({}))
+            arm.begin_put(&compute(&name), &create_body())
                 .await
                 .unwrap()
                 .wait()
@@ -341,26 +261,64 @@ fn lro_check(rt: &tokio::runtime::Runtime, addr: SocketAddr, lro: &Lro) {
                 .unwrap();
         });
         let took = start.elapsed();
-        let polls = lro.started.lock().unwrap()[&id].1;
+        let log = emu.requests();
+        let polls = log.count("GET", "/computeOperationsStatus/");
+        let puts = log.count("PUT", &format!("/computes/{name}"));
+        let gets = log.count("GET", &format!("/computes/{name}"));
         println!(
-            "lro {i}: server work {LRO_WORK:?}, returned after {took:.1?} (bound {:?}), {polls} polls (expected {expected_polls})",
-            LRO_WORK + hint
+            "lro {i}: server work {LRO_WORK:?}, returned after {took:.1?} (bound {:?}), {polls} polls (expected {expected_polls}), {puts} PUT, {gets} final GET",
+            LRO_WORK + POLL_HINT
         );
-        assert!(took >= LRO_WORK && took <= LRO_WORK + hint, "{took:?}");
+        assert!(took >= LRO_WORK && took <= LRO_WORK + POLL_HINT, "{took:?}");
         assert_eq!(polls, expected_polls);
+        assert_eq!((puts, gets), (1, 1));
+        assert_eq!(log.len(), 1 + expected_polls + 1);
     }
 }
 
 fn main() {
-    let lro = Lro::default();
-    let addr = start_server(lro.clone());
+    // The emulators run on their own one-worker runtime (their thread), the clients on this
+    // thread's runtime, as the minimal server of earlier versions did.
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (get_emu, lro_emu) = server.block_on(async {
+        let get_emu = Emulator::builder()
+            .token(TOKEN)
+            .operation_duration(Duration::from_millis(20))
+            .retry_after(Duration::from_millis(5))
+            .start()
+            .await
+            .unwrap();
+        let lro_emu = Emulator::builder()
+            .token(TOKEN)
+            .operation_duration(LRO_WORK)
+            .retry_after(POLL_HINT)
+            .start()
+            .await
+            .unwrap();
+        (get_emu, lro_emu)
+    });
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
+    // The compute every GET reads.
+    rt.block_on(async {
+        let (_, arm) = clients(&get_emu);
+        arm.begin_put(&compute(COMPUTE), &create_body())
+            .await
+            .unwrap()
+            .wait()
+            .await
+            .unwrap();
+    });
     let mut c = Criterion::default().configure_from_args();
-    bench_get(&mut c, &rt, addr);
+    bench_get(&mut c, &rt, &get_emu);
     c.final_summary();
-    ratios(&rt, addr);
-    lro_check(&rt, addr, &lro);
+    ratios(&rt, &get_emu);
+    lro_check(&rt, &lro_emu);
+    drop((get_emu, lro_emu));
 }

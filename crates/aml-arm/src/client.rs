@@ -205,6 +205,18 @@ impl ArmRequest {
         self.options.api_version.as_deref()
     }
 
+    /// The per-call options the requests that follow this one (next pages, polls, the final
+    /// `GET` of an operation) inherit: correlation id, timeout and retry policy. Not the client
+    /// request id, which names one request, nor the api-version override, which is already in
+    /// the URLs those requests use (or is applied to them separately).
+    pub(crate) fn follow_up_options(&self) -> RequestOptions {
+        RequestOptions {
+            api_version: None,
+            client_request_id: None,
+            ..self.options.clone()
+        }
+    }
+
     pub(crate) fn with_source(mut self, source: UrlSource) -> Self {
         self.source = source;
         self
@@ -514,9 +526,11 @@ impl ArmClient {
 
     /// Sends the first request of a long-running operation (`PUT`, `PATCH`, `DELETE`, `POST`)
     /// and returns a [`Poller`] for it. The poller uses the client's [`crate::PollOptions`].
+    /// Its polls and final `GET` carry the request's correlation id, timeout and retry policy.
     pub async fn begin(&self, request: ArmRequest) -> Result<Poller> {
+        let follow_up = request.follow_up_options();
         let response = self.send(request).await?;
-        Poller::from_initial(self.clone(), response, self.inner.options.poll)
+        Poller::from_initial(self.clone(), response, self.inner.options.poll, follow_up)
     }
 
     /// `PUT target` with a JSON body, as a long-running operation.
@@ -535,7 +549,9 @@ impl ArmClient {
         Poller::from_token(self.clone(), token, self.inner.options.poll)
     }
 
-    /// Lists a collection page by page, following `nextLink`.
+    /// Lists a collection page by page, following `nextLink`. Every page's request carries the
+    /// first request's correlation id, timeout and retry policy, and its api-version override
+    /// when a `nextLink` has none.
     pub fn list_pages<T>(&self, request: ArmRequest) -> Pager<T>
     where
         T: DeserializeOwned + Send + 'static,

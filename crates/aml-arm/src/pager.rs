@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::client::{ArmClient, ArmRequest, parse_link};
 use crate::error::{Error, RequestIds, Result, UrlSource};
-use crate::options::redact_url;
+use crate::options::{RequestOptions, redact_url};
 
 /// One page of an ARM list: `{"value": [...], "nextLink": "..."}`.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,6 +46,10 @@ pub struct Pager<T> {
 struct State {
     client: ArmClient,
     next: Option<ArmRequest>,
+    /// The first request's api-version override, for `nextLink`s without an api-version.
+    api_version: Option<String>,
+    /// The first request's options that every page's request carries.
+    options: RequestOptions,
     seen: HashSet<String>,
     /// An error about the last page's `nextLink`, reported after that page's items.
     pending: Option<Error>,
@@ -58,6 +62,8 @@ where
     pub(crate) fn new(client: ArmClient, first: ArmRequest) -> Self {
         let state = State {
             client,
+            api_version: first.api_version_override().map(str::to_owned),
+            options: first.follow_up_options(),
             next: Some(first),
             seen: HashSet::new(),
             pending: None,
@@ -112,7 +118,7 @@ async fn fetch_page<T: DeserializeOwned>(
     let raw: RawPage<T> = response.json()?;
     let has_next = match raw.next_link.as_deref().map(str::trim) {
         Some(link) if !link.is_empty() => {
-            match next_request(state, request, response.url(), link) {
+            match next_request(state, response.url(), link) {
                 Ok(next) => state.next = Some(next),
                 Err(e) => state.pending = Some(e),
             }
@@ -128,16 +134,12 @@ async fn fetch_page<T: DeserializeOwned>(
 }
 
 /// The request for a `nextLink`: on the endpoint, not fetched before.
-fn next_request(
-    state: &State,
-    first: &ArmRequest,
-    current: &url::Url,
-    link: &str,
-) -> Result<ArmRequest> {
+fn next_request(state: &State, current: &url::Url, link: &str) -> Result<ArmRequest> {
     let mut url = parse_link(current, link)?;
     state.client.check_origin(&url, UrlSource::NextLink)?;
-    // A link without api-version inherits the first request's override, if any.
-    if let Some(v) = first.api_version_override()
+    // A link without api-version inherits the first request's override, if any (on every
+    // page, not only the second).
+    if let Some(v) = state.api_version.as_deref()
         && !url.query_pairs().any(|(k, _)| k == "api-version")
     {
         url.query_pairs_mut().append_pair("api-version", v);
@@ -149,7 +151,9 @@ fn next_request(
             url: redact_url(resolved.as_str()),
         });
     }
-    Ok(ArmRequest::get(resolved.as_str()).with_source(UrlSource::NextLink))
+    Ok(ArmRequest::get(resolved.as_str())
+        .options(state.options.clone())
+        .with_source(UrlSource::NextLink))
 }
 
 impl<T> Stream for Pager<T> {

@@ -20,7 +20,7 @@ use url::Url;
 
 use crate::client::{ArmClient, ArmRequest, ArmResponse, Method, parse_link};
 use crate::error::{ArmErrorDetail, Error, OperationError, Result, UrlSource, decode_arm_error};
-use crate::options::{PollOptions, path_of};
+use crate::options::{PollOptions, RequestOptions, path_of};
 use crate::retry::retry_after;
 
 /// The state of a long-running operation.
@@ -229,6 +229,9 @@ pub struct Poller {
     location_url: Option<Url>,
     mode: PollMode,
     options: PollOptions,
+    /// Options every poll and the final `GET` carry (from the first request; see
+    /// `ArmRequest::follow_up_options`).
+    follow_up: RequestOptions,
     started: Instant,
     elapsed_before: Duration,
     next_delay: Duration,
@@ -244,6 +247,7 @@ impl Poller {
         client: ArmClient,
         response: ArmResponse,
         options: PollOptions,
+        follow_up: RequestOptions,
     ) -> Result<Self> {
         let method = response.method();
         let request_url = response.url().clone();
@@ -269,6 +273,7 @@ impl Poller {
             location_url,
             mode: PollMode::Done,
             options,
+            follow_up,
             started: Instant::now(),
             elapsed_before: Duration::ZERO,
             next_delay: Duration::ZERO,
@@ -368,6 +373,7 @@ impl Poller {
             location_url,
             mode: state.mode,
             options,
+            follow_up: RequestOptions::default(),
             started: Instant::now(),
             elapsed_before: Duration::from_millis(state.elapsed_ms),
             // A resumed poller looks at once: time has passed since the token was written.
@@ -530,10 +536,15 @@ impl Poller {
         }
     }
 
+    /// A `GET` of a poll URL or the resource, with the operation's follow-up options.
+    fn get_request(&self, url: &Url, source: UrlSource) -> ArmRequest {
+        ArmRequest::get(url.as_str())
+            .options(self.follow_up.clone())
+            .with_source(source)
+    }
+
     async fn get(&self, url: &Url, source: UrlSource) -> Result<ArmResponse> {
-        self.client
-            .execute(&ArmRequest::get(url.as_str()).with_source(source))
-            .await
+        self.client.execute(&self.get_request(url, source)).await
     }
 
     async fn poll_async_operation(&mut self) -> Result<()> {
@@ -664,19 +675,13 @@ impl Poller {
         self.mode = PollMode::Done;
         let final_response = match self.method {
             Method::Put | Method::Patch => {
-                let url = self.resource_url.clone();
-                self.client
-                    .send(ArmRequest::get(url.as_str()).with_source(UrlSource::Request))
-                    .await?
+                let request = self.get_request(&self.resource_url, UrlSource::Request);
+                self.client.send(request).await?
             }
             Method::Post if self.async_operation_url.is_some() && self.location_url.is_some() => {
-                let url = self
-                    .location_url
-                    .clone()
-                    .unwrap_or_else(|| self.resource_url.clone());
-                self.client
-                    .send(ArmRequest::get(url.as_str()).with_source(UrlSource::Location))
-                    .await?
+                let url = self.location_url.as_ref().unwrap_or(&self.resource_url);
+                let request = self.get_request(url, UrlSource::Location);
+                self.client.send(request).await?
             }
             _ => match last {
                 Some(r) => r,

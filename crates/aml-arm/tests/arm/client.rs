@@ -5,7 +5,8 @@ use serde_json::json;
 
 use crate::support::{API_VERSION, Reply, Server, TOKEN, TestCredential, client, client_with};
 
-// EMULATOR: the emulator's request log should show the same headers.
+// EMULATOR: also against aml-emulator: `requests_carry_the_ids_and_the_token_the_emulator_checks`
+// in tests/emulator.rs.
 #[tokio::test]
 async fn requests_carry_the_documented_headers() {
     let server = Server::start(|_, _| Reply::json(200, &json!({ "ok": true }))).await;

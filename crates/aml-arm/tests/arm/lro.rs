@@ -73,7 +73,8 @@ fn count(server: &Server, line: &str) -> usize {
     server.lines().iter().filter(|l| *l == line).count()
 }
 
-// EMULATOR: create to success, asserting on the emulator's request log.
+// EMULATOR: also against aml-emulator, asserting on its request log:
+// `create_and_delete_run_to_success_through_the_async_operation` in tests/emulator.rs.
 #[tokio::test(start_paused = true)]
 async fn create_polls_the_async_operation_then_gets_the_resource() {
     let server = Server::start_based(create_script(2, "succeeded")).await;
@@ -144,7 +145,8 @@ async fn server_work_of_t_returns_within_t_plus_one_interval_with_the_hinted_pol
     assert_eq!(count(&server, "GET /operations/op1"), 3);
 }
 
-// EMULATOR: failure injection with error details.
+// EMULATOR: also against aml-emulator's failure injection:
+// `a_failed_operation_carries_its_error_details_and_the_provisioning_errors` in tests/emulator.rs.
 #[tokio::test(start_paused = true)]
 async fn a_failed_operation_carries_its_error_and_the_provisioning_errors() {
     let server = Server::start_based(create_script(1, "Failed")).await;
@@ -233,7 +235,7 @@ async fn step_polls_once_and_progress_streams_every_poll() {
     );
 }
 
-// EMULATOR: resume in a fresh client; the emulator's log must show one PUT.
+// EMULATOR: also against aml-emulator, whose log shows one PUT: same name in tests/emulator.rs.
 #[tokio::test(start_paused = true)]
 async fn a_timeout_yields_a_resume_token_that_a_fresh_client_continues_without_a_second_put() {
     let finished = Arc::new(AtomicBool::new(false));
@@ -306,7 +308,8 @@ async fn a_timeout_yields_a_resume_token_that_a_fresh_client_continues_without_a
     assert_eq!(fresh_credential.calls(), 1);
 }
 
-// EMULATOR: delete to success.
+// EMULATOR: also against aml-emulator: `create_and_delete_run_to_success_through_the_async_operation`
+// (Azure-AsyncOperation) and `a_resumed_delete_can_poll_the_location_header_too` (Location).
 #[tokio::test(start_paused = true)]
 async fn delete_through_location_ends_on_204_without_a_final_get() {
     let polls = Arc::new(AtomicUsize::new(0));

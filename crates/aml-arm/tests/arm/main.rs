@@ -3,8 +3,9 @@
 //! Time-dependent tests run on tokio's paused clock: back-off and poll waits advance virtual
 //! time, so they take no real time and their durations are exact.
 //!
-//! Once `aml-emulator` exists, the tests marked `EMULATOR:` should also run against it (see the
-//! crate README); the others script protocol edge cases an emulator should not have to fake.
+//! The scenarios of the tests marked `EMULATOR:` also run against `aml-emulator` over real HTTP
+//! (`tests/emulator.rs`, see the crate README); the others script protocol edge cases an
+//! emulator should not have to fake.
 
 mod client;
 mod lro;

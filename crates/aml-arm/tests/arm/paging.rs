@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::support::{API_VERSION, Reply, Server, client};
 
-// EMULATOR: list computes across pages (the emulator should page small page sizes).
+// EMULATOR: also against aml-emulator (page size 2, five computes): same name in tests/emulator.rs.
 #[tokio::test]
 async fn items_and_pages_follow_next_link_to_the_end() {
     #[derive(serde::Deserialize)]
@@ -118,4 +118,39 @@ async fn a_next_link_to_itself_is_caught_at_once() {
     let err = pages[1].as_ref().unwrap_err();
     assert!(matches!(err, Error::NextLinkLoop { .. }), "{err:?}");
     assert_eq!(server.count(), 1);
+}
+
+#[tokio::test]
+async fn a_per_call_api_version_reaches_every_next_link_without_one() {
+    // Links without api-version, three pages deep: each inherits the listing's override, not
+    // only the second page.
+    let server = Server::start_based(|base, r, _| {
+        let page: u32 = r
+            .target
+            .split("p=")
+            .nth(1)
+            .and_then(|p| p.split('&').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        let next = match page {
+            0 => json!(format!("{base}/x?p=1")),
+            1 => json!(format!("{base}/x?p=2")),
+            _ => json!(null),
+        };
+        Reply::json(200, &json!({ "value": [page], "nextLink": next }))
+    })
+    .await;
+    let all = client(&server)
+        .list_pages::<u32>(ArmRequest::get("/x").api_version("2025-01-01-preview"))
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(all, [0, 1, 2]);
+    for r in server.requests() {
+        assert!(
+            r.target.ends_with("api-version=2025-01-01-preview"),
+            "{}",
+            r.target
+        );
+    }
 }

@@ -549,6 +549,21 @@ impl ArmClient {
         Poller::from_token(self.clone(), token, self.inner.options.poll)
     }
 
+    /// Follows an operation whose first response was lost, by reading `target`'s
+    /// `properties.provisioningState` until it is terminal (`DELETE`: until the resource is
+    /// gone). For example, a `PUT` whose first try reached the service but whose answer was
+    /// lost, and whose retry was refused (409) because the operation it started is running.
+    /// `method` is the original request's method. Nothing is sent until the poller is polled.
+    pub fn follow_resource(&self, method: Method, target: &str) -> Result<Poller> {
+        let url = self.url(target)?;
+        Ok(Poller::for_resource(
+            self.clone(),
+            method,
+            url,
+            self.inner.options.poll,
+        ))
+    }
+
     /// Lists a collection page by page, following `nextLink`. Every page's request carries the
     /// first request's correlation id, timeout and retry policy, and its api-version override
     /// when a `nextLink` has none.

@@ -333,6 +333,33 @@ impl Poller {
         Ok(poller)
     }
 
+    /// A poller that reads the resource's `properties.provisioningState` until it is terminal
+    /// (see [`ArmClient::follow_resource`]).
+    pub(crate) fn for_resource(
+        client: ArmClient,
+        method: Method,
+        resource_url: Url,
+        options: PollOptions,
+    ) -> Self {
+        Self {
+            client,
+            method,
+            resource_url,
+            async_operation_url: None,
+            location_url: None,
+            mode: PollMode::ResourceState,
+            options,
+            follow_up: RequestOptions::default(),
+            started: Instant::now(),
+            elapsed_before: Duration::ZERO,
+            next_delay: Duration::ZERO,
+            polls: 0,
+            status: OperationStatus::InProgress("Unknown".to_owned()),
+            percent: None,
+            outcome: None,
+        }
+    }
+
     /// Rebuilds a poller from a token (see [`ArmClient::resume`]).
     pub(crate) fn from_token(
         client: ArmClient,

@@ -17,7 +17,7 @@ use aml_model::request::{self as model_request, AttachCompute, CreateCompute};
 use aml_model::spec::PlannedRequest;
 use aml_model::wire::{
     AksComputeSecrets, ComputeResource, KubernetesVersionListResult, LoadBalancerSku,
-    ManagedCluster, OrchestratorVersionProfileListResult,
+    ManagedCluster, OrchestratorVersionProfileListResult, ProvisioningState,
 };
 use aml_model::{AksClusterId, ComputeId, ComputeName, Issue, Report, vm_size};
 use aml_tls::OffsetDateTime;
@@ -103,6 +103,37 @@ fn to_arm(r: &model_request::ArmRequest) -> Result<aml_arm::ArmRequest> {
         request = request.json(body)?;
     }
     Ok(request)
+}
+
+/// Whether `e` is a 409 to a `PUT` that was sent more than once: an earlier try may have been
+/// handled, its answer lost, and the operation it started may be what the retry ran into.
+fn is_retried_conflict(request: &model_request::ArmRequest, e: &aml_arm::Error) -> bool {
+    matches!(e, aml_arm::Error::Api(api) if api.status == 409 && api.attempts > 1)
+        && request.method == model_request::Method::Put
+}
+
+/// Whether `current` has the TLS and load balancer settings the update body asks for.
+fn has_requested_settings(body: &serde_json::Value, current: &ComputeResource) -> bool {
+    let Ok(current) = serde_json::to_value(current) else {
+        return false;
+    };
+    let want = &body["properties"]["properties"];
+    let have = &current["properties"]["properties"];
+    let same = |a: &serde_json::Value, b: &serde_json::Value| match (a.as_str(), b.as_str()) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => a == b,
+    };
+    same(&want["loadBalancerType"], &have["loadBalancerType"])
+        && same(&want["loadBalancerSubnet"], &have["loadBalancerSubnet"])
+        && same(
+            &want["sslConfiguration"]["status"],
+            &have["sslConfiguration"]["status"],
+        )
+        && (want["sslConfiguration"]["leafDomainLabel"].is_null()
+            || same(
+                &want["sslConfiguration"]["leafDomainLabel"],
+                &have["sslConfiguration"]["leafDomainLabel"],
+            ))
 }
 
 fn parse_name(name: &str) -> Result<ComputeName> {
@@ -204,6 +235,44 @@ impl Workspace {
         }
     }
 
+    /// After a retried `PUT` was refused (409): whether the compute shows the operation an
+    /// earlier, handled try started. It is if an operation is in progress or has just failed;
+    /// or, for a create or
+    /// attach (whose name was free just before), if the compute now exists; or, for an update,
+    /// if the compute already has the settings the update asked for.
+    async fn is_ours(
+        &self,
+        name: &str,
+        kind: OperationKind,
+        request: &model_request::ArmRequest,
+    ) -> bool {
+        let Ok(id) = self.compute_id(name) else {
+            return false;
+        };
+        // The read that decides may itself meet a flaky connection: try it a few times.
+        for _ in 0..3 {
+            match self.get_resource(&id).await {
+                Ok(Some(resource)) => {
+                    let state = resource.aks().and_then(|a| a.provisioning_state.as_ref());
+                    // Busy, or just ended without success (the handled try's operation failed).
+                    let busy_or_failed = state.is_some_and(|s| {
+                        !s.is_terminal()
+                            || matches!(s, ProvisioningState::Failed | ProvisioningState::Canceled)
+                    });
+                    return busy_or_failed
+                        || matches!(kind, OperationKind::Create | OperationKind::Attach)
+                        || request
+                            .body
+                            .as_ref()
+                            .is_some_and(|body| has_requested_settings(body, &resource));
+                }
+                Ok(None) => return false,
+                Err(_) => {}
+            }
+        }
+        false
+    }
+
     fn not_found(&self, name: &str) -> Error {
         Error::NotFound {
             name: name.to_owned(),
@@ -218,7 +287,25 @@ impl Workspace {
         kind: OperationKind,
         warnings: Vec<Issue>,
     ) -> Result<ComputeOperation> {
-        let poller = self.arm.begin(to_arm(request)?).await?;
+        let poller = match self.arm.begin(to_arm(request)?).await {
+            Ok(poller) => poller,
+            Err(e)
+                if is_retried_conflict(request, &e) && self.is_ours(name, kind, request).await =>
+            {
+                // A try reached the service but its answer was lost, and the retry was refused
+                // because the operation that try started is running. Follow that operation
+                // (by the compute's provisioning state) instead of losing track of it.
+                tracing::warn!(
+                    compute = name,
+                    "first answer lost; following the running operation"
+                );
+                self.arm.follow_resource(
+                    aml_arm::Method::Put,
+                    &self.requests.get(&self.compute_id(name)?).path_and_query(),
+                )?
+            }
+            Err(e) => return Err(e.into()),
+        };
         Ok(ComputeOperation::new(poller, name, kind, warnings)
             .with_poll_options(self.arm.options().poll))
     }

@@ -861,3 +861,52 @@ async fn unreadable_polls_end_with_a_resume_token_not_a_lost_operation() {
     assert_eq!(done.provisioning_state().unwrap().as_str(), "Succeeded");
     assert_eq!(emu.requests().count("PUT", "/computes/polls"), 1);
 }
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_is_followed_not_lost() {
+    use aml_emulator::{Fault, FaultRule};
+    // Long enough that the retry meets the running operation.
+    let emu = Emulator::builder()
+        .operation_duration(Duration::from_millis(300))
+        .retry_after(Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap();
+    let arm = ArmClient::new(
+        StaticTokenCredential::new(TOKEN),
+        ArmClientOptions {
+            cloud: Cloud::custom(emu.base_url(), "https://management.azure.com/.default").unwrap(),
+            poll: PollOptions {
+                interval: Duration::from_millis(10),
+                max_interval: Duration::from_millis(50),
+                timeout: None,
+            },
+            retry: RetryOptions {
+                max_retries: 2,
+                base_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(5),
+                ..RetryOptions::default()
+            },
+            ..ArmClientOptions::default()
+        },
+    )
+    .unwrap();
+    let ws = Workspace::new(arm, emu.workspace_id().unwrap()).with_location("eastus");
+    // The service handles the first PUT, but its answer never arrives.
+    emu.faults().inject(
+        FaultRule::new(Fault::ResetAfterHandling)
+            .times(1)
+            .method("PUT")
+            .path_contains("/computes/lost"),
+    );
+    let op = ws.create("lost", devtest()).await.unwrap();
+    let done = aks(wait(op).await);
+    assert_eq!(done.provisioning_state().unwrap().as_str(), "Succeeded");
+    let puts = emu.requests().matching("PUT", "/computes/lost");
+    let statuses: Vec<_> = puts.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [None, Some(409)],
+        "the handled try, then the refused retry"
+    );
+}

@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use aml_compute::config::{AksAttachBuilder, ClusterPurpose};
 use aml_compute::{AksCompute, AttachOptions, ComputeTarget, Error};
-use aml_examples::{Connection, Pace, Result, describe_boxed, describe_error, wait_with_progress};
+use aml_examples::{Connection, Result, describe_error, run_main, wait_with_progress};
 use aml_model::AksClusterId;
 
 /// A refusal, by the error's kind.
@@ -160,27 +160,13 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let conn = match Connection::from_env(Pace::Demo).await {
-        Ok(conn) => conn,
-        Err(error) => {
-            eprintln!("error: {}", describe_boxed(&error));
-            return ExitCode::FAILURE;
-        }
-    };
-    let outcome = run(&conn, &mut std::io::stdout()).await;
-    conn.shutdown().await;
-    match outcome {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", describe_boxed(&error));
-            ExitCode::FAILURE
-        }
-    }
+    run_main(run).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aml_examples::Pace;
 
     #[tokio::test]
     async fn attaches_three_refuses_four_and_writes_nothing_for_the_refused() {

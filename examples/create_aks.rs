@@ -22,7 +22,7 @@ use aml_compute::config::{
     AksProvisioningBuilder, ClusterPurpose, LoadBalancerSettings, TlsSettings, VnetSettings,
 };
 use aml_compute::{AksCompute, Desired, Ensured, Error};
-use aml_examples::{Connection, Pace, Result, describe_boxed, describe_error, wait_with_progress};
+use aml_examples::{Connection, Result, describe_error, run_main, wait_with_progress};
 
 /// The compute this example creates.
 const NAME: &str = "ml-aks";
@@ -157,27 +157,13 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let conn = match Connection::from_env(Pace::Demo).await {
-        Ok(conn) => conn,
-        Err(error) => {
-            eprintln!("error: {}", describe_boxed(&error));
-            return ExitCode::FAILURE;
-        }
-    };
-    let outcome = run(&conn, &mut std::io::stdout()).await;
-    conn.shutdown().await;
-    match outcome {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", describe_boxed(&error));
-            ExitCode::FAILURE
-        }
-    }
+    run_main(run).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aml_examples::Pace;
 
     #[tokio::test]
     async fn creates_once_refuses_the_rest_and_adopts_without_a_write() {

@@ -20,7 +20,7 @@ use std::process::ExitCode;
 
 use aml_compute::config::{AksAttachBuilder, AksProvisioningBuilder, ClusterPurpose};
 use aml_compute::{AttachOptions, Completion, Error};
-use aml_examples::{Connection, Pace, Result, describe_boxed, wait_with_progress};
+use aml_examples::{Connection, Result, run_main, wait_with_progress};
 
 /// A compute the workspace creates.
 const CREATED: &str = "tmp-aks";
@@ -143,27 +143,13 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let conn = match Connection::from_env(Pace::Demo).await {
-        Ok(conn) => conn,
-        Err(error) => {
-            eprintln!("error: {}", describe_boxed(&error));
-            return ExitCode::FAILURE;
-        }
-    };
-    let outcome = run(&conn, &mut std::io::stdout()).await;
-    conn.shutdown().await;
-    match outcome {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", describe_boxed(&error));
-            ExitCode::FAILURE
-        }
-    }
+    run_main(run).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aml_examples::Pace;
 
     #[tokio::test]
     async fn detach_keeps_both_clusters_and_waiting_succeeds() {

@@ -20,7 +20,7 @@ use std::process::ExitCode;
 
 use aml_compute::config::AksAttachBuilder;
 use aml_compute::{AttachOptions, Error, KubernetesVersions};
-use aml_examples::{Connection, Pace, Result, describe_boxed};
+use aml_examples::{Connection, Result, run_main};
 
 /// What the run saw, for the tests.
 #[derive(Debug, Default)]
@@ -98,27 +98,19 @@ fn locations() -> Vec<String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let conn = match Connection::from_env(Pace::Demo).await {
-        Ok(conn) => conn,
-        Err(error) => {
-            eprintln!("error: {}", describe_boxed(&error));
-            return ExitCode::FAILURE;
-        }
-    };
-    let outcome = run(&conn, &locations(), &mut std::io::stdout()).await;
-    conn.shutdown().await;
-    match outcome {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", describe_boxed(&error));
-            ExitCode::FAILURE
-        }
-    }
+    let locations = locations();
+    run_main(
+        async |conn: &Connection, out: &mut (dyn std::io::Write + Send)| {
+            run(conn, &locations, out).await
+        },
+    )
+    .await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aml_examples::Pace;
 
     #[tokio::test]
     async fn each_region_has_one_default_and_the_refusal_lists_the_same_versions() {

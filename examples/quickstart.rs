@@ -32,7 +32,7 @@ use aml_compute::config::{
 };
 use aml_compute::{AksCompute, AttachOptions, Completion, ComputeTarget, Error, Workspace};
 use aml_examples::{
-    BoxError, Connection, GeneratedCertificate, Pace, Result, describe_boxed, describe_error,
+    BoxError, Connection, GeneratedCertificate, Result, describe_error, run_main,
     wait_with_progress,
 };
 use aml_tls::OffsetDateTime;
@@ -300,28 +300,13 @@ pub(crate) async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Resu
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let conn = match Connection::from_env(Pace::Demo).await {
-        Ok(conn) => conn,
-        Err(error) => {
-            eprintln!("error: {}", describe_boxed(&error));
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut stdout = std::io::stdout();
-    let outcome = run(&conn, &mut stdout).await;
-    conn.shutdown().await;
-    match outcome {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", describe_boxed(&error));
-            ExitCode::FAILURE
-        }
-    }
+    run_main(run).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aml_examples::Pace;
 
     #[tokio::test]
     async fn quickstart_refuses_both_hazards_and_keeps_every_cluster() {

@@ -21,8 +21,7 @@ use std::process::ExitCode;
 use aml_compute::config::{AksAttachBuilder, AksUpdateBuilder, ClusterPurpose, TlsSettings};
 use aml_compute::{AksCompute, AttachOptions, Completion, ComputeTarget, Error};
 use aml_examples::{
-    Connection, GeneratedCertificate, Pace, Result, describe_boxed, describe_error,
-    wait_with_progress,
+    Connection, GeneratedCertificate, Result, describe_error, run_main, wait_with_progress,
 };
 use aml_tls::{Duration, OffsetDateTime};
 
@@ -176,27 +175,13 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let conn = match Connection::from_env(Pace::Demo).await {
-        Ok(conn) => conn,
-        Err(error) => {
-            eprintln!("error: {}", describe_boxed(&error));
-            return ExitCode::FAILURE;
-        }
-    };
-    let outcome = run(&conn, &mut std::io::stdout()).await;
-    conn.shutdown().await;
-    match outcome {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", describe_boxed(&error));
-            ExitCode::FAILURE
-        }
-    }
+    run_main(run).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aml_examples::Pace;
 
     #[tokio::test]
     async fn hygiene_first_then_every_tls_shape_and_no_key_in_the_output() {

@@ -861,6 +861,31 @@ pub mod spec {
     }
 }
 
+/// The `main` of every example: connects (the embedded emulator unless `AML_TARGET` says
+/// otherwise), runs `run` with standard output, shuts the connection down, and turns the
+/// outcome into an exit status, printing every problem of a failure.
+pub async fn run_main<T>(
+    run: impl AsyncFnOnce(&Connection, &mut (dyn Write + Send)) -> Result<T>,
+) -> std::process::ExitCode {
+    let conn = match Connection::from_env(Pace::Demo).await {
+        Ok(conn) => conn,
+        Err(error) => {
+            eprintln!("error: {}", describe_boxed(&error));
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout();
+    let outcome = run(&conn, &mut stdout).await;
+    conn.shutdown().await;
+    match outcome {
+        Ok(_) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", describe_boxed(&error));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,6 +32,10 @@ async fn emulator() -> Emulator {
 }
 
 fn arm(emu: &Emulator) -> ArmClient {
+    arm_with(emu, RetryOptions::none())
+}
+
+fn arm_with(emu: &Emulator, retry: RetryOptions) -> ArmClient {
     ArmClient::new(
         StaticTokenCredential::new(TOKEN),
         ArmClientOptions {
@@ -41,7 +45,7 @@ fn arm(emu: &Emulator) -> ArmClient {
                 max_interval: Duration::from_millis(50),
                 timeout: None,
             },
-            retry: RetryOptions::none(),
+            retry,
             ..ArmClientOptions::default()
         },
     )
@@ -872,25 +876,15 @@ async fn a_create_whose_answer_was_lost_is_followed_not_lost() {
         .start()
         .await
         .unwrap();
-    let arm = ArmClient::new(
-        StaticTokenCredential::new(TOKEN),
-        ArmClientOptions {
-            cloud: Cloud::custom(emu.base_url(), "https://management.azure.com/.default").unwrap(),
-            poll: PollOptions {
-                interval: Duration::from_millis(10),
-                max_interval: Duration::from_millis(50),
-                timeout: None,
-            },
-            retry: RetryOptions {
-                max_retries: 2,
-                base_delay: Duration::from_millis(1),
-                max_delay: Duration::from_millis(5),
-                ..RetryOptions::default()
-            },
-            ..ArmClientOptions::default()
+    let arm = arm_with(
+        &emu,
+        RetryOptions {
+            max_retries: 2,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            ..RetryOptions::default()
         },
-    )
-    .unwrap();
+    );
     let ws = Workspace::new(arm, emu.workspace_id().unwrap()).with_location("eastus");
     // The service handles the first PUT, but its answer never arrives.
     emu.faults().inject(

@@ -15,12 +15,10 @@
 
 #![allow(clippy::unwrap_used, reason = "a bench may panic on a broken setup")]
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aml_arm::{ArmClient, ArmClientOptions, ArmRequest, Cloud};
 use aml_emulator::{Emulator, STANDARD_RESOURCE_GROUP, STANDARD_SUBSCRIPTION, STANDARD_WORKSPACE};
-use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use criterion::Criterion;
 
 /// The emulator's compute api-version.
@@ -30,23 +28,6 @@ const TOKEN: &str = "bench-token";
 const COMPUTE: &str = "bench-aks";
 const LRO_WORK: Duration = Duration::from_millis(300);
 const POLL_HINT: Duration = Duration::from_millis(100);
-
-#[derive(Debug)]
-struct StaticCredential;
-
-#[async_trait::async_trait]
-impl TokenCredential for StaticCredential {
-    async fn get_token(
-        &self,
-        _: &[&str],
-        _: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        Ok(AccessToken::new(
-            TOKEN,
-            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        ))
-    }
-}
 
 fn compute(name: &str) -> String {
     format!(
@@ -72,7 +53,7 @@ fn clients_with(emu: &Emulator, timeouts: aml_arm::Timeouts) -> (reqwest::Client
         .build()
         .unwrap();
     let arm = ArmClient::new(
-        Arc::new(StaticCredential),
+        aml_arm::StaticTokenCredential::new(TOKEN),
         ArmClientOptions {
             cloud: Cloud::custom(emu.base_url(), "https://management.azure.com/.default").unwrap(),
             api_version: Some(API_VERSION.to_owned()),

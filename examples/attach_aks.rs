@@ -166,14 +166,11 @@ async fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aml_examples::Pace;
+    use aml_examples::run_captured;
 
     #[tokio::test]
     async fn attaches_three_refuses_four_and_writes_nothing_for_the_refused() {
-        let conn = Connection::embedded(Pace::Test).await.unwrap();
-        let mut out = Vec::new();
-        let outcome = run(&conn, &mut out).await.unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let (conn, outcome, text) = run_captured(run).await;
         let emulator = conn.emulator().unwrap();
 
         let names: Vec<&str> = outcome.attached.iter().map(AksCompute::name).collect();

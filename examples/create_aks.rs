@@ -163,14 +163,11 @@ async fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aml_examples::Pace;
+    use aml_examples::run_captured;
 
     #[tokio::test]
     async fn creates_once_refuses_the_rest_and_adopts_without_a_write() {
-        let conn = Connection::embedded(Pace::Test).await.unwrap();
-        let mut out = Vec::new();
-        let outcome = run(&conn, &mut out).await.unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let (conn, outcome, text) = run_captured(run).await;
         let emulator = conn.emulator().unwrap();
         let log = emulator.requests();
 

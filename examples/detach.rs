@@ -149,14 +149,11 @@ async fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aml_examples::Pace;
+    use aml_examples::run_captured;
 
     #[tokio::test]
     async fn detach_keeps_both_clusters_and_waiting_succeeds() {
-        let conn = Connection::embedded(Pace::Test).await.unwrap();
-        let mut out = Vec::new();
-        let outcome = run(&conn, &mut out).await.unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let (conn, outcome, text) = run_captured(run).await;
         let emulator = conn.emulator().unwrap();
 
         assert!(outcome.delete_refused, "{text}");

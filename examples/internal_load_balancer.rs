@@ -140,14 +140,11 @@ async fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aml_examples::Pace;
+    use aml_examples::run_captured;
 
     #[tokio::test]
     async fn private_ips_at_creation_and_after_attaching_never_with_tls() {
-        let conn = Connection::embedded(Pace::Test).await.unwrap();
-        let mut out = Vec::new();
-        let outcome = run(&conn, &mut out).await.unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let (conn, outcome, text) = run_captured(run).await;
         let log = conn.emulator().unwrap().requests();
 
         assert!(!outcome.refused_codes.is_empty(), "{text}");

@@ -18,10 +18,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use aml_compute::tls::check_material;
 use aml_model::request::Requests;
-use aml_model::spec::{ComputeSpec, Plan, TlsFiles};
-use aml_model::{Issue, PrivateKeyPem, Report};
-use aml_tls::{CheckOptions, OffsetDateTime, Target};
+use aml_model::spec::{ComputeSpec, Plan, TlsFiles, spec_paths};
+use aml_model::{PrivateKeyPem, Report};
+use aml_tls::OffsetDateTime;
 
 /// Where the requests would go.
 const ENDPOINT: &str = "https://management.azure.com";
@@ -86,18 +87,13 @@ fn plan(path: &Path) -> Outcome {
             Err(e) => return Outcome::Unreadable(e),
         }
     }
-    let tls_report = match (&files.cert_pem, &files.key_pem, cname) {
-        (Some(cert), Some(key), cname) => {
-            let mut options = CheckOptions::new(OffsetDateTime::now_utc());
-            if let Some(cname) = cname {
-                options = options.with_cname(cname);
-            }
-            tls_problems(&aml_tls::check_pem(
-                cert.as_bytes(),
-                key.expose().as_bytes(),
-                &options,
-            ))
-        }
+    let tls_report = match (&files.cert_pem, &files.key_pem) {
+        (Some(cert), Some(key)) => spec_paths(check_material(
+            cert,
+            key,
+            cname.as_deref(),
+            OffsetDateTime::now_utc(),
+        )),
         _ => Report::new(),
     };
     match spec.plan(files) {
@@ -117,23 +113,6 @@ fn plan(path: &Path) -> Outcome {
             report.merge(tls_report);
             Outcome::Invalid(render_report(&report))
         }
-    }
-}
-
-/// aml-tls's findings under the spec's paths.
-fn tls_problems(tls: &aml_tls::Report) -> Report {
-    let issue = |p: &aml_tls::Problem| Issue {
-        path: match p.target {
-            Target::Key => "tls.key_file".into(),
-            Target::Cname => "tls.cname".into(),
-            _ => "tls.cert_file".into(),
-        },
-        code: p.code.as_str(),
-        message: p.message.clone(),
-    };
-    Report {
-        errors: tls.errors.iter().map(issue).collect(),
-        warnings: tls.warnings.iter().map(issue).collect(),
     }
 }
 

@@ -306,14 +306,11 @@ async fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aml_examples::Pace;
+    use aml_examples::run_captured;
 
     #[tokio::test]
     async fn quickstart_refuses_both_hazards_and_keeps_every_cluster() {
-        let conn = Connection::embedded(Pace::Test).await.unwrap();
-        let mut out = Vec::new();
-        let summary = run(&conn, &mut out).await.unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let (conn, summary, text) = run_captured(run).await;
         let emulator = conn.emulator().unwrap();
         let log = emulator.requests();
 

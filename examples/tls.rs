@@ -181,14 +181,11 @@ async fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aml_examples::Pace;
+    use aml_examples::run_captured;
 
     #[tokio::test]
     async fn hygiene_first_then_every_tls_shape_and_no_key_in_the_output() {
-        let conn = Connection::embedded(Pace::Test).await.unwrap();
-        let mut out = Vec::new();
-        let outcome = run(&conn, &mut out).await.unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let (conn, outcome, text) = run_captured(run).await;
         let emulator = conn.emulator().unwrap();
 
         for code in ["tls.expired", "tls.cname_mismatch", "tls.key_mismatch"] {

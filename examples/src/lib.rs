@@ -553,11 +553,12 @@ pub mod spec {
     use aml_compute::config::{
         AksAttachBuilder, AksProvisioningBuilder, ClusterPurpose, LoadBalancerSettings, TlsSettings,
     };
+    use aml_compute::tls::check_material;
     use aml_emulator::{ResourceGroupSeed, Seed, SubscriptionSeed, WorkspaceSeed};
     use aml_model::request::Requests;
-    use aml_model::spec::{ComputeSpec, Plan, TlsFiles, WorkspaceSpec};
+    use aml_model::spec::{ComputeSpec, Plan, TlsFiles, WorkspaceSpec, spec_paths};
     use aml_model::{Issue, PrivateKeyPem, Report};
-    use aml_tls::{CheckOptions, OffsetDateTime, Target};
+    use aml_tls::OffsetDateTime;
     use zeroize::Zeroizing;
 
     /// Where `aml plan` renders its requests.
@@ -643,23 +644,6 @@ pub mod spec {
         })
     }
 
-    /// aml-tls's findings under the spec's paths.
-    fn tls_problems(tls: &aml_tls::Report) -> Report {
-        let issue = |p: &aml_tls::Problem| Issue {
-            path: match p.target {
-                Target::Key => "tls.key_file".into(),
-                Target::Cname => "tls.cname".into(),
-                _ => "tls.cert_file".into(),
-            },
-            code: p.code.as_str(),
-            message: p.message.clone(),
-        };
-        Report {
-            errors: tls.errors.iter().map(issue).collect(),
-            warnings: tls.warnings.iter().map(issue).collect(),
-        }
-    }
-
     impl LoadedSpec {
         /// The spec as written.
         pub fn spec(&self) -> &ComputeSpec {
@@ -691,17 +675,12 @@ pub mod spec {
         /// the plan and its warnings, or every problem.
         pub fn check(&self) -> Result<(Plan, Vec<Issue>), SpecError> {
             let tls_report = match (&self.cert_pem, &self.key_pem) {
-                (Some(cert), Some(key)) => {
-                    let mut options = CheckOptions::new(OffsetDateTime::now_utc());
-                    if let Some(cname) = self.spec.tls.as_ref().and_then(|t| t.cname.clone()) {
-                        options = options.with_cname(cname);
-                    }
-                    tls_problems(&aml_tls::check_pem(
-                        cert.as_bytes(),
-                        key.as_bytes(),
-                        &options,
-                    ))
-                }
+                (Some(cert), Some(key)) => spec_paths(check_material(
+                    cert,
+                    &PrivateKeyPem::new(key.as_str()),
+                    self.spec.tls.as_ref().and_then(|t| t.cname.as_deref()),
+                    OffsetDateTime::now_utc(),
+                )),
                 _ => Report::new(),
             };
             let render =
@@ -884,6 +863,26 @@ pub async fn run_main<T>(
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Runs an example's `run` on a fresh embedded emulator at test pace, capturing its output:
+/// what every example's test starts with.
+///
+/// # Panics
+///
+/// When the emulator cannot start, `run` fails, or its output is not UTF-8: this is for tests.
+pub async fn run_captured<T>(
+    run: impl AsyncFnOnce(&Connection, &mut (dyn Write + Send)) -> Result<T>,
+) -> (Connection, T, String) {
+    let conn = Connection::embedded(Pace::Test)
+        .await
+        .unwrap_or_else(|e| panic!("embedded emulator: {}", describe_boxed(&e)));
+    let mut out = Vec::new();
+    let outcome = run(&conn, &mut out)
+        .await
+        .unwrap_or_else(|e| panic!("{}", describe_boxed(&e)));
+    let text = String::from_utf8(out).unwrap_or_else(|e| panic!("output is not UTF-8: {e}"));
+    (conn, outcome, text)
 }
 
 #[cfg(test)]

@@ -10,7 +10,9 @@ mod retry;
 mod token_cache;
 
 pub use client::{ArmClient, ArmRequest, ArmResponse, Method};
-pub use credential::{CredentialChain, CredentialChainOptions, CredentialKind};
+pub use credential::{
+    CredentialChain, CredentialChainOptions, CredentialKind, StaticTokenCredential,
+};
 pub use error::{
     ApiError, ArmAdditionalInfo, ArmErrorDetail, ArmErrorEnvelope, Error, OperationError,
     RequestIds, Result, TimeoutScope, UrlSource,

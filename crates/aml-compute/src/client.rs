@@ -435,11 +435,20 @@ impl Workspace {
         // it) may run: two concurrent attaches of one cluster would both pass the check.
         // Attaches from other processes cannot be seen here.
         let _guard = self.attach_lock.lock().await;
-        if let Some(existing) = self.get_resource(attach.id()).await? {
-            return Err(self.already_exists(name, &existing));
+        // One listing answers both: is the name taken (R11), is the cluster attached (R10)?
+        let computes: Vec<ComputeTarget> = self.list().try_collect().await?;
+        if let Some(existing) = computes
+            .iter()
+            .find(|c| c.name().eq_ignore_ascii_case(name))
+        {
+            return Err(Error::AlreadyExists {
+                name: name.to_owned(),
+                workspace: self.id.to_string(),
+                compute_type: existing.compute_type().to_owned(),
+            });
         }
         if !options.allow_second_attachment
-            && let Some(existing) = self.attached_name(attach.cluster()).await?
+            && let Some(existing) = attached_to(&computes, attach.cluster())
         {
             return Err(Error::AlreadyAttached {
                 cluster: attach.cluster().to_string(),
@@ -470,12 +479,9 @@ impl Workspace {
                 request: self.versions_request("{cluster-location}"),
             },
             PlannedRequest {
-                purpose: format!("check that compute {name} does not exist yet (R11)"),
-                request: self.requests.get(attach.id()),
-            },
-            PlannedRequest {
-                purpose: "list the workspace's computes: is the cluster attached already? (R10)"
-                    .into(),
+                purpose: format!(
+                    "list the workspace's computes: is {name} taken (R11), is the cluster attached already (R10)?"
+                ),
                 request: self.requests.list(&self.id),
             },
             PlannedRequest {
@@ -647,10 +653,7 @@ impl Workspace {
     /// ids: case-insensitively).
     pub async fn attached_name(&self, cluster: &AksClusterId) -> Result<Option<String>> {
         let computes: Vec<ComputeTarget> = self.list().try_collect().await?;
-        Ok(computes.into_iter().find_map(|c| {
-            let aks = c.as_aks()?;
-            (aks.cluster_id().as_ref() == Some(cluster)).then(|| aks.name().to_owned())
-        }))
+        Ok(attached_to(&computes, cluster))
     }
 
     /// Creates or attaches, idempotently: an absent compute is created or attached; an
@@ -1134,6 +1137,15 @@ impl Workspace {
     ) -> Result<ComputeOperation> {
         ComputeOperation::resume(&self.arm, token, name, kind)
     }
+}
+
+/// The name of the AKS compute among `computes` that `cluster` is attached to (ARM ids compare
+/// case-insensitively).
+fn attached_to(computes: &[ComputeTarget], cluster: &AksClusterId) -> Option<String> {
+    computes.iter().find_map(|c| {
+        let aks = c.as_aks()?;
+        (aks.cluster_id().as_ref() == Some(cluster)).then(|| aks.name().to_owned())
+    })
 }
 
 fn eq_opt(a: Option<&str>, b: Option<&str>) -> bool {

@@ -6,7 +6,6 @@
 
 mod aks;
 mod client;
-mod credential;
 mod dry_run;
 mod error;
 pub mod tls;
@@ -15,8 +14,8 @@ mod wait;
 mod workspace;
 
 pub use aks::{AksCompute, ComputeTarget};
+pub use aml_arm::StaticTokenCredential;
 pub use client::{AttachOptions, Desired, Ensured};
-pub use credential::StaticTokenCredential;
 pub use dry_run::DryRun;
 pub use error::{Difference, Error, ErrorKind, Result};
 pub use versions::{KubernetesVersionInfo, KubernetesVersions};

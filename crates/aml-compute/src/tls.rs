@@ -28,14 +28,27 @@ pub fn settings_from_secret(
 /// Runs aml-tls's checks on the custom certificate of `tls`, if it has one, and reports the
 /// problems under `tls.cert`, `tls.key` and `tls.cname`.
 pub fn check_settings(tls: &TlsSettings, now: OffsetDateTime) -> Report {
-    let (Some(cert), Some(key)) = (&tls.cert_pem, &tls.key_pem) else {
-        return Report::new();
-    };
-    let mut options = CheckOptions::new(now);
-    if let Some(cname) = &tls.cname {
-        options = options.with_cname(cname.clone());
+    match (&tls.cert_pem, &tls.key_pem) {
+        (Some(cert), Some(key)) => check_material(cert, key, tls.cname.as_deref(), now),
+        _ => Report::new(),
     }
-    let checked = aml_tls::check_pem(cert.as_bytes(), key.expose().as_bytes(), &options);
+}
+
+/// Runs aml-tls's checks on a certificate (chain) and key for `cname` at `now`: key matches,
+/// CNAME covered by a SAN, validity, chain order, key size. Problems are reported under
+/// `tls.cert`, `tls.key` and `tls.cname` (a spec's names follow from
+/// [`aml_model::spec::spec_paths`]).
+pub fn check_material(
+    cert_pem: &str,
+    key_pem: &PrivateKeyPem,
+    cname: Option<&str>,
+    now: OffsetDateTime,
+) -> Report {
+    let mut options = CheckOptions::new(now);
+    if let Some(cname) = cname {
+        options = options.with_cname(cname);
+    }
+    let checked = aml_tls::check_pem(cert_pem.as_bytes(), key_pem.expose().as_bytes(), &options);
     let issue = |p: &aml_tls::Problem| Issue {
         path: match p.target {
             Target::Key => "tls.key".into(),

@@ -687,6 +687,22 @@ fn operation_url(request: &ArmRequest, operation: &OperationRef, kind: &str) -> 
     )
 }
 
+/// `reply` announcing a running operation: its `Azure-AsyncOperation` status URL and the
+/// advertised wait.
+fn with_async_operation(
+    reply: Reply,
+    app: &App,
+    request: &ArmRequest,
+    operation: &OperationRef,
+) -> Reply {
+    reply
+        .header(
+            "azure-asyncoperation",
+            operation_url(request, operation, "computeOperationsStatus"),
+        )
+        .retry_after(app.timings.retry_after)
+}
+
 fn put_compute(
     app: &App,
     request: &ArmRequest,
@@ -701,12 +717,12 @@ fn put_compute(
     let mut state = app.state(request.now, request.time);
     let (resource, operation, _created) =
         state.compute_put(&ctx(app, request), path, name, &body)?;
-    Ok(Reply::json(201, &resource)
-        .header(
-            "azure-asyncoperation",
-            operation_url(request, &operation, "computeOperationsStatus"),
-        )
-        .retry_after(app.timings.retry_after))
+    Ok(with_async_operation(
+        Reply::json(201, &resource),
+        app,
+        request,
+        &operation,
+    ))
 }
 
 fn patch_compute(
@@ -719,12 +735,12 @@ fn patch_compute(
         serde_json::from_slice(&request.body).map_err(ArmError::invalid_content)?;
     let mut state = app.state(request.now, request.time);
     let (resource, operation) = state.compute_patch(&ctx(app, request), path, name, &body)?;
-    Ok(Reply::json(200, &resource)
-        .header(
-            "azure-asyncoperation",
-            operation_url(request, &operation, "computeOperationsStatus"),
-        )
-        .retry_after(app.timings.retry_after))
+    Ok(with_async_operation(
+        Reply::json(200, &resource),
+        app,
+        request,
+        &operation,
+    ))
 }
 
 fn delete_compute(
@@ -746,16 +762,15 @@ fn delete_compute(
     let mut state = app.state(request.now, request.time);
     match state.compute_delete(&ctx(app, request), path, name, action)? {
         None => Ok(Reply::empty(204)),
-        Some(operation) => Ok(Reply::empty(202)
-            .header(
-                "azure-asyncoperation",
-                operation_url(request, &operation, "computeOperationsStatus"),
-            )
-            .header(
+        Some(operation) => Ok(with_async_operation(
+            Reply::empty(202).header(
                 "location",
                 operation_url(request, &operation, "computeOperationsResult"),
-            )
-            .retry_after(app.timings.retry_after)),
+            ),
+            app,
+            request,
+            &operation,
+        )),
     }
 }
 

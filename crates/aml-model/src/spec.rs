@@ -356,9 +356,11 @@ fn finish(outcome: crate::Result<Plan>, mut report: Report) -> Result<Plan, Repo
     result.map_err(spec_paths)
 }
 
-/// Renames the configuration's TLS paths to the spec's (`tls.cert` is `tls.cert_file` in a
-/// spec) and drops "missing" errors for a file already reported as not read.
-fn spec_paths(mut report: Report) -> Report {
+/// Renames a configuration report's TLS paths to the spec's (`tls.cert` is `tls.cert_file` and
+/// `tls.key` is `tls.key_file` in a spec) and drops "missing" errors for a file already
+/// reported as not read. Use it on reports made outside [`ComputeSpec::plan`] (such as the
+/// certificate checks of `aml-tls`) to list them with the plan's.
+pub fn spec_paths(mut report: Report) -> Report {
     for issue in report.errors.iter_mut().chain(report.warnings.iter_mut()) {
         match issue.path.as_str() {
             "tls.cert" => issue.path = "tls.cert_file".into(),

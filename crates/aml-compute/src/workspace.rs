@@ -122,6 +122,14 @@ impl Workspace {
         self
     }
 
+    /// A workspace by id, read from ARM (its region): the Python SDK's `Workspace.get`.
+    /// (`Workspace::get` is the compute getter here, hence the name.)
+    pub async fn fetch(arm: ArmClient, id: WorkspaceId) -> Result<Self> {
+        let mut workspace = Self::new(arm, id);
+        workspace.refresh().await?;
+        Ok(workspace)
+    }
+
     /// Reads the workspace (its region) from ARM.
     pub async fn refresh(&mut self) -> Result<()> {
         #[derive(Deserialize)]

@@ -582,8 +582,9 @@ async fn credentials_versions_and_dry_runs() {
     assert!(versions.supports("1.30.4"));
     assert!(!versions.supports("1.25.11"));
 
-    let mut ws = ws;
-    ws.refresh().await.unwrap();
+    let ws = Workspace::fetch(ws.arm().clone(), ws.id().clone())
+        .await
+        .unwrap();
     assert_eq!(ws.location(), Some("eastus"));
     let before = emu.requests().len();
     let key = "-----BEGIN PRIVATE KEY-----\nSECRETKEYMATERIAL\n-----END PRIVATE KEY-----\n";

@@ -67,7 +67,7 @@ fn validation(c: &mut Criterion) {
 
 fn list_example() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
-        "../../shared/spec/azure-rest-api-specs/specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2024-04-01/examples/Compute/list.json",
+        "../spec/azure-rest-api-specs/specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2024-04-01/examples/Compute/list.json",
     );
     let example: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("read list.json"))

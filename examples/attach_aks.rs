@@ -64,7 +64,7 @@ async fn attach(
         .await
     {
         Ok(operation) => {
-            let codes = operation.warnings().iter().map(|w| w.code).collect();
+            let codes = operation.warnings().iter().map(|w| w.code.code()).collect();
             outcome.warnings.push((name.to_owned(), codes));
             let compute = wait_with_progress(operation, out)
                 .await?
@@ -88,7 +88,7 @@ async fn attach(
                 other => Refusal::Validation(
                     other
                         .report()
-                        .map(|r| r.errors.iter().map(|i| i.code).collect())
+                        .map(|r| r.errors.iter().map(|i| i.code.code()).collect())
                         .unwrap_or_default(),
                 ),
             };
@@ -106,7 +106,7 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
 
     writeln!(
         out,
-        "\n1. attach aks-dev (1 x Standard_DS2_v2, westus2) as dev-aks, DevTest, by the id az prints (R2, R9: another region is fine)"
+        "\n1. attach aks-dev (1 x Standard_DS2_v2, westus2) as dev-aks, DevTest, by the id az prints (another region is fine, another subscription is not)"
     )?;
     let by_id = AksAttachBuilder::default()
         .resource_id(as_az_prints_it(&dev))
@@ -115,7 +115,7 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
 
     writeln!(
         out,
-        "\n2. attach a private cluster (R15: created outside, then attached) by resource group and name"
+        "\n2. attach a private cluster (created outside, then attached) by resource group and name"
     )?;
     let private: AksClusterId = conn.existing_cluster("private")?.parse()?;
     let by_name = AksAttachBuilder::default().cluster(private.resource_group(), private.name());
@@ -123,14 +123,14 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
 
     writeln!(
         out,
-        "\n3. attach a cluster with authorized API-server IP ranges on a basic load balancer (R15)"
+        "\n3. attach a cluster with authorized API-server IP ranges on a basic load balancer [cluster.authorized_ranges_basic_lb]"
     )?;
     let authorized = AksAttachBuilder::default().resource_id(conn.existing_cluster("authorized")?);
     attach(conn, "authorized-aks", authorized, out, &mut outcome).await?;
 
     writeln!(
         out,
-        "\n4. refusals: production on 2 vCPUs (R8), another subscription (R9), an unsupported version (R14), a missing cluster"
+        "\n4. refusals: production on 2 vCPUs [purpose.production_vcpus], another subscription [attach.other_subscription], an unsupported version [cluster.kubernetes_version], a missing cluster"
     )?;
     let too_small = AksAttachBuilder::default()
         .resource_id(dev.clone())
@@ -205,15 +205,15 @@ mod tests {
             )
         };
         let Refusal::Validation(codes) = refusal("dev-prod") else {
-            panic!("R8")
+            panic!("purpose.production_vcpus")
         };
         assert!(codes.contains(&"purpose.production_vcpus"), "{codes:?}");
         let Refusal::Validation(codes) = refusal("other-aks") else {
-            panic!("R9")
+            panic!("attach.other_subscription")
         };
         assert!(!codes.is_empty());
         let Refusal::UnsupportedVersion(supported) = refusal("old-aks") else {
-            panic!("R14")
+            panic!("cluster.kubernetes_version")
         };
         let listed = conn
             .workspace()

@@ -81,17 +81,17 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
     bad_vnet.dns_service_ip = Some("10.1.0.10".into()); // outside the service CIDR
     let bad = AksProvisioningBuilder::default()
         .agent_count(2)
-        .vm_size("Standard_D2_v2") // 2 x 2 vCPUs: production needs 12 (R8)
+        .vm_size("Standard_D2_v2") // 2 x 2 vCPUs: production needs 12 [purpose.production_vcpus]
         .cluster_purpose(ClusterPurpose::FastProd)
         .vnet(bad_vnet)
         .load_balancer(LoadBalancerSettings::internal("aks-subnet"))
-        .enable_ssl(TlsSettings::microsoft("contoso-ml", false)); // TLS + internal LB (R18)
+        .enable_ssl(TlsSettings::microsoft("contoso-ml", false)); // TLS + internal LB [tls.internal_load_balancer]
     match ws.create(NAME, bad).await {
         Err(error @ Error::Validation(_)) => {
             writeln!(out, "  {}", describe_error(&error))?;
             outcome.invalid_codes = error
                 .report()
-                .map(|r| r.errors.iter().map(|i| i.code).collect())
+                .map(|r| r.errors.iter().map(|i| i.code.code()).collect())
                 .unwrap_or_default();
         }
         Err(other) => return Err(other.into()),
@@ -101,7 +101,7 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
     // 2. The dry run: the exact requests, nothing sent.
     writeln!(
         out,
-        "\n2. dry run of the production configuration (R1, R21)"
+        "\n2. dry run of the production configuration with a custom virtual network"
     )?;
     let dry = ws.dry_run_create(NAME, production(true))?;
     for line in dry.to_string().lines() {

@@ -66,7 +66,7 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
 
     writeln!(
         out,
-        "\n1. create with TLS and an internal load balancer (R18)"
+        "\n1. create with TLS and an internal load balancer [tls.internal_load_balancer]"
     )?;
     let both = dev_test()
         .load_balancer(LoadBalancerSettings::internal(SUBNET))
@@ -76,7 +76,7 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
             writeln!(out, "  {}", describe_error(&error))?;
             outcome.refused_codes = error
                 .report()
-                .map(|r| r.errors.iter().map(|i| i.code).collect())
+                .map(|r| r.errors.iter().map(|i| i.code.code()).collect())
                 .unwrap_or_default();
         }
         Err(other) => return Err(other.into()),
@@ -85,7 +85,7 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
 
     writeln!(
         out,
-        "\n2. create {CREATED} behind an internal load balancer in {SUBNET} (R20, at creation)"
+        "\n2. create {CREATED} behind an internal load balancer in {SUBNET} (at creation)"
     )?;
     let config = dev_test().load_balancer(LoadBalancerSettings::internal(SUBNET));
     let created = wait_with_progress(ws.create(CREATED, config).await?, out)
@@ -98,7 +98,7 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
 
     writeln!(
         out,
-        "\n3. attach aks-gpu as {ATTACHED} with an internal load balancer: the service applies it by an update after attaching (R20)"
+        "\n3. attach aks-gpu as {ATTACHED} with an internal load balancer: the service applies it by an update after attaching"
     )?;
     let config = AksAttachBuilder::default()
         .resource_id(conn.existing_cluster("gpu")?)

@@ -46,7 +46,7 @@ async fn run(
         match versions.default_version() {
             Some(default) => writeln!(
                 out,
-                "  new clusters in {location} get {} (R14: creating uses the default)",
+                "  new clusters in {location} get {} (creating uses the default)",
                 default.version
             )?,
             None => writeln!(out, "  no default listed for {location}")?,

@@ -149,14 +149,14 @@ pub(crate) async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Resu
     writeln!(out, "  {attached}")?;
     writeln!(
         out,
-        "  point the DNS name {CNAME} at {} (R17)",
+        "  point the DNS name {CNAME} at {} (a custom domain needs a DNS record)",
         attached.scoring_ip().unwrap_or("the scoring endpoint's IP")
     )?;
 
     // 3. A second attachment of the same cluster breaks the first (R10): refused.
     writeln!(
         out,
-        "\n3. attach the same cluster again as {SECOND_NAME} (R10: it would break {ATTACHED})"
+        "\n3. attach the same cluster again as {SECOND_NAME} (it would break {ATTACHED}) [attach.cluster_attached]"
     )?;
     let again = AksAttachBuilder::default()
         .resource_id(prod.clone())
@@ -176,7 +176,7 @@ pub(crate) async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Resu
     // 4. Internal load balancer (R20): refused while TLS is on (R18); TLS off and switch at once.
     writeln!(
         out,
-        "\n4. switch {ATTACHED} to an internal load balancer in {SUBNET} (R20)"
+        "\n4. switch {ATTACHED} to an internal load balancer in {SUBNET} (an update after attaching)"
     )?;
     let internal_only =
         AksUpdateBuilder::default().load_balancer(LoadBalancerSettings::internal(SUBNET));
@@ -219,18 +219,24 @@ pub(crate) async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Resu
     // 6. Kube credentials for debugging (R6): credentials, so only their size is shown.
     writeln!(out, "\n6. get the kube credentials of {ATTACHED}")?;
     let secrets = ws.get_credentials(ATTACHED).await?;
-    summary.kubeconfig_bytes = secrets.user_kube_config.as_deref().map_or(0, str::len);
+    summary.kubeconfig_bytes = secrets
+        .user_kube_config
+        .as_ref()
+        .map_or(0, aml_model::Kubeconfig::len);
     writeln!(
         out,
         "  user kubeconfig: {} bytes, admin kubeconfig: {} bytes (not shown: they grant access)",
         summary.kubeconfig_bytes,
-        secrets.admin_kube_config.as_deref().map_or(0, str::len)
+        secrets
+            .admin_kube_config
+            .as_ref()
+            .map_or(0, aml_model::Kubeconfig::len)
     )?;
 
     // 7. Back to a public IP; re-attach with TLS from the azuremlfessl secret (R19, R22).
     writeln!(
         out,
-        "\n7. back to a public IP, then update the AML components by detach + re-attach (R22) with TLS on again"
+        "\n7. back to a public IP, then update the AML components by detach + re-attach with TLS on again"
     )?;
     let public = AksUpdateBuilder::default().load_balancer(LoadBalancerSettings::public());
     let back = into_aks(
@@ -278,7 +284,7 @@ pub(crate) async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Resu
     )?;
     writeln!(
         out,
-        "  refused before any write: a second attachment of one cluster (R10), TLS with an internal load balancer (R18)"
+        "  refused before any write: a second attachment of one cluster [attach.cluster_attached], TLS with an internal load balancer [tls.internal_load_balancer]"
     )?;
     writeln!(
         out,

@@ -100,7 +100,7 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
             writeln!(out, "  {}", describe_error(&error))?;
             outcome.hygiene_codes = error
                 .report()
-                .map(|r| r.errors.iter().map(|i| i.code).collect())
+                .map(|r| r.errors.iter().map(|i| i.code.code()).collect())
                 .unwrap_or_default();
         }
         Err(other) => return Err(other.into()),

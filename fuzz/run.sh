@@ -49,6 +49,7 @@ ALL_TARGETS=(
     wire_error_response
     wire_operation_status
     emulator_requests
+    arm_headers
 )
 
 seconds="${FUZZ_SECONDS:-60}"
@@ -84,6 +85,7 @@ dict_for() {
         wire_*) echo wire ;;
         pem_* | check_pem | secret) echo pem ;;
         emulator_*) echo emulator ;;
+        arm_headers) echo arm_headers ;;
     esac
 }
 

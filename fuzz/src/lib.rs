@@ -1,5 +1,6 @@
 //! Helpers shared by the fuzz targets in `fuzz_targets/`: the round-trip property of the ARM wire
-//! types, a fixed clock for the TLS checks, and an in-process emulator driven over loopback HTTP.
+//! types, a fixed clock for the TLS checks, an in-process emulator driven over loopback HTTP, and
+//! the header readers of aml-arm fed arbitrary header lines.
 //!
 //! Every helper panics on a broken property; libFuzzer reports the panic as a crash and saves the
 //! input under `fuzz/artifacts/<target>/`.
@@ -10,6 +11,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub mod arm_headers;
 pub mod emulator;
 pub mod spec;
 

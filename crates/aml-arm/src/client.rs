@@ -19,13 +19,12 @@ use crate::error::{
 use crate::options::{ArmClientOptions, RequestOptions, origin_of, path_of, redact_url};
 use crate::pager::Pager;
 use crate::poller::{Poller, ResumeToken};
-use crate::retry::{RetryOptions, jitter_unit, random_u64, retry_after};
+use crate::retry::{RetryOptions, jitter_unit, random_u64, retry_after, usable_hint};
 use crate::token_cache::TokenCache;
 
 const CLIENT_REQUEST_ID: &str = "x-ms-client-request-id";
 const RETURN_CLIENT_REQUEST_ID: &str = "x-ms-return-client-request-id";
 const CORRELATION_REQUEST_ID: &str = "x-ms-correlation-request-id";
-const REQUEST_ID: &str = "x-ms-request-id";
 
 /// An HTTP method ARM uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
@@ -334,7 +333,11 @@ impl ArmResponse {
                 method: self.method,
                 path: self.path(),
                 status: self.status,
-                location: self.header("location").map(redact_url).unwrap_or_default(),
+                // Query removed, and cut short: a server can send a Location of any length.
+                location: self
+                    .header("location")
+                    .map(|l| excerpt(redact_url(l).as_bytes()))
+                    .unwrap_or_default(),
                 request_ids: Box::new(self.request_ids),
             };
         }
@@ -582,6 +585,75 @@ impl ArmClient {
         self.list_pages(ArmRequest::get(target)).into_items()
     }
 
+    /// The URL a long-running operation's response points at, read exactly as the poller reads
+    /// it: the `Azure-AsyncOperation` header for [`UrlSource::AzureAsyncOperation`], the
+    /// `Location` header for [`UrlSource::Location`]. The value, without the spaces and tabs
+    /// around it, is resolved against `request_url` (relative references are allowed) and must
+    /// be on the ARM endpoint, since the token goes with every poll.
+    ///
+    /// `Ok(None)` when the header is absent or blank (of a header sent several times, the first
+    /// value counts). Errors: [`Error::InvalidHeader`] when the value is not UTF-8 text,
+    /// [`Error::InvalidUrl`] when it is not a URL, [`Error::ForeignHost`] when it points
+    /// elsewhere, and [`Error::InvalidConfig`] for a `source` that names no header. It never
+    /// panics, whatever the bytes.
+    ///
+    /// ```
+    /// # fn main() -> aml_arm::Result<()> {
+    /// use aml_arm::{ArmClient, ArmClientOptions, Error, StaticTokenCredential, UrlSource};
+    /// use reqwest::header::{HeaderMap, HeaderValue};
+    ///
+    /// let client = ArmClient::new(StaticTokenCredential::new("t"), ArmClientOptions::default())?;
+    /// let request = url::Url::parse("https://management.azure.com/subscriptions/s/x").unwrap();
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("azure-asyncoperation", HeaderValue::from_static("/operations/1?api-version=1"));
+    /// let url = client.header_url(&request, &headers, UrlSource::AzureAsyncOperation)?;
+    /// assert_eq!(url.unwrap().path(), "/operations/1");
+    ///
+    /// headers.insert("location", HeaderValue::from_static("https://elsewhere.example/op"));
+    /// let err = client.header_url(&request, &headers, UrlSource::Location).unwrap_err();
+    /// assert!(matches!(err, Error::ForeignHost { .. }));
+    /// # Ok(()) }
+    /// ```
+    pub fn header_url(
+        &self,
+        request_url: &Url,
+        headers: &HeaderMap,
+        source: UrlSource,
+    ) -> Result<Option<Url>> {
+        let (key, name) = match source {
+            UrlSource::AzureAsyncOperation => ("azure-asyncoperation", "Azure-AsyncOperation"),
+            UrlSource::Location => ("location", "Location"),
+            _ => {
+                return Err(Error::InvalidConfig {
+                    message: format!(
+                        "{source} names no response header; use UrlSource::AzureAsyncOperation \
+                         or UrlSource::Location"
+                    ),
+                });
+            }
+        };
+        let Some(value) = headers.get(key) else {
+            return Ok(None);
+        };
+        // Header values may carry any byte but controls; a URL is text. UTF-8 is accepted
+        // (the URL parser percent-encodes it), anything else is refused rather than guessed.
+        let Ok(text) = std::str::from_utf8(value.as_bytes()) else {
+            return Err(Error::InvalidHeader {
+                name,
+                path: path_of(request_url, false),
+                request_ids: Box::new(RequestIds::from_headers(headers)),
+            });
+        };
+        // Optional whitespace around a header value is spaces and tabs only (RFC 9110).
+        let text = text.trim_matches([' ', '\t']);
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let url = parse_link(request_url, text)?;
+        self.check_origin(&url, source)?;
+        Ok(Some(url))
+    }
+
     /// Checks that `url` is on the endpoint's origin.
     pub(crate) fn check_origin(&self, url: &Url, source: UrlSource) -> Result<()> {
         if self.inner.origin.matches(url) {
@@ -824,7 +896,7 @@ impl ArmClient {
         let mut retries: u32 = 0;
         let mut reauthenticated = false;
         loop {
-            attempt += 1;
+            attempt = attempt.saturating_add(1);
             progress.set_attempts(attempt);
             let (token, auth) = self.inner.tokens.get_with_header().await?;
             let (try_span, outcome) = self
@@ -953,7 +1025,11 @@ fn status_retry_delay(
     if !retry.retries_status(response.status) || retries >= retry.max_retries {
         return None;
     }
-    match retry_after(&response.headers, time::OffsetDateTime::now_utc()) {
+    // A hint under a millisecond (`Retry-After: 0`) is no reason to retry at once: back off.
+    match usable_hint(retry_after(
+        &response.headers,
+        time::OffsetDateTime::now_utc(),
+    )) {
         Some(hint) if hint > retry.max_delay => {
             tracing::debug!(
                 retry_after_ms = hint.as_millis(),
@@ -1039,19 +1115,13 @@ fn sent_ids(client_request_id: &str) -> RequestIds {
     }
 }
 
+/// The response's ids; the client request id sent when the response does not echo one.
 fn response_ids(headers: &HeaderMap, sent_client_request_id: &str) -> RequestIds {
-    let get = |n: &str| {
-        headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    RequestIds {
-        request_id: get(REQUEST_ID),
-        correlation_request_id: get(CORRELATION_REQUEST_ID),
-        client_request_id: get(CLIENT_REQUEST_ID)
-            .or_else(|| Some(sent_client_request_id.to_owned())),
+    let mut ids = RequestIds::from_headers(headers);
+    if ids.client_request_id.is_none() {
+        ids.client_request_id = Some(sent_client_request_id.to_owned());
     }
+    ids
 }
 
 /// A random version-4 UUID for `x-ms-client-request-id`. Request ids need uniqueness, not
@@ -1227,6 +1297,133 @@ mod tests {
                 .as_str(),
             "https://other.example/ops"
         );
+    }
+
+    fn link_headers(name: &'static str, value: &[u8]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_bytes(value) {
+            h.insert(name, v);
+        }
+        h
+    }
+
+    #[test]
+    fn header_urls_resolve_or_fail_with_a_typed_error() {
+        let c = client(Some("v"));
+        let base = Url::parse("http://127.0.0.1:8080/arm/subscriptions/s/x?api-version=v").unwrap();
+        let read =
+            |source, name, value: &[u8]| c.header_url(&base, &link_headers(name, value), source);
+        let aao = UrlSource::AzureAsyncOperation;
+        assert_eq!(
+            read(aao, "azure-asyncoperation", b"  /arm/ops/1?sig=s  ")
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:8080/arm/ops/1?sig=s"
+        );
+        assert_eq!(
+            read(UrlSource::Location, "location", b"ops/2")
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:8080/arm/subscriptions/s/ops/2"
+        );
+        // UTF-8 is percent-encoded by the URL parser.
+        assert_eq!(
+            read(aao, "azure-asyncoperation", "/arm/op\u{e9}".as_bytes())
+                .unwrap()
+                .unwrap()
+                .path(),
+            "/arm/op%C3%A9"
+        );
+        assert_eq!(read(aao, "azure-asyncoperation", b"   ").unwrap(), None);
+        assert_eq!(read(aao, "location", b"/arm/ops/1").unwrap(), None);
+        let err = read(aao, "azure-asyncoperation", b"\xff\xfe").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidHeader {
+                    name: "Azure-AsyncOperation",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "/arm/subscriptions/s/x: the response's Azure-AsyncOperation header is not UTF-8 \
+             text, so it cannot be followed"
+        );
+        assert!(err.may_have_been_sent());
+        let err = read(aao, "azure-asyncoperation", b"http://[::1").unwrap_err();
+        assert!(matches!(err, Error::InvalidUrl { .. }), "{err}");
+        let err = read(UrlSource::Location, "location", b"//evil.example/x").unwrap_err();
+        assert!(matches!(err, Error::ForeignHost { .. }), "{err}");
+        let err = read(UrlSource::NextLink, "location", b"/x").unwrap_err();
+        assert!(matches!(err, Error::InvalidConfig { .. }), "{err}");
+        // A megabyte of path: a URL like any other, no panic.
+        let long = format!("/arm/{}", "a".repeat(1 << 20));
+        let url = read(UrlSource::Location, "location", long.as_bytes())
+            .unwrap()
+            .unwrap();
+        assert_eq!(url.path().len(), long.len());
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// One client for every case: building one (its TLS roots) costs milliseconds.
+        fn shared() -> &'static ArmClient {
+            static CLIENT: std::sync::OnceLock<ArmClient> = std::sync::OnceLock::new();
+            CLIENT.get_or_init(|| client(Some("v")))
+        }
+
+        proptest! {
+            #[test]
+            fn any_link_header_bytes_give_an_on_endpoint_url_or_a_typed_error(
+                value in prop_oneof![
+                    proptest::collection::vec(any::<u8>(), 0..200),
+                    "[ -~]{0,120}".prop_map(String::into_bytes),
+                    "(https?://127\\.0\\.0\\.1(:8080)?)?/?[a-z/?&=%.:@#-]{0,60}".prop_map(String::into_bytes),
+                ],
+                location in any::<bool>(),
+            ) {
+                let c = shared();
+                let base = Url::parse("http://127.0.0.1:8080/arm/x").unwrap();
+                let (name, source) = if location {
+                    ("location", UrlSource::Location)
+                } else {
+                    ("azure-asyncoperation", UrlSource::AzureAsyncOperation)
+                };
+                match c.header_url(&base, &link_headers(name, &value), source) {
+                    Ok(Some(url)) => prop_assert!(c.inner.origin.matches(&url), "{}", url),
+                    Ok(None) => prop_assert!(
+                        HeaderValue::from_bytes(&value).is_err() || value.trim_ascii().is_empty()
+                    ),
+                    Err(Error::InvalidHeader { .. }) => {
+                        prop_assert!(std::str::from_utf8(&value).is_err());
+                    }
+                    Err(Error::InvalidUrl { .. } | Error::ForeignHost { .. }) => {}
+                    Err(e) => prop_assert!(false, "unexpected error {}", e),
+                }
+            }
+
+            #[test]
+            fn paths_on_the_endpoint_round_trip(path in "/arm/[a-zA-Z0-9/_.~-]{0,80}", query in "[a-z0-9=&]{0,20}") {
+                let c = shared();
+                let base = Url::parse("http://127.0.0.1:8080/arm/x").unwrap();
+                let link = if query.is_empty() { path.clone() } else { format!("{path}?{query}") };
+                for value in [link.clone(), format!("http://127.0.0.1:8080{link}")] {
+                    let url = c
+                        .header_url(&base, &link_headers("location", value.as_bytes()), UrlSource::Location)
+                        .unwrap()
+                        .unwrap();
+                    prop_assert_eq!(url.clone(), base.join(&link).unwrap());
+                    prop_assert_eq!(url.query().unwrap_or(""), query.as_str());
+                }
+            }
+        }
     }
 
     #[test]

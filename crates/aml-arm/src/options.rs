@@ -9,6 +9,9 @@ use url::{Host, Url};
 use crate::error::{Error, Result};
 use crate::retry::RetryOptions;
 
+/// What is shown in place of a secret (a proxy's user name and password, a query string).
+const REDACTED: &str = "[redacted]";
+
 /// Which Azure Resource Manager endpoint to talk to, and the token scope it accepts.
 ///
 /// The endpoint's scheme, host and port are the only place the bearer token is ever sent.
@@ -238,16 +241,38 @@ pub(crate) fn origin_of(url: &Url) -> String {
 }
 
 /// A URL string with its query and fragment removed, for errors and logs.
+///
+/// A user name or password (`http://user:secret@proxy:3128`) is never shown: it becomes
+/// `[redacted]@`, also in a string that does not parse as a URL.
 pub(crate) fn redact_url(raw: &str) -> String {
     if let Ok(url) = Url::parse(raw) {
-        return path_of(&url, true);
+        let shown = path_of(&url, true);
+        if url.username().is_empty() && url.password().is_none() {
+            return without_user_info(&shown);
+        }
+        return match shown.split_once("://") {
+            Some((scheme, rest)) => format!("{scheme}://{REDACTED}@{rest}"),
+            None => without_user_info(&shown),
+        };
     }
     let cut = raw.find(['?', '#']).unwrap_or(raw.len());
-    let mut s: String = raw[..cut].chars().take(200).collect();
+    let mut s = without_user_info(&raw[..cut].chars().take(200).collect::<String>());
     if cut < raw.len() {
-        s.push_str("?[redacted]");
+        s.push('?');
+        s.push_str(REDACTED);
     }
     s
+}
+
+/// `text` with whatever stands before the last `@` of its authority (after `scheme://`, or from
+/// the start, up to the first `/`) replaced by `[redacted]`: a user name and password.
+fn without_user_info(text: &str) -> String {
+    let start = text.find("://").map_or(0, |i| i + 3);
+    let end = text[start..].find('/').map_or(text.len(), |i| start + i);
+    match text[start..end].rfind('@') {
+        Some(at) => format!("{}{REDACTED}{}", &text[..start], &text[start + at..]),
+        None => text.to_owned(),
+    }
 }
 
 /// The URL without query or fragment; with `with_origin` the scheme, host and port too.
@@ -308,7 +333,9 @@ impl Default for PollOptions {
 }
 
 /// Options for [`crate::ArmClient::new`]. Public fields, `Default` for everything.
-#[derive(Clone, Debug)]
+///
+/// `Debug` shows the proxy without its user name and password.
+#[derive(Clone)]
 pub struct ArmClientOptions {
     /// The cloud (endpoint and token scope). Default: Azure public cloud.
     pub cloud: Cloud,
@@ -330,6 +357,22 @@ pub struct ArmClientOptions {
     /// An explicit proxy URL. No proxy is used otherwise: the library reads no
     /// `HTTPS_PROXY`-style environment variables.
     pub proxy: Option<String>,
+}
+
+impl fmt::Debug for ArmClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArmClientOptions")
+            .field("cloud", &self.cloud)
+            .field("api_version", &self.api_version)
+            .field("retry", &self.retry)
+            .field("timeouts", &self.timeouts)
+            .field("poll", &self.poll)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("correlation_id", &self.correlation_id)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("proxy", &self.proxy.as_deref().map(redact_url))
+            .finish()
+    }
 }
 
 impl Default for ArmClientOptions {
@@ -366,6 +409,34 @@ pub struct RequestOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proxy_credentials_never_show_in_debug_or_redacted_urls() {
+        for proxy in [
+            "http://alice:hunter2@proxy.contoso.com:3128",
+            "http://alice:hunter2@proxy.contoso.com:3128/path?q=hunter2",
+            "http://hunter2@proxy.contoso.com",
+            "http://alice:hunter2@[not-a-host:3128",
+            "socks5://alice:hunter2@@127.0.0.1:1080",
+            "alice:hunter2@proxy",
+        ] {
+            let options = ArmClientOptions {
+                proxy: Some(proxy.to_owned()),
+                ..ArmClientOptions::default()
+            };
+            let shown = format!("{options:?} {options:#?} {}", redact_url(proxy));
+            assert!(!shown.contains("hunter2"), "{proxy}: {shown}");
+            assert!(shown.contains(REDACTED), "{proxy}: {shown}");
+        }
+        assert_eq!(
+            redact_url("http://alice:hunter2@proxy.contoso.com:3128"),
+            "http://[redacted]@proxy.contoso.com:3128/"
+        );
+        assert_eq!(
+            redact_url("https://management.azure.com/subscriptions?api-version=1"),
+            "https://management.azure.com:443/subscriptions"
+        );
+    }
 
     #[test]
     fn well_known_clouds_have_https_endpoints_and_default_scopes() {

@@ -18,10 +18,10 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
-use crate::client::{ArmClient, ArmRequest, ArmResponse, Method, parse_link};
+use crate::client::{ArmClient, ArmRequest, ArmResponse, Method};
 use crate::error::{ArmErrorDetail, Error, OperationError, Result, UrlSource, decode_arm_error};
 use crate::options::{PollOptions, RequestOptions, path_of};
-use crate::retry::retry_after;
+use crate::retry::{retry_after, usable_hint};
 
 /// The state of a long-running operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,7 +83,7 @@ pub struct Progress {
     pub elapsed: Duration,
     /// Status polls made so far by this poller (the final `GET` is not counted).
     pub polls: u32,
-    /// `percentComplete`, when the service reports it.
+    /// `percentComplete`, when the service reports it as a number; clamped to `0.0..=100.0`.
     pub percent_complete: Option<f64>,
     /// When the next poll will be made; `None` once finished.
     pub next_poll_in: Option<Duration>,
@@ -251,18 +251,10 @@ impl Poller {
     ) -> Result<Self> {
         let method = response.method();
         let request_url = response.url().clone();
-        let link = |name: &str, source: UrlSource| -> Result<Option<Url>> {
-            match response.header(name) {
-                Some(v) if !v.trim().is_empty() => {
-                    let url = parse_link(&request_url, v.trim())?;
-                    client.check_origin(&url, source)?;
-                    Ok(Some(url))
-                }
-                _ => Ok(None),
-            }
-        };
-        let async_operation_url = link("azure-asyncoperation", UrlSource::AzureAsyncOperation)?;
-        let location_url = link("location", UrlSource::Location)?;
+        let headers = response.headers();
+        let async_operation_url =
+            client.header_url(&request_url, headers, UrlSource::AzureAsyncOperation)?;
+        let location_url = client.header_url(&request_url, headers, UrlSource::Location)?;
         let status = response.status();
         let hint = retry_after(response.headers(), time::OffsetDateTime::now_utc());
         let mut poller = Self {
@@ -430,14 +422,16 @@ impl Poller {
     }
 
     /// The wait before the next poll: the service's `Retry-After` (capped at
-    /// [`PollOptions::max_interval`]) or [`PollOptions::interval`].
+    /// [`PollOptions::max_interval`]) or [`PollOptions::interval`]. A hint under a millisecond
+    /// (`Retry-After: 0`) counts as none, so a service cannot make the poller ask again in a
+    /// tight loop; see [`crate::RetryOptions::parse_retry_after`] for how hints are read.
     pub fn next_poll_in(&self) -> Duration {
         self.next_delay
     }
 
     /// Time since the operation began (including time before a resume).
     pub fn elapsed(&self) -> Duration {
-        self.elapsed_before + self.started.elapsed()
+        self.elapsed_before.saturating_add(self.started.elapsed())
     }
 
     /// The current state as a [`Progress`].
@@ -485,7 +479,7 @@ impl Poller {
         if self.mode != PollMode::Done {
             if let Some(limit) = self.options.timeout {
                 let elapsed = self.elapsed();
-                if elapsed + self.next_delay > limit {
+                if elapsed.saturating_add(self.next_delay) > limit {
                     tokio::time::sleep(limit.saturating_sub(elapsed)).await;
                     return Err(Error::OperationTimeout {
                         path: path_of(&self.resource_url, false),
@@ -551,7 +545,7 @@ impl Poller {
     }
 
     fn delay_from(&self, hint: Option<Duration>) -> Duration {
-        hint.map_or(self.options.interval, |h| h.min(self.options.max_interval))
+        usable_hint(hint).map_or(self.options.interval, |h| h.min(self.options.max_interval))
     }
 
     async fn poll_once(&mut self) -> Result<()> {
@@ -579,7 +573,7 @@ impl Poller {
             return self.finish(None).await;
         };
         let response = self.get(&url, UrlSource::AzureAsyncOperation).await?;
-        self.polls += 1;
+        self.polls = self.polls.saturating_add(1);
         if !(200..300).contains(&response.status()) {
             return Err(response.into_error());
         }
@@ -593,9 +587,7 @@ impl Poller {
                 request_ids: Box::new(response.request_ids().clone()),
             });
         };
-        self.percent = body
-            .get("percentComplete")
-            .and_then(serde_json::Value::as_f64);
+        self.percent = percent_complete(&body);
         self.next_delay = self.delay_from(retry_after(
             response.headers(),
             time::OffsetDateTime::now_utc(),
@@ -622,7 +614,7 @@ impl Poller {
             return self.finish(None).await;
         };
         let response = self.get(&url, UrlSource::Location).await?;
-        self.polls += 1;
+        self.polls = self.polls.saturating_add(1);
         let status = response.status();
         self.next_delay = self.delay_from(retry_after(
             response.headers(),
@@ -656,7 +648,7 @@ impl Poller {
     async fn poll_resource(&mut self) -> Result<()> {
         let url = self.resource_url.clone();
         let response = self.get(&url, UrlSource::Request).await?;
-        self.polls += 1;
+        self.polls = self.polls.saturating_add(1);
         let status = response.status();
         self.next_delay = self.delay_from(retry_after(
             response.headers(),
@@ -776,6 +768,15 @@ impl fmt::Debug for Poller {
     }
 }
 
+/// `percentComplete` of an operation status, if it is a number, clamped to `0..=100` (a service
+/// can send any number; JSON has no NaN or infinity, and `as_f64` reads big integers as finite).
+fn percent_complete(body: &serde_json::Value) -> Option<f64> {
+    body.get("percentComplete")
+        .and_then(serde_json::Value::as_f64)
+        .filter(|p| p.is_finite())
+        .map(|p| p.clamp(0.0, 100.0))
+}
+
 /// `properties.provisioningState` of a resource body.
 fn provisioning_state(body: &[u8]) -> Option<String> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
@@ -842,6 +843,25 @@ mod tests {
         assert_eq!(e[1].code.as_deref(), Some("Bare"));
         assert_eq!(provisioning_state(body).as_deref(), Some("Failed"));
         assert!(provisioning_errors(b"{}").is_empty());
+    }
+
+    #[test]
+    fn percent_complete_is_a_number_between_0_and_100() {
+        let read = |text: &str| percent_complete(&serde_json::from_str(text).unwrap());
+        assert_eq!(read(r#"{"percentComplete": 42.5}"#), Some(42.5));
+        assert_eq!(read(r#"{"percentComplete": 1e308}"#), Some(100.0));
+        assert_eq!(read(r#"{"percentComplete": -1e308}"#), Some(0.0));
+        assert_eq!(
+            read(r#"{"percentComplete": 18446744073709551615}"#),
+            Some(100.0)
+        );
+        assert_eq!(
+            read(r#"{"percentComplete": -9223372036854775808}"#),
+            Some(0.0)
+        );
+        assert_eq!(read(r#"{"percentComplete": "50"}"#), None);
+        assert_eq!(read(r#"{"percentComplete": null}"#), None);
+        assert_eq!(read("{}"), None);
     }
 
     #[test]

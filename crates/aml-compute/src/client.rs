@@ -19,7 +19,7 @@ use aml_model::wire::{
     AksComputeSecrets, ComputeResource, KubernetesVersionListResult, LoadBalancerSku,
     ManagedCluster, OrchestratorVersionProfileListResult, ProvisioningState,
 };
-use aml_model::{AksClusterId, ComputeId, ComputeName, Issue, Report, vm_size};
+use aml_model::{AksClusterId, ComputeId, ComputeName, Issue, Report, Rule, vm_size};
 use aml_tls::OffsetDateTime;
 use futures::{Stream, StreamExt, TryStreamExt};
 
@@ -83,6 +83,7 @@ impl Ensured {
                         action: "ensure",
                         name,
                         reason: "the service returned a compute that is not AKS".into(),
+                        rule: None,
                     }),
                 }
             }
@@ -112,6 +113,19 @@ fn is_retried_conflict(request: &model_request::ArmRequest, e: &aml_arm::Error) 
         && request.method == model_request::Method::Put
 }
 
+/// What a compute shows after a retried `PUT` was refused with 409 (see `Workspace::conflicted`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Conflicted {
+    /// The operation an earlier try started: follow it.
+    Ours,
+    /// An update whose compute is at rest without the requested settings: send it again.
+    Settled,
+    /// No such compute: nothing was written.
+    Absent,
+    /// The compute could not be read.
+    Unreadable,
+}
+
 /// Whether `current` has the TLS and load balancer settings the update body asks for.
 fn has_requested_settings(body: &serde_json::Value, current: &ComputeResource) -> bool {
     let Ok(current) = serde_json::to_value(current) else {
@@ -123,17 +137,18 @@ fn has_requested_settings(body: &serde_json::Value, current: &ComputeResource) -
         (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
         _ => a == b,
     };
+    // An update that leaves TLS alone sends no `sslConfiguration`: nothing to compare.
+    let ssl = &want["sslConfiguration"];
+    let same_tls = ssl.is_null()
+        || (same(&ssl["status"], &have["sslConfiguration"]["status"])
+            && (ssl["leafDomainLabel"].is_null()
+                || same(
+                    &ssl["leafDomainLabel"],
+                    &have["sslConfiguration"]["leafDomainLabel"],
+                )));
     same(&want["loadBalancerType"], &have["loadBalancerType"])
         && same(&want["loadBalancerSubnet"], &have["loadBalancerSubnet"])
-        && same(
-            &want["sslConfiguration"]["status"],
-            &have["sslConfiguration"]["status"],
-        )
-        && (want["sslConfiguration"]["leafDomainLabel"].is_null()
-            || same(
-                &want["sslConfiguration"]["leafDomainLabel"],
-                &have["sslConfiguration"]["leafDomainLabel"],
-            ))
+        && same_tls
 }
 
 fn parse_name(name: &str) -> Result<ComputeName> {
@@ -235,20 +250,24 @@ impl Workspace {
         }
     }
 
-    /// After a retried `PUT` was refused (409): whether the compute shows the operation an
-    /// earlier, handled try started. It is if an operation is in progress or has just failed;
-    /// or, for a create or
-    /// attach (whose name was free just before), if the compute now exists; or, for an update,
-    /// if the compute already has the settings the update asked for.
-    async fn is_ours(
+    /// After a retried `PUT` was refused (409): what the compute says about the operation an
+    /// earlier try, whose answer was lost, may have started.
+    ///
+    /// - [`Conflicted::Ours`]: an operation is in progress or has just failed; or, for a create
+    ///   or attach (whose name was free just before), the compute now exists; or, for an update,
+    ///   it already has the settings the update asked for.
+    /// - [`Conflicted::Settled`]: an update whose compute is at rest without the requested
+    ///   settings: the operation that refused the retry is over, so the same PUT can be sent
+    ///   again (an update is a whole GET-modify-PUT body: sending it twice is harmless).
+    /// - [`Conflicted::Absent`]: no compute of that name: nothing of this PUT was written.
+    /// - [`Conflicted::Unreadable`]: the compute could not be read; follow it all the same.
+    async fn conflicted(
         &self,
         name: &str,
         kind: OperationKind,
         request: &model_request::ArmRequest,
-    ) -> bool {
-        let Ok(id) = self.compute_id(name) else {
-            return false;
-        };
+    ) -> Result<Conflicted> {
+        let id = self.compute_id(name)?;
         // The read that decides may itself meet a flaky connection: try it a few times.
         for _ in 0..3 {
             match self.get_resource(&id).await {
@@ -259,18 +278,23 @@ impl Workspace {
                         !s.is_terminal()
                             || matches!(s, ProvisioningState::Failed | ProvisioningState::Canceled)
                     });
-                    return busy_or_failed
+                    let ours = busy_or_failed
                         || matches!(kind, OperationKind::Create | OperationKind::Attach)
                         || request
                             .body
                             .as_ref()
                             .is_some_and(|body| has_requested_settings(body, &resource));
+                    return Ok(if ours {
+                        Conflicted::Ours
+                    } else {
+                        Conflicted::Settled
+                    });
                 }
-                Ok(None) => return false,
+                Ok(None) => return Ok(Conflicted::Absent),
                 Err(_) => {}
             }
         }
-        false
+        Ok(Conflicted::Unreadable)
     }
 
     fn not_found(&self, name: &str) -> Error {
@@ -289,25 +313,61 @@ impl Workspace {
     ) -> Result<ComputeOperation> {
         let poller = match self.arm.begin(to_arm(request)?).await {
             Ok(poller) => poller,
-            Err(e)
-                if is_retried_conflict(request, &e) && self.is_ours(name, kind, request).await =>
-            {
-                // A try reached the service but its answer was lost, and the retry was refused
-                // because the operation that try started is running. Follow that operation
-                // (by the compute's provisioning state) instead of losing track of it.
-                tracing::warn!(
-                    compute = name,
-                    "first answer lost; following the running operation"
-                );
-                self.arm.follow_resource(
-                    aml_arm::Method::Put,
-                    &self.requests.get(&self.compute_id(name)?).path_and_query(),
-                )?
+            Err(e) if is_retried_conflict(request, &e) => {
+                self.after_retried_conflict(request, name, kind, e).await?
             }
             Err(e) => return Err(e.into()),
         };
         Ok(ComputeOperation::new(poller, name, kind, warnings)
             .with_poll_options(self.arm.options().poll))
+    }
+
+    /// A `PUT` was sent more than once and the last try was refused with 409: an earlier try
+    /// may have been handled (its answer lost) and started the operation the retry ran into.
+    /// The caller always gets either a poller for the write that happened, or
+    /// [`Error::Rejected`]: nothing was written.
+    async fn after_retried_conflict(
+        &self,
+        request: &model_request::ArmRequest,
+        name: &str,
+        kind: OperationKind,
+        conflict: aml_arm::Error,
+    ) -> Result<aml_arm::Poller> {
+        let rejected = |source| Error::Rejected {
+            action: kind.as_str(),
+            name: name.to_owned(),
+            source,
+        };
+        let follow = || -> Result<aml_arm::Poller> {
+            Ok(self.arm.follow_resource(
+                aml_arm::Method::Put,
+                &self.requests.get(&self.compute_id(name)?).path_and_query(),
+            )?)
+        };
+        match self.conflicted(name, kind, request).await? {
+            Conflicted::Ours | Conflicted::Unreadable => {
+                // Follow that operation (by the compute's provisioning state) instead of losing
+                // track of it; an unreadable compute is followed too: the poller keeps reading
+                // through transient failures and hands back a resume token.
+                tracing::warn!(
+                    compute = name,
+                    "first answer lost; following the running operation"
+                );
+                follow()
+            }
+            Conflicted::Absent => Err(rejected(conflict)),
+            Conflicted::Settled => {
+                tracing::warn!(
+                    compute = name,
+                    "update refused while another operation ran; sending it again"
+                );
+                match self.arm.begin(to_arm(request)?).await {
+                    Ok(poller) => Ok(poller),
+                    Err(e) if e.status() == Some(409) => Err(rejected(e)),
+                    Err(e) => Err(e.into()),
+                }
+            }
+        }
     }
 
     /// Validates a create, learning the workspace's region first when nothing else names one.
@@ -389,7 +449,7 @@ impl Workspace {
             vec![
                 PlannedRequest {
                     purpose: format!(
-                        "check that compute {name} does not exist yet (R11): 404 expected"
+                        "check that compute {name} does not exist yet [compute.exists]: 404 expected"
                     ),
                     request: self.requests.get(create.id()),
                 },
@@ -471,16 +531,20 @@ impl Workspace {
         let cluster = attach.cluster();
         let mut steps = vec![
             PlannedRequest {
-                purpose: format!("read cluster {} (R2, R8, R15)", cluster.name()),
+                purpose: format!(
+                    "read cluster {}: its nodes, VM sizes and network [purpose.production_vcpus, cluster.authorized_ranges]",
+                    cluster.name()
+                ),
                 request: self.cluster_request(cluster),
             },
             PlannedRequest {
-                purpose: "list the region's Kubernetes versions (R14)".into(),
+                purpose: "list the region's Kubernetes versions [cluster.kubernetes_version]"
+                    .into(),
                 request: self.versions_request("{cluster-location}"),
             },
             PlannedRequest {
                 purpose: format!(
-                    "list the workspace's computes: is {name} taken (R11), is the cluster attached already (R10)?"
+                    "list the workspace's computes: is {name} taken [compute.exists], is the cluster attached already [attach.cluster_attached]?"
                 ),
                 request: self.requests.list(&self.id),
             },
@@ -503,7 +567,9 @@ impl Workspace {
                 .update(attach.id(), &current, &update)
                 .map_err(from_model)?;
             steps.push(PlannedRequest {
-                purpose: "switch to the internal load balancer (R20), then poll".into(),
+                purpose:
+                    "switch to the internal load balancer (an update after attaching), then poll"
+                        .into(),
                 request: put,
             });
         }
@@ -564,7 +630,7 @@ impl Workspace {
             if nodes < aml_model::config::PRODUCTION_MIN_NODES {
                 report.error(
                     "attach.cluster_purpose",
-                    "purpose.production_nodes",
+                    Rule::PurposeProductionNodes,
                     format!(
                         "{purpose} needs at least {} nodes and cluster {} has {nodes}; scale it out or attach with cluster_purpose: DevTest",
                         aml_model::config::PRODUCTION_MIN_NODES,
@@ -577,7 +643,7 @@ impl Workspace {
             {
                 report.error(
                         "attach.cluster_purpose",
-                        "purpose.production_vcpus",
+                        Rule::PurposeProductionVcpus,
                         format!(
                             "{purpose} needs at least {} vCPUs and cluster {} has {v}; add nodes or attach with cluster_purpose: DevTest",
                             aml_model::config::PRODUCTION_MIN_VCPUS,
@@ -589,14 +655,14 @@ impl Workspace {
         {
             report.warn(
                 "attach.cluster_purpose",
-                "purpose.devtest_vcpus",
+                Rule::PurposeDevtestVcpus,
                 format!("a dev-test cluster should have at least 2 vCPUs, this one has {v}"),
             );
         }
         if !unknown.is_empty() {
             report.warn(
                 "attach.resource_id",
-                "vm_size.unknown",
+                Rule::VmSizeUnknown,
                 format!(
                     "the cluster's VM sizes {} are not in the built-in catalog; its vCPUs were not checked, the service will decide",
                     unknown.join(", ")
@@ -617,14 +683,14 @@ impl Workspace {
         if ranges && !standard {
             report.warn(
                 "attach.resource_id",
-                "cluster.authorized_ranges_basic_lb",
-                "the cluster restricts its API server to authorized IP ranges but does not use a Standard load balancer; authorized ranges work only with a Standard load balancer and must admit the Azure ML control plane (R15)",
+                Rule::ClusterAuthorizedRangesBasicLb,
+                "the cluster restricts its API server to authorized IP ranges but does not use a Standard load balancer; authorized ranges work only with a Standard load balancer and must admit the Azure ML control plane",
             );
         } else if ranges {
             report.warn(
                 "attach.resource_id",
-                "cluster.authorized_ranges",
-                "the cluster restricts its API server to authorized IP ranges: they must admit the Azure ML control plane (R15)",
+                Rule::ClusterAuthorizedRanges,
+                "the cluster restricts its API server to authorized IP ranges: they must admit the Azure ML control plane",
             );
         }
         report.into_result().map_err(from_model)
@@ -793,10 +859,11 @@ impl Workspace {
         self.requests
             .update(id, &current, update)
             .map_err(|e| match e {
-                aml_model::Error::Update { reason, .. } => Error::Refused {
+                aml_model::Error::Update { reason, rule, .. } => Error::Refused {
                     action: "update",
                     name: name.to_owned(),
                     reason,
+                    rule,
                 },
                 other => from_model(other),
             })
@@ -835,6 +902,7 @@ impl Workspace {
                 action: "detach",
                 name: name.to_owned(),
                 reason: "it is not an AKS compute; this library manages AKS computes only".into(),
+                rule: None,
             });
         }
         let request = self.requests.detach(&id);
@@ -875,6 +943,7 @@ impl Workspace {
                 action: "delete",
                 name: name.to_owned(),
                 reason: "it is not an AKS compute; this library manages AKS computes only".into(),
+                rule: None,
             });
         };
         if aks.is_attached() {
@@ -882,6 +951,7 @@ impl Workspace {
                 action: "delete",
                 name: name.to_owned(),
                 reason: "its cluster was attached, not created by the workspace, so deleting it through the workspace is not allowed; detach it, then delete the cluster with `az aks delete` if you mean to".into(),
+                rule: None,
             });
         }
         let request = self
@@ -957,6 +1027,7 @@ impl Workspace {
                 action: "read",
                 name: name.to_owned(),
                 reason: format!("it is of type {compute_type}, not AKS"),
+                rule: None,
             }),
         }
     }
@@ -1090,13 +1161,15 @@ impl Workspace {
                 action: "re-attach",
                 name: name.to_owned(),
                 reason: "the compute names no AKS cluster (resourceId)".into(),
+                rule: None,
             });
         };
         if existing.load_balancer_type() == "InternalLoadBalancer" {
             return Err(Error::Refused {
                 action: "re-attach",
                 name: name.to_owned(),
-                reason: "it uses an internal load balancer, and TLS termination is not supported with one (R18); switch it to a public IP with update first".into(),
+                reason: "it uses an internal load balancer, and TLS termination is not supported with one; switch it to a public IP with update first".into(),
+                rule: Some(Rule::TlsInternalLoadBalancer),
             });
         }
         if !existing.is_attached() {
@@ -1104,6 +1177,7 @@ impl Workspace {
                 action: "re-attach",
                 name: name.to_owned(),
                 reason: "its cluster was created by the workspace; detaching it would leave an unmanaged cluster. Use update to change TLS instead".into(),
+                rule: None,
             });
         }
         let purpose = existing
@@ -1123,6 +1197,7 @@ impl Workspace {
                 action: "re-attach",
                 name: name.to_owned(),
                 reason: "re-attaching with TLS needs a custom certificate (cert, key, cname) or a leaf domain label".into(),
+                rule: None,
             });
         }
         Ok((attach, cluster))

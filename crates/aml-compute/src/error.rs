@@ -1,8 +1,8 @@
 //! The crate's error type: one enum a caller can match on, with the lower layers' errors kept
 //! as sources.
 
-use aml_model::Report;
 use aml_model::wire::ErrorDetail;
+use aml_model::{Report, Rule};
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -15,9 +15,10 @@ pub enum Error {
     #[error("{}", .0.summary())]
     Validation(Report),
 
-    /// A compute of that name exists in the workspace already (R11). Nothing was written.
+    /// A compute of that name exists in the workspace already (rule `compute.exists`).
+    /// Nothing was written.
     #[error(
-        "compute {name:?} already exists in workspace {workspace} ({compute_type}); choose another name, or use ensure to adopt it"
+        "compute {name:?} already exists in workspace {workspace} ({compute_type}); choose another name, or use ensure to adopt it [compute.exists]"
     )]
     AlreadyExists {
         /// The compute name.
@@ -28,10 +29,11 @@ pub enum Error {
         compute_type: String,
     },
 
-    /// The cluster is attached to the workspace already under another name (R10): attaching it
-    /// again would break that attachment. Nothing was written.
+    /// The cluster is attached to the workspace already under another name (rule
+    /// `attach.cluster_attached`): attaching it again would break that attachment. Nothing was
+    /// written.
     #[error(
-        "AKS cluster {cluster} is already attached to this workspace as {existing:?}; a second attachment breaks the first (R10). Detach {existing:?} first, or use it"
+        "AKS cluster {cluster} is already attached to this workspace as {existing:?}, and a second attachment breaks the first; detach {existing:?} first, or use it [attach.cluster_attached]"
     )]
     AlreadyAttached {
         /// The cluster's id.
@@ -58,10 +60,10 @@ pub enum Error {
         cluster: String,
     },
 
-    /// The cluster's Kubernetes version is not supported in its region (R14). Nothing was
-    /// written.
+    /// The cluster's Kubernetes version is not supported in its region (rule
+    /// `cluster.kubernetes_version`). Nothing was written.
     #[error(
-        "AKS cluster {cluster} runs Kubernetes {version}, which {location} does not support; upgrade it to one of: {}",
+        "AKS cluster {cluster} runs Kubernetes {version}, which {location} does not support; upgrade it to one of: {} [cluster.kubernetes_version]",
         supported.join(", ")
     )]
     UnsupportedKubernetesVersion {
@@ -101,7 +103,7 @@ pub enum Error {
 
     /// The operation was refused client-side because the service would refuse it too, or
     /// because it would be destructive in a way that was not asked for.
-    #[error("refused to {action} compute {name:?}: {reason}")]
+    #[error("refused to {action} compute {name:?}: {reason}{}", aml_model::rule::Tag(*.rule))]
     Refused {
         /// What was asked.
         action: &'static str,
@@ -109,6 +111,8 @@ pub enum Error {
         name: String,
         /// Why, and what to do instead.
         reason: String,
+        /// The catalogue's rule behind the refusal, when there is one.
+        rule: Option<Rule>,
     },
 
     /// The long-running operation finished `Failed` or `Canceled`.
@@ -127,6 +131,20 @@ pub enum Error {
         /// The compute's provisioning errors.
         provisioning_errors: Vec<String>,
         /// The transport's full error, with request ids.
+        #[source]
+        source: aml_arm::Error,
+    },
+
+    /// The service refused a write, and nothing of it was written: a `PUT` retried after a lost
+    /// answer was refused (409) by an operation that was not its own, and the compute shows no
+    /// trace of the earlier try. Safe to send again once the other operation is over.
+    #[error("the service refused the {action} of compute {name:?}; nothing was written")]
+    Rejected {
+        /// What was being done.
+        action: &'static str,
+        /// The compute name.
+        name: String,
+        /// The service's answer.
         #[source]
         source: aml_arm::Error,
     },
@@ -221,15 +239,16 @@ impl std::fmt::Display for Difference {
 pub enum ErrorKind {
     /// The configuration broke rules (nothing was sent).
     Validation,
-    /// The compute name is taken (R11).
+    /// The compute name is taken (rule `compute.exists`).
     AlreadyExists,
-    /// The cluster is attached under another name (R10).
+    /// The cluster is attached under another name (rule `attach.cluster_attached`).
     AlreadyAttached,
     /// The compute, workspace or cluster does not exist.
     NotFound,
-    /// The cluster's Kubernetes version is not supported (R14).
+    /// The cluster's Kubernetes version is not supported (rule `cluster.kubernetes_version`).
     UnsupportedKubernetesVersion,
-    /// An existing compute differs from the desired one, or is `Failed`.
+    /// An existing compute differs from the desired one, or is `Failed`, or another operation
+    /// on it refused a write (nothing was written).
     Conflict,
     /// Refused client-side (a destructive or unsupported action).
     Refused,
@@ -257,7 +276,9 @@ impl Error {
             Self::AlreadyAttached { .. } => ErrorKind::AlreadyAttached,
             Self::NotFound { .. } | Self::ClusterNotFound { .. } => ErrorKind::NotFound,
             Self::UnsupportedKubernetesVersion { .. } => ErrorKind::UnsupportedKubernetesVersion,
-            Self::Conflict { .. } | Self::FailedCompute { .. } => ErrorKind::Conflict,
+            Self::Conflict { .. } | Self::FailedCompute { .. } | Self::Rejected { .. } => {
+                ErrorKind::Conflict
+            }
             Self::Refused { .. } => ErrorKind::Refused,
             Self::OperationFailed { .. } => ErrorKind::OperationFailed,
             Self::Timeout { .. } => ErrorKind::Timeout,
@@ -280,7 +301,22 @@ impl Error {
     pub fn arm_code(&self) -> Option<&str> {
         match self {
             Self::OperationFailed { code, .. } => code.as_deref(),
-            Self::Arm(e) => e.arm_code(),
+            Self::Arm(e) | Self::Rejected { source: e, .. } => e.arm_code(),
+            _ => None,
+        }
+    }
+
+    /// The catalogue's rule this error stands for, when it stands for one: a compute that
+    /// exists, a cluster attached twice, an unsupported Kubernetes version, a refusal the rules
+    /// ask for. A validation failure carries one rule per problem in its [`report`](Self::report).
+    pub fn rule(&self) -> Option<Rule> {
+        match self {
+            Self::AlreadyExists { .. } => Some(Rule::ComputeExists),
+            Self::AlreadyAttached { .. } => Some(Rule::AttachClusterAttached),
+            Self::UnsupportedKubernetesVersion { .. } => Some(Rule::ClusterKubernetesVersion),
+            Self::Refused { rule, .. } | Self::Model(aml_model::Error::Update { rule, .. }) => {
+                *rule
+            }
             _ => None,
         }
     }
@@ -307,6 +343,7 @@ impl Error {
                 | Self::UnsupportedKubernetesVersion { .. }
                 | Self::Conflict { .. }
                 | Self::Refused { .. }
+                | Self::Rejected { .. }
                 | Self::Config { .. }
                 | Self::Tls(_)
                 | Self::Model(_)

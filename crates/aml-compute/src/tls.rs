@@ -4,7 +4,7 @@
 //! crates needs the other.
 
 use aml_model::config::TlsSettings;
-use aml_model::{Issue, PrivateKeyPem, Report};
+use aml_model::{Issue, PrivateKeyPem, Report, Rule};
 use aml_tls::{CheckOptions, CheckedBundle, OffsetDateTime, Target};
 
 /// TLS settings for a checked certificate bundle and its CNAME (custom certificate, R17).
@@ -55,11 +55,30 @@ pub fn check_material(
             Target::Cname => "tls.cname".into(),
             _ => "tls.cert".into(),
         },
-        code: p.code.as_str(),
+        code: rule(p.code),
         message: p.message.clone(),
     };
     Report {
         errors: checked.errors.iter().map(issue).collect(),
         warnings: checked.warnings.iter().map(issue).collect(),
+    }
+}
+
+/// The catalogue's rule for an aml-tls problem code (both use the same `tls.*` codes).
+pub fn rule(code: aml_tls::Code) -> Rule {
+    // Every aml-tls code is in the catalogue (tested below); `tls.unreadable` is the fallback a
+    // code added to aml-tls later would get until the catalogue lists it.
+    Rule::from_code(code.as_str()).unwrap_or(Rule::TlsUnreadable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rule;
+
+    #[test]
+    fn every_aml_tls_code_is_a_rule_of_the_catalogue() {
+        for code in aml_tls::Code::ALL {
+            assert_eq!(rule(*code).code(), code.as_str());
+        }
     }
 }

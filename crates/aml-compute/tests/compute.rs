@@ -369,7 +369,9 @@ async fn update_switches_load_balancer_keeps_unknown_fields_and_refuses_tls_with
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Refused { .. }) && err.to_string().contains("R18"),
+        matches!(err, Error::Refused { .. })
+            && err.rule() == Some(aml_model::Rule::TlsInternalLoadBalancer)
+            && err.to_string().ends_with("[tls.internal_load_balancer]"),
         "{err}"
     );
     let puts = emu.requests().count("PUT", "/computes/upd");
@@ -570,7 +572,11 @@ async fn credentials_versions_and_dry_runs() {
     )
     .await;
     let secrets = ws.get_credentials("creds").await.unwrap();
-    let kubeconfig = secrets.user_kube_config.clone().unwrap_or_default();
+    let kubeconfig = secrets
+        .user_kube_config
+        .as_ref()
+        .map(|k| k.expose().to_owned())
+        .unwrap_or_default();
     assert!(kubeconfig.contains("apiVersion"), "a kubeconfig");
     assert!(
         !format!("{secrets:?}").contains("apiVersion"),
@@ -625,7 +631,7 @@ async fn attach_with_an_internal_load_balancer_applies_it_after_attaching() {
     assert_eq!(
         emu.requests().count("PUT", "/computes/ilb"),
         2,
-        "attach, then the R20 update"
+        "attach, then the update to an internal load balancer"
     );
     // Re-attaching with TLS would lose the internal load balancer or break R18: refused.
     let now = ws.get_aks("ilb").await.unwrap();
@@ -635,7 +641,9 @@ async fn attach_with_an_internal_load_balancer_applies_it_after_attaching() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Refused { .. }) && err.to_string().contains("R18"),
+        matches!(err, Error::Refused { .. })
+            && err.rule() == Some(aml_model::Rule::TlsInternalLoadBalancer)
+            && err.to_string().ends_with("[tls.internal_load_balancer]"),
         "{err}"
     );
     assert_eq!(emu.requests().count("DELETE", "/computes/ilb"), 0);
@@ -903,5 +911,86 @@ async fn a_create_whose_answer_was_lost_is_followed_not_lost() {
         statuses,
         [None, Some(409)],
         "the handled try, then the refused retry"
+    );
+}
+
+/// A client whose retries are quick, against an emulator whose operations take `duration`.
+async fn quick_retries(duration: Duration) -> (Emulator, Workspace) {
+    let emu = Emulator::builder()
+        .operation_duration(duration)
+        .retry_after(Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap();
+    let arm = arm_with(
+        &emu,
+        RetryOptions {
+            max_retries: 2,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            ..RetryOptions::default()
+        },
+    );
+    let ws = Workspace::new(arm, emu.workspace_id().unwrap()).with_location("eastus");
+    (emu, ws)
+}
+
+/// The first try of a PUT is refused with 503 (not handled), the retry with 409 (not handled):
+/// as if another operation on the compute had been running.
+fn refuse_put_then_conflict(emu: &Emulator, compute: &str) {
+    use aml_emulator::{Fault, FaultRule};
+    let path = format!("/computes/{compute}");
+    for status in [503, 409] {
+        emu.faults().inject(
+            FaultRule::new(Fault::Status {
+                status,
+                retry_after: None,
+            })
+            .times(1)
+            .method("PUT")
+            .path_contains(&path),
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_retried_update_refused_by_another_operation_is_sent_again() {
+    let (emu, ws) = quick_retries(Duration::from_millis(20)).await;
+    wait(ws.create("again", devtest()).await.unwrap()).await;
+    refuse_put_then_conflict(&emu, "again");
+    let op = ws
+        .update(
+            "again",
+            AksUpdateConfiguration::builder()
+                .load_balancer(LoadBalancerSettings::internal("aks-subnet")),
+        )
+        .await
+        .unwrap();
+    let updated = aks(wait(op).await);
+    assert_eq!(updated.load_balancer_type(), "InternalLoadBalancer");
+    let statuses: Vec<_> = emu
+        .requests()
+        .matching("PUT", "/computes/again")
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        statuses[1..],
+        [Some(503), Some(409), Some(201)],
+        "the create, the refused tries, then the update sent again: {statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_retried_create_refused_by_another_operation_is_rejected_with_nothing_written() {
+    let (emu, ws) = quick_retries(Duration::from_millis(20)).await;
+    refuse_put_then_conflict(&emu, "nowrite");
+    let err = ws.create("nowrite", devtest()).await.unwrap_err();
+    assert!(matches!(err, Error::Rejected { .. }), "{err}");
+    assert!(err.is_client_side(), "nothing was written: {err}");
+    assert_eq!(err.arm_code(), Some("Conflict"), "{err:?}");
+    assert!(
+        emu.compute(&ws.id().compute("nowrite".parse().unwrap()))
+            .is_none()
     );
 }

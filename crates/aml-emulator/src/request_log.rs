@@ -49,11 +49,15 @@ mod micros_as_ms {
         serializer.serialize_f64(value.as_secs_f64() * 1000.0)
     }
 
+    /// Negative durations read as zero; one too long for a `Duration` (`1e30`, which made
+    /// `Duration::from_secs_f64` panic) is an error, not a panic.
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Duration, D::Error> {
         let ms = f64::deserialize(deserializer)?;
-        Ok(Duration::from_secs_f64((ms / 1000.0).max(0.0)))
+        Duration::try_from_secs_f64((ms / 1000.0).max(0.0)).map_err(|_| {
+            serde::de::Error::custom(format!("durationMs {ms} is not a usable duration"))
+        })
     }
 }
 
@@ -189,5 +193,38 @@ mod tests {
         assert_eq!(json["durationMs"], 1.5);
         let back: LoggedRequest = serde_json::from_value(json).unwrap();
         assert_eq!(back.duration, Duration::from_micros(1500));
+    }
+
+    #[test]
+    fn absurd_durations_are_errors_or_zero_never_a_panic() {
+        let with = |ms: serde_json::Value| {
+            let mut json = serde_json::to_value(entry("GET", "/a")).unwrap();
+            json["durationMs"] = ms;
+            serde_json::from_value::<LoggedRequest>(json)
+        };
+        for huge in [serde_json::json!(1e30), serde_json::json!(f64::MAX)] {
+            let err = with(huge.clone()).unwrap_err();
+            assert!(
+                err.to_string().contains("not a usable duration"),
+                "{huge}: {err}"
+            );
+        }
+        assert_eq!(
+            with(serde_json::json!(-5.0)).unwrap().duration,
+            Duration::ZERO
+        );
+        assert_eq!(
+            with(serde_json::json!(-1e308)).unwrap().duration,
+            Duration::ZERO
+        );
+        assert_eq!(
+            with(serde_json::json!(1e12)).unwrap().duration,
+            Duration::from_secs(1_000_000_000)
+        );
+        // Text JSON cannot write NaN or infinity; out-of-range numbers are refused by the parser.
+        let text = r#"{"method":"GET","path":"/","query":null,"status":200,
+            "time":"1970-01-01T00:00:00Z","durationMs":1e400,"requestId":"r",
+            "clientRequestId":null,"fault":null}"#;
+        assert!(serde_json::from_str::<LoggedRequest>(text).is_err());
     }
 }

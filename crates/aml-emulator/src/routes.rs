@@ -26,6 +26,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State as AxumState};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use axum::http::request::Parts;
+use axum::http::uri::Authority;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
@@ -366,10 +367,7 @@ async fn checked(
             format!("The request body is larger than {BODY_LIMIT} bytes."),
         ))
     })?;
-    let host = header(&parts.headers, HOST.as_str())
-        .or_else(|| parts.uri.authority().map(ToString::to_string))
-        .filter(|host| host.chars().all(|c| c.is_ascii_graphic()))
-        .unwrap_or_else(|| app.authority.clone());
+    let host = request_host(parts, &app.authority);
     let request = ArmRequest {
         method: parts.method.clone(),
         segments: parts
@@ -388,6 +386,29 @@ async fn checked(
         time,
     };
     Ok(route(app, &request).unwrap_or_else(Reply::error))
+}
+
+/// The longest `Host` used in answers' URLs (a DNS name is at most 253 bytes, plus a port).
+const MAX_HOST_LEN: usize = 270;
+
+/// The host the request names (its `Host` header, else its URI's authority) for the URLs in
+/// answers (`nextLink`, `Azure-AsyncOperation`, `Location`); `fallback` (the emulator's own
+/// address) when it names none usable. Usable means an authority and nothing else (`host` or
+/// `host:port`): a hostile `Host` (`evil/x?`, `user@host`, non-ASCII, kilobytes) cannot reshape
+/// those URLs.
+fn request_host(parts: &Parts, fallback: &str) -> String {
+    header(&parts.headers, HOST.as_str())
+        .or_else(|| parts.uri.authority().map(ToString::to_string))
+        .filter(|host| {
+            host.len() <= MAX_HOST_LEN
+                && !host.contains('@')
+                && host.parse::<Authority>().is_ok_and(|authority| {
+                    // Nothing after the host but a port that is a port.
+                    host.strip_prefix(authority.host())
+                        .is_some_and(|rest| rest.is_empty() || authority.port_u16().is_some())
+                })
+        })
+        .unwrap_or_else(|| fallback.to_owned())
 }
 
 /// 401 with the ARM envelope and a `WWW-Authenticate` challenge.
@@ -900,6 +921,35 @@ mod tests {
             assert!(api_version(&query(bad)).is_err(), "{bad}");
         }
         assert!(api_version(&[]).is_err());
+    }
+
+    #[test]
+    fn hosts_in_answers_are_plain_authorities() {
+        let host = |value: &[u8]| {
+            let mut request = axum::http::Request::new(());
+            if let Ok(value) = HeaderValue::from_bytes(value) {
+                request.headers_mut().insert(HOST, value);
+            }
+            request_host(&request.into_parts().0, "127.0.0.1:1")
+        };
+        assert_eq!(host(b"localhost:8443"), "localhost:8443");
+        assert_eq!(host(b"[::1]:80"), "[::1]:80");
+        assert_eq!(host(b"127.0.0.1"), "127.0.0.1");
+        for bad in [
+            &b"evil.example/x?"[..],
+            b"user@evil.example",
+            b"a b",
+            b"h#frag",
+            b"\xff\xfe",
+            b"caf\xc3\xa9",
+            b"",
+            b"host:99999999999999999999",
+            b"host:",
+            b"host:-1",
+        ] {
+            assert_eq!(host(bad), "127.0.0.1:1", "{}", bad.escape_ascii());
+        }
+        assert_eq!(host("h".repeat(10_000).as_bytes()), "127.0.0.1:1");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The emulator over real HTTP on 127.0.0.1: every route, rule, fault, paging and operation
-//! timing, conformance with the `shared/spec` examples, and the standalone binary.
+//! timing, conformance with the vendored `spec/` examples, and the standalone binary.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on failure by design
 
@@ -12,6 +12,7 @@ mod emulator {
     mod conformance;
     mod container_service;
     mod faults;
+    mod hostile;
     mod lifecycle;
     mod lro;
     mod paging;

@@ -18,6 +18,7 @@ use std::str::FromStr;
 use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 
+use crate::Rule;
 use crate::resource_id::{AksClusterId, SubnetId};
 use crate::secret::PrivateKeyPem;
 use crate::validate::{
@@ -181,7 +182,7 @@ impl VnetSettings {
                 if value.as_deref().is_none_or(|s| s.trim().is_empty()) {
                     report.error(
                         join(prefix, field),
-                        "vnet.incomplete",
+                        Rule::VnetIncomplete,
                         format!(
                             "is missing; a custom virtual network needs all six of resource_group, vnet_name, subnet_name, service_cidr, dns_service_ip and docker_bridge_cidr (given: {})",
                             given.join(", ")
@@ -198,13 +199,13 @@ impl VnetSettings {
             if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty())
                 && let Err(why) = check_arm_name(v)
             {
-                report.error(join(prefix, field), "vnet.name", why);
+                report.error(join(prefix, field), Rule::VnetName, why);
             }
         }
         let cidr = |field: &str, value: &Option<String>, report: &mut Report| {
             let v = value.as_deref().filter(|v| !v.trim().is_empty())?;
             parse_cidr(v)
-                .map_err(|why| report.error(join(prefix, field), "vnet.cidr", why))
+                .map_err(|why| report.error(join(prefix, field), Rule::VnetCidr, why))
                 .ok()
         };
         let service = cidr("service_cidr", &self.service_cidr, report);
@@ -215,7 +216,7 @@ impl VnetSettings {
             .filter(|v| !v.trim().is_empty())
             .and_then(|v| {
                 parse_ipv4(v)
-                    .map_err(|why| report.error(join(prefix, "dns_service_ip"), "vnet.ip", why))
+                    .map_err(|why| report.error(join(prefix, "dns_service_ip"), Rule::VnetIp, why))
                     .ok()
             });
         if let (Some(service), Some(dns)) = (service, dns) {
@@ -226,7 +227,7 @@ impl VnetSettings {
         {
             report.error(
                     join(prefix, "docker_bridge_cidr"),
-                    "vnet.bridge_overlaps_service_cidr",
+                    Rule::VnetBridgeOverlapsServiceCidr,
                     format!(
                         "{bridge} overlaps the service CIDR {service}; pick a Docker bridge range outside it, like 172.17.0.1/16"
                     ),
@@ -252,7 +253,7 @@ fn check_dns_ip(service: Ipv4Net, dns: Ipv4Addr, report: &mut Report, prefix: &s
     if !net.contains(&dns) {
         report.error(
             path(),
-            "vnet.dns_ip_outside_service_cidr",
+            Rule::VnetDnsIpOutsideServiceCidr,
             format!(
                 "{dns} is outside the service CIDR {service}; pick an address inside it, like {}",
                 nth_host(net, 10)
@@ -261,7 +262,7 @@ fn check_dns_ip(service: Ipv4Net, dns: Ipv4Addr, report: &mut Report, prefix: &s
     } else if dns == net.network() {
         report.error(
             path(),
-            "vnet.dns_ip_is_network_address",
+            Rule::VnetDnsIpIsNetworkAddress,
             format!(
                 "{dns} is the network address of {service}; pick another address inside it, like {}",
                 nth_host(net, 10)
@@ -270,7 +271,7 @@ fn check_dns_ip(service: Ipv4Net, dns: Ipv4Addr, report: &mut Report, prefix: &s
     } else if dns == nth_host(net, 1) {
         report.error(
             path(),
-            "vnet.dns_ip_is_kubernetes_api",
+            Rule::VnetDnsIpIsKubernetesApi,
             format!(
                 "{dns} is the first address of {service}, which the Kubernetes API service takes; pick another, like {}",
                 nth_host(net, 10)
@@ -279,7 +280,7 @@ fn check_dns_ip(service: Ipv4Net, dns: Ipv4Addr, report: &mut Report, prefix: &s
     } else if net.prefix_len() < 31 && dns == net.broadcast() {
         report.error(
             path(),
-            "vnet.dns_ip_is_broadcast",
+            Rule::VnetDnsIpIsBroadcast,
             format!(
                 "{dns} is the broadcast address of {service}; pick another address inside it, like {}",
                 nth_host(net, 10)
@@ -416,7 +417,7 @@ impl LoadBalancerSettings {
             (LoadBalancerType::PublicIp, Some(_)) => {
                 report.error(
                     join(prefix, "subnet"),
-                    "load_balancer.subnet_without_internal",
+                    Rule::LoadBalancerSubnetWithoutInternal,
                     "a load balancer subnet applies only to an internal load balancer; set type: InternalLoadBalancer or remove the subnet",
                 );
                 None
@@ -424,7 +425,7 @@ impl LoadBalancerSettings {
             (LoadBalancerType::InternalLoadBalancer, Some("")) => {
                 report.error(
                     join(prefix, "subnet"),
-                    "load_balancer.subnet_empty",
+                    Rule::LoadBalancerSubnetEmpty,
                     "is empty; name the subnet of the cluster's virtual network that holds AKS, like aks-subnet",
                 );
                 None
@@ -435,14 +436,14 @@ impl LoadBalancerSettings {
                     subnet: Some(s.to_owned()),
                 }),
                 Err(why) => {
-                    report.error(join(prefix, "subnet"), "load_balancer.subnet", why);
+                    report.error(join(prefix, "subnet"), Rule::LoadBalancerSubnet, why);
                     None
                 }
             },
             (LoadBalancerType::InternalLoadBalancer, None) => {
                 report.warn(
                     join(prefix, "subnet"),
-                    "load_balancer.subnet_default",
+                    Rule::LoadBalancerSubnetDefault,
                     "no subnet given for the internal load balancer; the service picks the cluster's subnet. Name the subnet that holds AKS to be sure",
                 );
                 Some(LoadBalancer { kind, subnet: None })
@@ -562,13 +563,13 @@ impl TlsSettings {
             if cert.trim().is_empty() {
                 report.error(
                     path("cert"),
-                    "tls.cert_empty",
+                    Rule::TlsCertEmpty,
                     "is empty; give the PEM certificate",
                 );
             } else if !cert.contains("-----BEGIN CERTIFICATE-----") {
                 report.error(
                     path("cert"),
-                    "tls.cert_not_pem",
+                    Rule::TlsCertNotPem,
                     "is not a PEM certificate (no BEGIN CERTIFICATE line); give the certificate in PEM form",
                 );
             }
@@ -577,13 +578,13 @@ impl TlsSettings {
             if key.is_blank() {
                 report.error(
                     path("key"),
-                    "tls.key_empty",
+                    Rule::TlsKeyEmpty,
                     "is empty; give the PEM private key",
                 );
             } else if !key.expose().contains("PRIVATE KEY-----") {
                 report.error(
                     path("key"),
-                    "tls.key_not_pem",
+                    Rule::TlsKeyNotPem,
                     "is not a PEM private key (no BEGIN ... PRIVATE KEY line); give the key in PEM form",
                 );
             }
@@ -591,7 +592,7 @@ impl TlsSettings {
         if let Some(cname) = &self.cname
             && let Err(why) = check_host_name(cname)
         {
-            report.error(path("cname"), "tls.cname", why);
+            report.error(path("cname"), Rule::TlsCname, why);
         }
         if let Some(label) = &self.leaf_domain_label {
             check_leaf_label(label, report, prefix);
@@ -614,14 +615,14 @@ impl TlsSettings {
         if self.disabled && (any_custom || microsoft || self.renew) {
             report.error(
                 path("disabled"),
-                "tls.conflict",
+                Rule::TlsConflict,
                 "TLS cannot be disabled and configured at once; remove the certificate settings or the disable",
             );
         }
         if any_custom && microsoft {
             report.error(
                 path("leaf_domain_label"),
-                "tls.conflict",
+                Rule::TlsConflict,
                 "a leaf domain label asks for a Microsoft certificate and cannot be combined with cert, key or cname; choose one",
             );
         }
@@ -630,7 +631,7 @@ impl TlsSettings {
                 if !given {
                     report.error(
                         path(field),
-                        "tls.incomplete",
+                        Rule::TlsIncomplete,
                         "is missing; a custom certificate needs cert, key and cname together",
                     );
                 }
@@ -639,14 +640,14 @@ impl TlsSettings {
         if self.overwrite_existing_domain.is_some() && !microsoft && !self.renew {
             report.error(
                 path("overwrite_existing_domain"),
-                "tls.overwrite_without_label",
+                Rule::TlsOverwriteWithoutLabel,
                 "applies only to a Microsoft certificate; set leaf_domain_label too, or remove it",
             );
         }
         if self.renew && any_custom {
             report.error(
                 path("renew"),
-                "tls.renew_needs_auto",
+                Rule::TlsRenewNeedsAuto,
                 "renewing applies only to a Microsoft-issued (Auto) certificate; to replace a custom certificate, give the new cert, key and cname without renew",
             );
         }
@@ -684,7 +685,7 @@ fn check_leaf_label(label: &str, report: &mut Report, prefix: &str) {
     if label.chars().any(|c| c.is_ascii_uppercase()) {
         report.error(
             path(),
-            "tls.leaf_domain_label",
+            Rule::TlsLeafDomainLabel,
             format!(
                 "{label:?} has upper-case letters; DNS labels here must be lower-case, like {:?}",
                 label.to_ascii_lowercase()
@@ -695,7 +696,7 @@ fn check_leaf_label(label: &str, report: &mut Report, prefix: &str) {
     if label.contains('.') {
         report.error(
             path(),
-            "tls.leaf_domain_label",
+            Rule::TlsLeafDomainLabel,
             format!("{label:?} contains a dot; give one DNS label (the region's domain is added by the service)"),
         );
         return;
@@ -703,7 +704,7 @@ fn check_leaf_label(label: &str, report: &mut Report, prefix: &str) {
     if let Err(why) = check_dns_label(label, LEAF_LABEL_MAX_LEN) {
         report.error(
             path(),
-            "tls.leaf_domain_label",
+            Rule::TlsLeafDomainLabel,
             format!(
                 "{label:?} {why}; the service appends {LEAF_LABEL_SUFFIX_LEN} characters to a DNS label of at most 63, so the label may have at most {LEAF_LABEL_MAX_LEN}"
             ),
@@ -711,7 +712,7 @@ fn check_leaf_label(label: &str, report: &mut Report, prefix: &str) {
     } else if !label.starts_with(|c: char| c.is_ascii_lowercase()) {
         report.error(
             path(),
-            "tls.leaf_domain_label",
+            Rule::TlsLeafDomainLabel,
             format!("{label:?} must start with a letter"),
         );
     }
@@ -799,8 +800,8 @@ fn check_tls_with_load_balancer(tls_on: bool, internal_lb: bool, report: &mut Re
     if tls_on && internal_lb {
         report.error(
             "tls",
-            "tls.internal_load_balancer",
-            "TLS termination is not supported with an internal load balancer (R18); use a public IP, or terminate TLS in front of the private endpoint",
+            Rule::TlsInternalLoadBalancer,
+            "TLS termination is not supported with an internal load balancer; use a public IP, or terminate TLS in front of the private endpoint",
         );
     }
 }
@@ -961,14 +962,14 @@ impl AksProvisioningBuilder {
         if agent_count < 1 {
             local.error(
                 "create.agent_count",
-                "create.agent_count",
+                Rule::NodesCount,
                 "must be at least 1; a cluster needs a node",
             );
         }
         if vm_size.is_empty() {
             local.error(
                 "create.vm_size",
-                "create.vm_size",
+                Rule::VmSizeEmpty,
                 "is empty; name a VM size like Standard_D3_v2",
             );
         } else {
@@ -977,7 +978,7 @@ impl AksProvisioningBuilder {
         if let Some(location) = &self.location
             && let Err(why) = check_location(location)
         {
-            local.error("create.location", "location", why);
+            local.error("create.location", Rule::LocationInvalid, why);
         }
         let vnet = self.vnet.and_then(|v| v.check(&mut local, "create.vnet"));
         let (tls_on, internal) = (
@@ -1011,7 +1012,7 @@ fn check_capacity(agent_count: u32, vm_size: &str, purpose: ClusterPurpose, repo
     let Some(size) = vm_size::lookup(vm_size) else {
         report.warn(
             "create.vm_size",
-            "vm_size.unknown",
+            Rule::VmSizeUnknown,
             format!(
                 "{vm_size:?} is not in the built-in catalog, so its vCPUs cannot be checked here; the service will decide (see `az vm list-sizes`)"
             ),
@@ -1019,7 +1020,7 @@ fn check_capacity(agent_count: u32, vm_size: &str, purpose: ClusterPurpose, repo
         if purpose.is_production() && agent_count < PRODUCTION_MIN_NODES {
             report.error(
                 "create.agent_count",
-                "purpose.production_nodes",
+                Rule::PurposeProductionNodes,
                 format!(
                     "{purpose} needs at least {PRODUCTION_MIN_NODES} nodes, this has {agent_count}; add nodes or use cluster_purpose: DevTest"
                 ),
@@ -1032,7 +1033,7 @@ fn check_capacity(agent_count: u32, vm_size: &str, purpose: ClusterPurpose, repo
         if agent_count < PRODUCTION_MIN_NODES {
             report.error(
                 "create.agent_count",
-                "purpose.production_nodes",
+                Rule::PurposeProductionNodes,
                 format!(
                     "{purpose} needs at least {PRODUCTION_MIN_NODES} nodes, this has {agent_count}; add nodes or use cluster_purpose: DevTest"
                 ),
@@ -1042,7 +1043,7 @@ fn check_capacity(agent_count: u32, vm_size: &str, purpose: ClusterPurpose, repo
             let needed = PRODUCTION_MIN_VCPUS.div_ceil(size.vcpus.max(1));
             report.error(
                 "create.agent_count",
-                "purpose.production_vcpus",
+                Rule::PurposeProductionVcpus,
                 format!(
                     "{purpose} needs at least {PRODUCTION_MIN_VCPUS} vCPUs, {agent_count} x {} ({} vCPUs each) has {total}; use at least {} nodes of this size, a larger size, or cluster_purpose: DevTest",
                     size.name,
@@ -1054,7 +1055,7 @@ fn check_capacity(agent_count: u32, vm_size: &str, purpose: ClusterPurpose, repo
     } else if total < DEVTEST_RECOMMENDED_VCPUS {
         report.warn(
             "create.agent_count",
-            "purpose.devtest_vcpus",
+            Rule::PurposeDevtestVcpus,
             format!(
                 "a dev-test cluster should have at least {DEVTEST_RECOMMENDED_VCPUS} vCPUs, {agent_count} x {} has {total}",
                 size.name
@@ -1064,9 +1065,9 @@ fn check_capacity(agent_count: u32, vm_size: &str, purpose: ClusterPurpose, repo
     if size.is_accelerated() {
         report.warn(
             "create.vm_size",
-            "vm_size.accelerator",
+            Rule::VmSizeAccelerator,
             format!(
-                "{} carries {}; GPU and FPGA nodes must be chosen when the cluster is created, a second node pool for deployment is not supported (R12)",
+                "{} carries {}; GPU and FPGA nodes must be chosen when the cluster is created, a second node pool for deployment is not supported",
                 size.name,
                 size.accelerator.unwrap_or("an accelerator")
             ),
@@ -1236,7 +1237,7 @@ impl AksAttachBuilder {
             (Some(_), true) => {
                 report.error(
                     "attach.resource_id",
-                    "attach.cluster_ambiguous",
+                    Rule::AttachClusterAmbiguous,
                     "give either resource_id or resource_group + cluster_name, not both",
                 );
                 None
@@ -1244,7 +1245,7 @@ impl AksAttachBuilder {
             (None, false) => {
                 report.error(
                     "attach.resource_id",
-                    "attach.cluster_missing",
+                    Rule::AttachClusterMissing,
                     "name the cluster to attach: resource_id (from `az aks show -g RG -n NAME --query id`) or resource_group + cluster_name",
                 );
                 None
@@ -1252,7 +1253,7 @@ impl AksAttachBuilder {
             (Some(id), false) => match id.trim().parse::<AksClusterId>() {
                 Ok(id) => Some(ClusterRef::Id(id)),
                 Err(e) => {
-                    report.error("attach.resource_id", "attach.resource_id", e.to_string());
+                    report.error("attach.resource_id", Rule::AttachResourceId, e.to_string());
                     None
                 }
             },
@@ -1262,14 +1263,14 @@ impl AksAttachBuilder {
                 if rg.trim().is_empty() {
                     report.error(
                         "attach.resource_group",
-                        "attach.incomplete",
+                        Rule::AttachIncomplete,
                         "is missing; give the cluster's resource group with cluster_name",
                     );
                 }
                 if name.trim().is_empty() {
                     report.error(
                         "attach.cluster_name",
-                        "attach.incomplete",
+                        Rule::AttachIncomplete,
                         "is missing; give the cluster's name with resource_group",
                     );
                 }
@@ -1283,7 +1284,7 @@ impl AksAttachBuilder {
                         Err(e) => {
                             report.error(
                                 "attach.cluster_name",
-                                "attach.cluster_name",
+                                Rule::AttachClusterName,
                                 e.to_string(),
                             );
                             None
@@ -1375,7 +1376,7 @@ impl AksUpdateBuilder {
         {
             local.error(
                 "update",
-                "update.empty",
+                Rule::UpdateEmpty,
                 "changes nothing; set TLS settings or a load balancer",
             );
         }

@@ -19,16 +19,18 @@ pub enum Error {
     InvalidResourceId(#[from] crate::resource_id::ResourceIdError),
 
     /// An update cannot be applied to the compute as it is now.
-    #[error("cannot update compute {compute:?}: {reason}")]
+    #[error("cannot update compute {compute:?}: {reason}{}", crate::rule::Tag(*.rule))]
     Update {
         /// The compute being updated.
         compute: String,
         /// What stands in the way, and what to do.
         reason: String,
+        /// The catalogue's rule that stands in the way, when one does.
+        rule: Option<crate::Rule>,
     },
 
     /// A compute spec document could not be read as YAML or JSON of the expected shape.
-    #[error("compute spec is not valid {format}: {message}")]
+    #[error("compute spec is not valid {format}: {message} [spec.invalid]")]
     Spec {
         /// `YAML` or `JSON`.
         format: &'static str,

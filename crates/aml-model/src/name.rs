@@ -38,12 +38,12 @@ pub enum NameRule {
 
 impl NameRule {
     /// A stable, machine-readable code for the rule.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::Rule {
         match self {
-            Self::Length { .. } => "name.length",
-            Self::Start => "name.start",
-            Self::End => "name.end",
-            Self::Character { .. } => "name.character",
+            Self::Length { .. } => crate::Rule::NameLength,
+            Self::Start => crate::Rule::NameStart,
+            Self::End => crate::Rule::NameEnd,
+            Self::Character { .. } => crate::Rule::NameCharacter,
         }
     }
 }

@@ -5,6 +5,7 @@ use std::fmt::{self, Write as _};
 
 use serde_json::{Map, Value, json};
 
+use crate::Rule;
 use crate::config::{
     AksAttachBuilder, AksAttachConfiguration, AksProvisioningBuilder, AksProvisioningConfiguration,
     AksUpdateConfiguration, LoadBalancer, TlsConfig,
@@ -192,7 +193,7 @@ fn check_name(name: &str, report: &mut Report, for_create: bool) -> Option<Compu
         Ok(n) if for_create && n.is_reserved() => {
             report.error(
                 "name",
-                "name.reserved",
+                Rule::NameReserved,
                 format!("{name:?} is reserved by the service; choose another name"),
             );
             None
@@ -211,7 +212,7 @@ fn check_workspace_location(ws: &WorkspaceRef, report: &mut Report) {
     if let Some(l) = &ws.location
         && let Err(why) = check_location(l)
     {
-        report.error("workspace.location", "location", why);
+        report.error("workspace.location", Rule::LocationInvalid, why);
     }
 }
 
@@ -244,12 +245,12 @@ impl CreateCompute {
         match (&location, &workspace.location) {
             (None, _) if report.is_ok() => report.error(
                 "create.location",
-                "location.unknown",
+                Rule::LocationUnknown,
                 "the cluster's region is unknown; set create.location or the workspace's location",
             ),
             (Some(c), Some(w)) if !c.eq_ignore_ascii_case(w) => report.warn(
                 "create.location",
-                "location.differs",
+                Rule::LocationDiffers,
                 format!(
                     "the cluster is in {c} and the workspace in {w}; traffic between them adds latency and egress cost"
                 ),
@@ -330,6 +331,18 @@ fn insert_load_balancer(props: &mut Map<String, Value>, lb: &LoadBalancer) {
 
 /// The `sslConfiguration` body for `tls`; `current` is the compute's present configuration,
 /// needed to renew (which keeps the present leaf domain label).
+///
+/// Renewing a Microsoft-issued certificate has no field of its own in the swagger: the
+/// `SslConfiguration` of 2024-04-01 (this crate's [`DEFAULT_API_VERSION`], the only one it
+/// supports) has `status` (`Disabled`, `Enabled`, `Auto`), `cert`, `key`, `cname`,
+/// `leafDomainLabel` and `overwriteExistingDomain`. The Python SDK v1
+/// (`AksCompute._build_update_payload` with `SslConfiguration(renew=True)`) sends the current
+/// configuration with `"renew": true` added; the swagger does not show that flag, and whether
+/// the service still reads it at 2024-04-01 is not documented. The body here says both:
+/// `"renew": true` for a service that reads the flag, and, in the swagger's own terms, a
+/// Microsoft certificate (`Auto`) for the same label that may take over the domain the compute
+/// already holds (`overwriteExistingDomain`), with the current `cname` when the label is
+/// unchanged so that the domain stays.
 fn ssl_body(tls: &TlsConfig, current: Option<&Value>) -> Value {
     match tls {
         TlsConfig::Disabled => json!({ "status": "Disabled" }),
@@ -345,17 +358,25 @@ fn ssl_body(tls: &TlsConfig, current: Option<&Value>) -> Value {
             "overwriteExistingDomain": m.overwrite_existing_domain(),
         }),
         TlsConfig::Renew { leaf_domain_label } => {
-            let label = leaf_domain_label.clone().or_else(|| {
-                current
-                    .and_then(|c| c.get("leafDomainLabel"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            });
-            json!({
+            let current_label = current
+                .and_then(|c| c.get("leafDomainLabel"))
+                .and_then(Value::as_str);
+            let label = leaf_domain_label.as_deref().or(current_label);
+            let mut body = json!({
                 "status": "Auto",
                 "leafDomainLabel": label,
                 "overwriteExistingDomain": true,
-            })
+                "renew": true,
+            });
+            if let (Some(label), Some(current_label)) = (label, current_label)
+                && label.eq_ignore_ascii_case(current_label)
+                && let Some(cname) = current
+                    .and_then(|c| c.get("cname"))
+                    .filter(|cname| cname.is_string())
+            {
+                body["cname"] = cname.clone();
+            }
+            body
         }
     }
 }
@@ -388,7 +409,7 @@ impl AttachCompute {
             .and_then(|c| match c.cluster().resolve(&subscription) {
                 Ok(id) => Some(id),
                 Err(e) => {
-                    report.error("attach.resource_id", "attach.resource_id", e.to_string());
+                    report.error("attach.resource_id", Rule::AttachResourceId, e.to_string());
                     None
                 }
             });
@@ -399,9 +420,9 @@ impl AttachCompute {
         {
             report.error(
                     "attach.resource_id",
-                    "attach.other_subscription",
+                    Rule::AttachOtherSubscription,
                     format!(
-                        "the cluster is in subscription {} but the workspace is in {subscription}; an attached cluster must be in the workspace's subscription (R9)",
+                        "the cluster is in subscription {} but the workspace is in {subscription}; an attached cluster must be in the workspace's subscription",
                         cluster.subscription_id()
                     ),
                 );
@@ -584,15 +605,22 @@ const READ_ONLY_COMPUTE_FIELDS: [&str; 5] = [
 ];
 
 /// Applies `update` to the compute body `current` (as GET returned it).
+///
+/// The body keeps the compute's `resourceId` (an update of an existing name always carries it;
+/// a body without it is a create, which the service refuses with "already exists") and every
+/// field this crate does not know; read-only fields are dropped. `sslConfiguration` is sent only
+/// when the update sets TLS; otherwise it is left out and the service keeps the current one.
 pub fn update_body(
     id: &ComputeId,
     current: &Value,
     update: &AksUpdateConfiguration,
 ) -> crate::Result<Value> {
-    let fail = |reason: String| crate::Error::Update {
+    let broken = |rule: Option<Rule>, reason: String| crate::Error::Update {
         compute: id.name().to_string(),
         reason,
+        rule,
     };
+    let fail = |reason: String| broken(None, reason);
     let mut body = current.clone();
     let Some(root) = body.as_object_mut() else {
         return Err(fail(
@@ -642,49 +670,55 @@ pub fn update_body(
         .load_balancer()
         .map_or(current_internal, LoadBalancer::is_internal);
     if ssl_on && internal {
-        return Err(fail(
-            "TLS termination is not supported with an internal load balancer (R18); disable TLS in the same update, or keep the public IP".into(),
+        return Err(broken(
+            Some(Rule::TlsInternalLoadBalancer),
+            "TLS termination is not supported with an internal load balancer; disable TLS in the same update, or keep the public IP".into(),
         ));
     }
     if let Some(tls) = update.tls() {
-        if matches!(tls, TlsConfig::Renew { .. }) {
-            let status = current_ssl
-                .as_ref()
-                .and_then(|s| s.get("status"))
-                .and_then(Value::as_str)
-                .unwrap_or("Disabled");
-            if !status.eq_ignore_ascii_case("Auto") {
-                return Err(fail(format!(
-                    "renewing applies to a Microsoft-issued (Auto) certificate, and this compute's TLS status is {status}; give a leaf domain label or a custom certificate instead"
-                )));
-            }
-            let has_label = matches!(
-                tls,
-                TlsConfig::Renew {
-                    leaf_domain_label: Some(_)
-                }
-            ) || current_ssl
-                .as_ref()
-                .and_then(|s| s.get("leafDomainLabel"))
-                .and_then(Value::as_str)
-                .is_some_and(|l| !l.is_empty());
-            if !has_label {
-                return Err(fail(
-                    "the current TLS configuration has no leaf domain label to renew; give one"
-                        .into(),
-                ));
-            }
+        if let TlsConfig::Renew { leaf_domain_label } = tls {
+            check_renew(leaf_domain_label.as_deref(), current_ssl.as_ref())
+                .map_err(|reason| broken(Some(Rule::TlsRenewNeedsAuto), reason))?;
         }
         props.insert(
             "sslConfiguration".into(),
             ssl_body(tls, current_ssl.as_ref()),
         );
+    } else {
+        // TLS does not change: leave the block out and the service keeps the current one. The
+        // GET's block has no key, so sending it back would ask for a certificate without its
+        // key. The Python SDK v1 leaves it out too.
+        props.remove("sslConfiguration");
     }
     if let Some(lb) = update.load_balancer() {
         props.remove("loadBalancerSubnet");
         insert_load_balancer(props, lb);
     }
     Ok(body)
+}
+
+/// Why a renewal with `label` cannot apply to the `current` TLS configuration, if it cannot:
+/// renewing needs a Microsoft-issued (`Auto`) certificate and a leaf domain label.
+fn check_renew(label: Option<&str>, current: Option<&Value>) -> Result<(), String> {
+    let status = current
+        .and_then(|s| s.get("status"))
+        .and_then(Value::as_str)
+        .unwrap_or("Disabled");
+    if !status.eq_ignore_ascii_case("Auto") {
+        return Err(format!(
+            "renewing applies to a Microsoft-issued (Auto) certificate, and this compute's TLS status is {status}; give a leaf domain label or a custom certificate instead"
+        ));
+    }
+    let has_label = label.is_some()
+        || current
+            .and_then(|s| s.get("leafDomainLabel"))
+            .and_then(Value::as_str)
+            .is_some_and(|l| !l.is_empty());
+    if has_label {
+        Ok(())
+    } else {
+        Err("the current TLS configuration has no leaf domain label to renew; give one".into())
+    }
 }
 
 /// Whether `name` may be used for a new compute (R7 and not reserved), as an error list.
@@ -697,4 +731,126 @@ pub fn check_new_name(name: &str) -> Report {
 /// Whether `name` is one of the service's reserved names.
 pub fn is_reserved_name(name: &str) -> bool {
     name::is_reserved(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{LoadBalancerSettings, TlsSettings};
+    use crate::secret::PrivateKeyPem;
+
+    const CERT: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+    const CLUSTER: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg/providers/Microsoft.ContainerService/managedClusters/web-12345-0123456789abc";
+
+    fn id() -> ComputeId {
+        let workspace: WorkspaceId = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws"
+            .parse()
+            .unwrap();
+        ComputeId::new(workspace, "web".parse().unwrap())
+    }
+
+    /// A GET of a compute with TLS on: the service never shows the key.
+    fn current(ssl: &Value) -> Value {
+        json!({
+            "id": id().to_string(),
+            "name": "web",
+            "location": "eastus",
+            "properties": {
+                "computeType": "AKS",
+                "computeLocation": "eastus",
+                "resourceId": CLUSTER,
+                "provisioningState": "Succeeded",
+                "isAttachedCompute": false,
+                "properties": {
+                    "agentCount": 3,
+                    "agentVmSize": "Standard_D3_v2",
+                    "clusterPurpose": "FastProd",
+                    "loadBalancerType": "PublicIp",
+                    "sslConfiguration": ssl,
+                }
+            }
+        })
+    }
+
+    fn update(builder: crate::config::AksUpdateBuilder, current: &Value) -> Value {
+        update_body(&id(), current, &builder.build().unwrap()).unwrap()
+    }
+
+    fn custom_tls() -> Value {
+        json!({"status": "Enabled", "cert": CERT, "cname": "www.contoso.com"})
+    }
+
+    #[test]
+    fn an_update_that_leaves_tls_alone_sends_no_ssl_configuration() {
+        let body = update(
+            AksUpdateConfiguration::builder().load_balancer(LoadBalancerSettings::public()),
+            &current(&custom_tls()),
+        );
+        let settings = &body["properties"]["properties"];
+        assert!(settings.get("sslConfiguration").is_none(), "{body}");
+        assert_eq!(settings["loadBalancerType"], "PublicIp");
+        // Still an update, not a create: the cluster is named.
+        assert_eq!(body["properties"]["resourceId"], CLUSTER);
+        assert!(body["properties"].get("provisioningState").is_none());
+    }
+
+    #[test]
+    fn an_update_that_sets_tls_sends_the_whole_block_with_its_key() {
+        let tls = TlsSettings::custom(CERT, PrivateKeyPem::new(KEY), "api.contoso.com");
+        let body = update(
+            AksUpdateConfiguration::builder().ssl(tls),
+            &current(&custom_tls()),
+        );
+        let ssl = &body["properties"]["properties"]["sslConfiguration"];
+        assert_eq!(
+            ssl,
+            &json!({"status": "Enabled", "cert": CERT, "key": KEY, "cname": "api.contoso.com"})
+        );
+
+        let body = update(
+            AksUpdateConfiguration::builder().ssl(TlsSettings::microsoft("contoso", false)),
+            &current(&custom_tls()),
+        );
+        assert_eq!(
+            body["properties"]["properties"]["sslConfiguration"],
+            json!({"status": "Auto", "leafDomainLabel": "contoso", "overwriteExistingDomain": false})
+        );
+    }
+
+    #[test]
+    fn renewing_sends_the_current_label_and_domain_with_the_renew_flag() {
+        let auto = json!({
+            "status": "Auto",
+            "leafDomainLabel": "contoso",
+            "overwriteExistingDomain": false,
+            "cname": "contosoab12cd.eastus.cloudapp.azure.com",
+        });
+        let body = update(
+            AksUpdateConfiguration::builder().ssl(TlsSettings::renew()),
+            &current(&auto),
+        );
+        assert_eq!(
+            body["properties"]["properties"]["sslConfiguration"],
+            json!({
+                "status": "Auto",
+                "leafDomainLabel": "contoso",
+                "overwriteExistingDomain": true,
+                "renew": true,
+                "cname": "contosoab12cd.eastus.cloudapp.azure.com",
+            })
+        );
+
+        // Another label is a new domain: the current cname is not sent.
+        let mut other = TlsSettings::renew();
+        other.leaf_domain_label = Some("fabrikam".into());
+        let body = update(
+            AksUpdateConfiguration::builder().ssl(other),
+            &current(&auto),
+        );
+        let ssl = &body["properties"]["properties"]["sslConfiguration"];
+        assert_eq!(ssl["leafDomainLabel"], "fabrikam");
+        assert_eq!(ssl["renew"], true);
+        assert!(ssl.get("cname").is_none(), "{ssl}");
+    }
 }

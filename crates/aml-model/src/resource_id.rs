@@ -240,11 +240,11 @@ pub enum ResourceGroupRule {
 
 impl ResourceGroupRule {
     /// A stable, machine-readable code for the rule.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::Rule {
         match self {
-            Self::Length { .. } => "resource_group.length",
-            Self::EndsWithPeriod => "resource_group.end",
-            Self::Character { .. } => "resource_group.character",
+            Self::Length { .. } => crate::Rule::ResourceGroupLength,
+            Self::EndsWithPeriod => crate::Rule::ResourceGroupEnd,
+            Self::Character { .. } => crate::Rule::ResourceGroupCharacter,
         }
     }
 }

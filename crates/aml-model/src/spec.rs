@@ -25,6 +25,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Rule;
 use crate::config::{
     AksAttachConfiguration, AksProvisioningConfiguration, ClusterPurpose, LoadBalancerSettings,
     LoadBalancerType, TlsSettings, VnetSettings,
@@ -213,7 +214,9 @@ impl Plan {
                     let current = put.body.clone().unwrap_or_default();
                     if let Ok(r) = requests.update(a.id(), &current, &update) {
                         out.push(PlannedRequest {
-                            purpose: "switch to the internal load balancer (R20: an update after attaching)".into(),
+                            purpose:
+                                "switch to the internal load balancer (an update after attaching)"
+                                    .into(),
                             request: r,
                         });
                     }
@@ -266,7 +269,7 @@ impl ComputeSpec {
             match WorkspaceId::new(&ws.subscription_id, &ws.resource_group, &ws.workspace_name) {
                 Ok(id) => Some(id),
                 Err(e) => {
-                    report.error("workspace", "workspace.id", e.to_string());
+                    report.error("workspace", Rule::WorkspaceId, e.to_string());
                     None
                 }
             };
@@ -276,7 +279,7 @@ impl ComputeSpec {
             (Some(_), Some(_)) => {
                 report.error(
                     "attach",
-                    "spec.operation",
+                    Rule::SpecOperation,
                     "a spec has exactly one of create and attach; remove one",
                 );
                 Err(report)
@@ -284,7 +287,7 @@ impl ComputeSpec {
             (None, None) => {
                 report.error(
                     "create",
-                    "spec.operation",
+                    Rule::SpecOperation,
                     "a spec needs create (a new cluster) or attach (an existing one)",
                 );
                 Err(report)
@@ -296,7 +299,7 @@ impl ComputeSpec {
                         .map_err(|_| {
                             report.error(
                                 "create.agent_count",
-                                "create.agent_count",
+                                Rule::NodesCount,
                                 format!("{n} is not a node count; it must be at least 1"),
                             );
                         })
@@ -349,7 +352,7 @@ fn finish(outcome: crate::Result<Plan>, mut report: Report) -> Result<Plan, Repo
             Err(report)
         }
         Err(other) => {
-            report.error("spec", "spec.invalid", other.to_string());
+            report.error("spec", Rule::SpecInvalid, other.to_string());
             Err(report)
         }
     };
@@ -387,7 +390,7 @@ fn purpose(text: Option<String>, prefix: &str, report: &mut Report) -> Option<Cl
         Err(e) => {
             report.error(
                 format!("{prefix}.cluster_purpose"),
-                "purpose.unknown",
+                Rule::PurposeUnknown,
                 e.to_string(),
             );
             None
@@ -401,7 +404,7 @@ impl LoadBalancerSpec {
             None => None,
             Some(Ok(k)) => Some(k),
             Some(Err(e)) => {
-                report.error("load_balancer.type", "load_balancer.type", e.to_string());
+                report.error("load_balancer.type", Rule::LoadBalancerType, e.to_string());
                 return None;
             }
         };
@@ -419,7 +422,7 @@ impl TlsSpec {
             (Some(path), None) => {
                 report.error(
                     "tls.cert_file",
-                    "tls.file_not_loaded",
+                    Rule::TlsFileNotLoaded,
                     format!(
                         "{path:?} was not read; read the certificate file and pass its contents"
                     ),
@@ -433,7 +436,7 @@ impl TlsSpec {
             (Some(path), None) => {
                 report.error(
                     "tls.key_file",
-                    "tls.file_not_loaded",
+                    Rule::TlsFileNotLoaded,
                     format!("{path:?} was not read; read the key file and pass its contents"),
                 );
                 None

@@ -10,20 +10,30 @@ use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
 
+use crate::Rule;
+
 /// One finding: where, which rule, and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {
     /// The field, in the spec's names: `create.vnet.dns_service_ip`, `tls.cname`, `name`.
     pub path: String,
-    /// A stable machine-readable code, such as `vnet.dns_ip_outside_service_cidr`.
-    pub code: &'static str,
+    /// The rule, with a stable code such as `vnet.dns_ip_outside_service_cidr`; the rule
+    /// catalogue (`docs/rules.md`) explains each.
+    pub code: Rule,
     /// A sentence for a person: what is wrong and how to fix it.
     pub message: String,
 }
 
 impl fmt::Display for Issue {
+    /// `path: message [code]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
+        write!(
+            f,
+            "{}: {}{}",
+            self.path,
+            self.message,
+            crate::rule::Tag(Some(self.code))
+        )
     }
 }
 
@@ -43,12 +53,7 @@ impl Report {
     }
 
     /// Records an error.
-    pub fn error(
-        &mut self,
-        path: impl Into<String>,
-        code: &'static str,
-        message: impl Into<String>,
-    ) {
+    pub fn error(&mut self, path: impl Into<String>, code: Rule, message: impl Into<String>) {
         self.errors.push(Issue {
             path: path.into(),
             code,
@@ -57,12 +62,7 @@ impl Report {
     }
 
     /// Records a warning.
-    pub fn warn(
-        &mut self,
-        path: impl Into<String>,
-        code: &'static str,
-        message: impl Into<String>,
-    ) {
+    pub fn warn(&mut self, path: impl Into<String>, code: Rule, message: impl Into<String>) {
         self.warnings.push(Issue {
             path: path.into(),
             code,
@@ -75,13 +75,21 @@ impl Report {
         self.errors.is_empty()
     }
 
-    /// Whether some error carries `code`.
-    pub fn has_error(&self, code: &str) -> bool {
+    /// Whether some error carries `code` (a [`Rule`] or its code).
+    pub fn has_error<C>(&self, code: C) -> bool
+    where
+        Rule: PartialEq<C>,
+        C: Copy,
+    {
         self.errors.iter().any(|i| i.code == code)
     }
 
-    /// Whether some warning carries `code`.
-    pub fn has_warning(&self, code: &str) -> bool {
+    /// Whether some warning carries `code` (a [`Rule`] or its code).
+    pub fn has_warning<C>(&self, code: C) -> bool
+    where
+        Rule: PartialEq<C>,
+        C: Copy,
+    {
         self.warnings.iter().any(|i| i.code == code)
     }
 
@@ -328,16 +336,16 @@ mod tests {
     #[test]
     fn report_summary_lists_every_error() {
         let mut r = Report::new();
-        r.error("name", "name.start", "must start with a letter");
-        r.error("tls.cname", "tls.cname", "is not a host name");
-        r.warn("create.vm_size", "vm_size.unknown", "not in the catalog");
+        r.error("name", Rule::NameStart, "must start with a letter");
+        r.error("tls.cname", Rule::TlsCname, "is not a host name");
+        r.warn("create.vm_size", Rule::VmSizeUnknown, "not in the catalog");
         assert_eq!(
             r.summary(),
-            "configuration has 2 problems: name: must start with a letter; tls.cname: is not a host name"
+            "configuration has 2 problems: name: must start with a letter [name.start]; tls.cname: is not a host name [tls.cname]"
         );
         let shown = r.to_string();
-        assert!(shown.starts_with("error: name: must start"));
-        assert!(shown.contains("warning: create.vm_size: not in the catalog"));
+        assert!(shown.starts_with("error: name: must start with a letter [name.start]\n"));
+        assert!(shown.contains("warning: create.vm_size: not in the catalog [vm_size.unknown]"));
         assert!(r.clone().into_result().is_err());
         assert_eq!(Report::new().into_result().unwrap(), vec![]);
     }

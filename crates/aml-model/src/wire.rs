@@ -2,9 +2,11 @@
 //! (api-version 2024-04-01) and the few `Microsoft.ContainerService` bodies a client of AKS
 //! computes reads (managed cluster, Kubernetes versions, user credentials).
 //!
-//! The models mirror the swagger in `shared/spec`. They are plain data: public fields, every
-//! field optional (`Option`), so a caller builds a body with `..Default::default()` and reads a
-//! response without guessing which fields the service chose to send.
+//! The models mirror the published swagger (Azure/azure-rest-api-specs; its examples are
+//! vendored in the repository's `spec/` folder and round-trip in tests). They are plain data:
+//! public fields, every field optional (`Option`), so a caller builds a body with
+//! `..Default::default()` and reads a response without guessing which fields the service chose
+//! to send.
 //!
 //! # Round-trips are exact
 //!

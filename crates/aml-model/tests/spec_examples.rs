@@ -1,4 +1,4 @@
-//! Every `x-ms-examples` file under `shared/spec`: each request body and each response body
+//! Every `x-ms-examples` file under the repository's `spec/` folder: each request body and each response body
 //! parses into its typed wire model and serializes back to JSON equal to the original.
 //!
 //! The files are found at test time (any `*.json` below a folder named `examples`), so a new
@@ -6,7 +6,8 @@
 //! path) and the body's shape; a body that fits no model fails the test, naming the file, unless
 //! it is listed in [`SKIPPED`] with the reason.
 //!
-//! `shared/spec` sits beside the repository: `<repo>/../shared/spec`.
+//! The files are vendored byte for byte from Azure/azure-rest-api-specs in `<repo>/spec/`
+//! (provenance and licence in `spec/README.md`), so the test needs nothing outside the repository.
 //! Run with `cargo test -p aml-model --test spec_examples -- --nocapture` to see what was checked.
 
 use std::collections::BTreeMap;
@@ -71,11 +72,11 @@ struct Body {
 }
 
 fn spec_root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec");
     assert!(
         root.is_dir(),
-        "the wire-contract examples were not found at {}: clone the shared data beside the \
-         repository so that <repo>/../shared/spec exists",
+        "the wire-contract examples were not found at {}: they live in the repository's spec/ \
+         folder, so run this test from a checkout of the repository (not from a packaged crate)",
         root.display()
     );
     root

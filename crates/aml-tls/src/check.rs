@@ -114,6 +114,21 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, in the order of the rule catalogue (`docs/rules.md`).
+    pub const ALL: &'static [Code] = &[
+        Self::Unreadable,
+        Self::KeyEncrypted,
+        Self::KeyUnsupported,
+        Self::KeyTooSmall,
+        Self::KeyMismatch,
+        Self::NoDnsName,
+        Self::CnameNotCovered,
+        Self::NotYetValid,
+        Self::Expired,
+        Self::ExpiresSoon,
+        Self::ChainOrder,
+    ];
+
     /// The code as a string, such as `tls.key_mismatch`.
     pub const fn as_str(self) -> &'static str {
         match self {

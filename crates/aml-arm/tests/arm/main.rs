@@ -4,10 +4,11 @@
 //! time, so they take no real time and their durations are exact.
 //!
 //! The scenarios of the tests marked `EMULATOR:` also run against `aml-emulator` over real HTTP
-//! (`tests/emulator.rs`, see the crate README); the others script protocol edge cases an
+//! (`tests/emulator.rs`, see CONTRIBUTING.md); the others script protocol edge cases an
 //! emulator should not have to fake.
 
 mod client;
+mod hostile;
 mod lro;
 mod paging;
 mod retry;

@@ -4,17 +4,19 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use aml_model::AksClusterId;
 use aml_model::wire::{
     AksCompute, AksComputeSecrets, AksProperties, ClusterPurpose, Compute as WireCompute,
     ComputeResource, ComputeType, ErrorResponse, LoadBalancerType, ManagedServiceIdentity,
-    ProvisioningState, Sku, SslConfiguration, SystemService,
+    ProvisioningState, Sku, SslConfigStatus, SslConfiguration, SystemService,
 };
+use aml_model::{AksClusterId, Kubeconfig};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use self::rules::{already_exists, check_name, check_purpose, check_settings, rejected};
+use self::rules::{
+    already_exists, check_name, check_purpose, check_settings, created_again, rejected,
+};
 use super::cluster::{Pool, cluster_not_found};
 use super::operation::{Ending, OperationKind};
 use crate::arm_error::{ArmError, detail};
@@ -375,6 +377,10 @@ impl State {
         aks: &AksCompute,
     ) -> Result<OperationRef, ArmError> {
         let mut settings = aks.properties.clone().unwrap_or_default();
+        // A new compute gets a new certificate anyway: `renew` means nothing here.
+        if let Some(ssl) = &mut settings.ssl_configuration {
+            take_renew(ssl)?;
+        }
         let location = aks
             .compute_location
             .clone()
@@ -496,6 +502,10 @@ impl State {
             .ok_or_else(|| cluster_not_found(id.resource_group(), id.name()))?
             .clone();
         let mut settings = aks.properties.clone().unwrap_or_default();
+        // A new compute gets a new certificate anyway: `renew` means nothing here.
+        if let Some(ssl) = &mut settings.ssl_configuration {
+            take_renew(ssl)?;
+        }
         let purpose = settings
             .cluster_purpose
             .get_or_insert(ClusterPurpose::FastProd)
@@ -680,19 +690,28 @@ impl State {
         body: &ComputeResource,
         new: &AksCompute,
     ) -> Result<Option<u32>, ArmError> {
+        // R11. Which PUTs on a taken name are updates:
+        // (a) no `resourceId`: a create (what the SDK, the CLI, the studio and a create template
+        //     send), refused whatever else the body says;
+        // (b) a `resourceId` naming another cluster (ARM ids compare ignoring case): an
+        //     attachment of a different cluster, refused;
+        // (c) the body of a GET, modified, with the same `resourceId`: an update;
+        // (d) an attach body with the same `resourceId` (a re-deployed attach template): an
+        //     update too, under the same rules as (c). The service cannot tell it from (c): the
+        //     swagger's own "Update an AKS Compute" example is exactly such a body (resourceId,
+        //     computeType, agentCount; no read-only field), and the read-only fields cannot be
+        //     the mark, since the Python SDK v1 sends them back in its updates and this
+        //     library's `update_body` drops them. Settings that cannot change still make it a
+        //     409 below.
+        let Some(text) = &new.resource_id else {
+            return Err(created_again(names, name));
+        };
         let wanted = new.properties.clone().unwrap_or_default();
         let mut differences = Vec::new();
-        match &new.resource_id {
-            None if stored.attached => differences
-                .push("properties.resourceId (absent: a create, not an attachment)".to_owned()),
-            None => {}
-            Some(text) => {
-                let same = AksClusterId::from_str(text)
-                    .is_ok_and(|id| ClusterKey::of(&id) == stored.cluster);
-                if !same {
-                    differences.push(format!("properties.resourceId ('{text}')"));
-                }
-            }
+        let same_cluster =
+            AksClusterId::from_str(text).is_ok_and(|id| ClusterKey::of(&id) == stored.cluster);
+        if !same_cluster {
+            differences.push(format!("properties.resourceId ('{text}')"));
         }
         if let Some(wanted_location) = &new.compute_location
             && normalize_location(wanted_location) != normalize_location(&stored.compute_location)
@@ -736,14 +755,15 @@ impl State {
         if let Some(count) = wanted.agent_count {
             merged.agent_count = Some(count);
         }
-        if let Some(mut ssl) = wanted.ssl_configuration.clone() {
-            if ssl.key.is_none()
-                && let Some(old) = &current.ssl_configuration
-                && old.cert == ssl.cert
-            {
-                ssl.key.clone_from(&old.key);
-            }
-            merged.ssl_configuration = Some(ssl);
+        // No `sslConfiguration` in an update keeps the current one: that is what the Python
+        // SDK v1 and this library send when TLS does not change.
+        if let Some(ssl) = wanted.ssl_configuration.clone() {
+            merged.ssl_configuration = Some(updated_ssl(
+                current.ssl_configuration.as_ref(),
+                ssl,
+                &stored.compute_location,
+                ctx,
+            )?);
         }
         if let Some(kind) = &wanted.load_balancer_type {
             merged.load_balancer_type = Some(kind.clone());
@@ -938,8 +958,8 @@ impl State {
                 })?;
                 Ok(AksComputeSecrets {
                     compute_type: Some(ComputeType::Aks),
-                    user_kube_config: Some(cluster.kubeconfig(false)),
-                    admin_kube_config: Some(cluster.kubeconfig(true)),
+                    user_kube_config: Some(Kubeconfig::new(cluster.kubeconfig(false))),
+                    admin_kube_config: Some(Kubeconfig::new(cluster.kubeconfig(true))),
                     image_pull_secret_name: Some("azureml-acr-pull".into()),
                     ..Default::default()
                 })
@@ -965,12 +985,93 @@ fn fill_leaf_domain(settings: &mut AksProperties, location: &str, ctx: &Ctx<'_>)
     }) = &mut settings.ssl_configuration
         && cname.is_none()
     {
-        *cname = Some(format!(
-            "{label}{}.{}.cloudapp.azure.com",
-            ctx.ids.alphanumeric(6),
-            normalize_location(location)
-        ));
+        *cname = Some(leaf_domain_fqdn(label, location, ctx));
     }
+}
+
+fn leaf_domain_fqdn(label: &str, location: &str, ctx: &Ctx<'_>) -> String {
+    format!(
+        "{label}{}.{}.cloudapp.azure.com",
+        ctx.ids.alphanumeric(6),
+        normalize_location(location)
+    )
+}
+
+/// Where a `renew` flag is reported.
+const RENEW_TARGET: &str = "properties.properties.sslConfiguration.renew";
+
+/// Takes `sslConfiguration.renew` out of `ssl` (it is a request, never stored or shown).
+///
+/// The swagger's `SslConfiguration` (2024-04-01) has no such field; the Python SDK v1 sends
+/// `"renew": true` on the current configuration to renew a Microsoft-issued certificate
+/// (`AksCompute._build_update_payload`), so the emulator understands it.
+fn take_renew(ssl: &mut SslConfiguration) -> Result<bool, ArmError> {
+    match ssl.extra.remove("renew") {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(renew)) => Ok(renew),
+        Some(other) => Err(ArmError::invalid_content(format!(
+            "sslConfiguration.renew must be true or false, not {other}"
+        ))
+        .with_target(RENEW_TARGET)),
+    }
+}
+
+/// The TLS configuration after an update that sends `ssl`, given the `current` one.
+///
+/// - A block without a key for the current certificate keeps the key (a GET-modify-PUT: GET
+///   never shows the key).
+/// - `renew` re-issues the Microsoft certificate of an `Auto` configuration: the current label
+///   (unless the block names another) and its domain are kept. Renewing anything else is a 400.
+/// - A Microsoft certificate for the current label keeps the current domain; a new label gets a
+///   new one (R17).
+fn updated_ssl(
+    current: Option<&SslConfiguration>,
+    mut ssl: SslConfiguration,
+    location: &str,
+    ctx: &Ctx<'_>,
+) -> Result<SslConfiguration, ArmError> {
+    let renew = take_renew(&mut ssl)?;
+    if renew {
+        let current_label = current
+            .filter(|old| old.status == Some(SslConfigStatus::Auto))
+            .and_then(|old| old.leaf_domain_label.clone());
+        let asked_other = ssl
+            .status
+            .as_ref()
+            .is_some_and(|status| *status != SslConfigStatus::Auto);
+        let Some(label) = current_label.filter(|_| !asked_other) else {
+            return Err(ArmError::bad_request(
+                "sslConfiguration.renew renews a Microsoft-issued certificate: the compute's TLS \
+                 status must be 'Auto' with a leafDomainLabel, and the update's status 'Auto' or \
+                 absent. To replace a custom certificate, send the new cert, key and cname.",
+            )
+            .with_target(RENEW_TARGET));
+        };
+        ssl.status = Some(SslConfigStatus::Auto);
+        ssl.leaf_domain_label.get_or_insert(label);
+        ssl.cert = None;
+        ssl.key = None;
+    }
+    if ssl.key.is_none()
+        && let Some(old) = current
+        && old.cert.is_some()
+        && old.cert == ssl.cert
+    {
+        ssl.key.clone_from(&old.key);
+    }
+    if ssl.status != Some(SslConfigStatus::Disabled)
+        && let Some(label) = ssl.leaf_domain_label.clone()
+    {
+        let same_domain = current
+            .filter(|old| {
+                old.leaf_domain_label
+                    .as_deref()
+                    .is_some_and(|old_label| old_label.eq_ignore_ascii_case(&label))
+            })
+            .and_then(|old| old.cname.clone());
+        ssl.cname = Some(same_domain.unwrap_or_else(|| leaf_domain_fqdn(&label, location, ctx)));
+    }
+    Ok(ssl)
 }
 
 /// The scoring endpoint's address: a documentation-range public IP, or a private one behind an

@@ -1,6 +1,10 @@
 //! Computes: create, attach, update, GET, listKeys, DELETE (Detach and Delete), PATCH.
 
 use aml_emulator::{STANDARD_SUBSCRIPTION, STANDARD_WORKSPACE};
+use aml_model::config::{
+    AksUpdateBuilder, AksUpdateConfiguration, LoadBalancerSettings, TlsSettings,
+};
+use aml_model::request::Requests;
 use aml_model::wire::{AksComputeSecrets, ComputeResource, ProvisioningState};
 use aml_model::{AksClusterId, ComputeId};
 use reqwest::{Method, StatusCode};
@@ -169,6 +173,119 @@ async fn a_tls_update_is_an_update_and_the_key_is_never_returned() {
     );
 }
 
+/// The library's update body for `update`, from the compute as GET shows it now.
+async fn update_body(env: &Env, name: &str, update: AksUpdateBuilder) -> Value {
+    let current = env.get_compute(name).await.json;
+    Requests::default()
+        .update(&compute_id(env, name), &current, &update.build().unwrap())
+        .unwrap()
+        .body
+        .unwrap()
+}
+
+/// An update that leaves TLS alone sends no `sslConfiguration`, and the compute keeps its TLS
+/// configuration, key included (a later update that re-sends only the certificate finds it).
+#[tokio::test]
+async fn an_update_without_tls_keeps_the_tls_configuration() {
+    let env = Env::start().await;
+    env.put_and_wait(
+        "keep-tls",
+        &attach_with("aks-prod", &json!({"sslConfiguration": tls("Enabled")})),
+    )
+    .await;
+    let before =
+        env.get_compute("keep-tls").await.json["properties"]["properties"]["sslConfiguration"]
+            .clone();
+    let body = update_body(
+        &env,
+        "keep-tls",
+        AksUpdateConfiguration::builder().load_balancer(LoadBalancerSettings::public()),
+    )
+    .await;
+    assert!(
+        body["properties"]["properties"]
+            .get("sslConfiguration")
+            .is_none(),
+        "{body}"
+    );
+    let answer = env.put_compute("keep-tls", &body).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+    assert_eq!(env.wait(&answer).await["status"], "Succeeded");
+    let get = env.get_compute("keep-tls").await;
+    let ssl = &get.json["properties"]["properties"]["sslConfiguration"];
+    assert_eq!(ssl, &before);
+    assert_eq!(ssl["status"], "Enabled");
+    assert_eq!(ssl["cname"], "www.contoso.com");
+    // The key is still there: the block without a key, for the same certificate, is complete.
+    let mut again = get.json.clone();
+    again["properties"]["properties"]["agentCount"] = json!(3);
+    let answer = env.put_compute("keep-tls", &again).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+}
+
+/// Renewing a Microsoft certificate keeps its label and domain, and `renew` is never shown;
+/// renewing a custom certificate is refused.
+#[tokio::test]
+async fn renewing_a_microsoft_certificate_keeps_its_domain() {
+    let env = Env::start().await;
+    let leaf = json!({"sslConfiguration": {"status": "Auto", "leafDomainLabel": "myapp"}});
+    env.put_and_wait("renewed", &attach_with("aks-prod", &leaf))
+        .await;
+    let before =
+        env.get_compute("renewed").await.json["properties"]["properties"]["sslConfiguration"]
+            .clone();
+    let body = update_body(
+        &env,
+        "renewed",
+        AksUpdateConfiguration::builder().ssl(TlsSettings::renew()),
+    )
+    .await;
+    assert_eq!(
+        body["properties"]["properties"]["sslConfiguration"]["renew"],
+        true
+    );
+    let answer = env.put_compute("renewed", &body).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+    assert_eq!(env.wait(&answer).await["status"], "Succeeded");
+    let ssl = env.get_compute("renewed").await.json["properties"]["properties"]["sslConfiguration"]
+        .clone();
+    assert_eq!(ssl["status"], "Auto");
+    assert_eq!(ssl["leafDomainLabel"], "myapp");
+    assert_eq!(ssl["cname"], before["cname"]);
+    assert!(ssl.get("renew").is_none(), "{ssl}");
+
+    // A new label is a new domain.
+    let body = update_body(
+        &env,
+        "renewed",
+        AksUpdateConfiguration::builder().ssl(TlsSettings::microsoft("other", true)),
+    )
+    .await;
+    let answer = env.put_compute("renewed", &body).await;
+    env.wait(&answer).await;
+    let ssl = env.get_compute("renewed").await.json["properties"]["properties"]["sslConfiguration"]
+        .clone();
+    let cname = ssl["cname"].as_str().unwrap();
+    assert!(
+        cname.starts_with("other") && cname.ends_with(".eastus.cloudapp.azure.com"),
+        "{ssl}"
+    );
+
+    env.put_and_wait(
+        "custom",
+        &attach_with("aks-private", &json!({"sslConfiguration": tls("Enabled")})),
+    )
+    .await;
+    let mut body = env.get_compute("custom").await.json;
+    body["properties"]["properties"]["sslConfiguration"]["renew"] = json!(true);
+    let answer = env.put_compute("custom", &body).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{answer:?}");
+    assert_eq!(
+        answer.json["error"]["target"],
+        "properties.properties.sslConfiguration.renew"
+    );
+}
+
 #[tokio::test]
 async fn a_microsoft_certificate_gets_a_leaf_domain_fqdn() {
     let env = Env::start().await;
@@ -225,8 +342,8 @@ async fn list_keys_returns_kubeconfigs_for_the_cluster() {
         .await;
     assert_eq!(answer.status, StatusCode::OK);
     let secrets: AksComputeSecrets = serde_json::from_value(answer.json).unwrap();
-    let user = secrets.user_kube_config.unwrap();
-    let admin = secrets.admin_kube_config.unwrap();
+    let user = secrets.user_kube_config.unwrap().expose().to_owned();
+    let admin = secrets.admin_kube_config.unwrap().expose().to_owned();
     assert!(user.contains("kind: Config") && user.contains("clusterUser_aks-rg_aks-private"));
     assert!(admin.contains("clusterAdmin_aks-rg_aks-private"));
     // A private cluster's kubeconfig points at its private FQDN.

@@ -1,4 +1,4 @@
-//! Conformance with every `x-ms-examples` file under `shared/spec`: the emulator, driven with
+//! Conformance with every `x-ms-examples` file under the repository's `spec/` folder: the emulator, driven with
 //! the example's request, answers in the example's shape.
 //!
 //! "In the shape" means: every key of the example's body is in the emulator's answer with a
@@ -7,7 +7,8 @@
 //! whose keys are data, such as `patchVersions`, compare their values). The few exceptions are
 //! listed per example with the reason. Both bodies must also parse as the aml-model wire type.
 //!
-//! `shared/spec` sits beside the repository: `<repo>/../shared/spec`.
+//! The files are vendored byte for byte from Azure/azure-rest-api-specs in `<repo>/spec/`
+//! (provenance and licence in `spec/README.md`), so the test needs nothing outside the repository.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -31,12 +32,12 @@ const ML: &str =
 const AKS: &str = "containerservice/resource-manager/Microsoft.ContainerService/aks/stable";
 
 fn spec_root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/spec/azure-rest-api-specs/specification");
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/azure-rest-api-specs/specification");
     assert!(
         root.is_dir(),
-        "the wire-contract examples were not found at {}: clone the shared data beside the \
-         repository so that <repo>/../shared/spec exists",
+        "the wire-contract examples were not found at {}: they live in the repository's spec/ \
+         folder, so run this test from a checkout of the repository (not from a packaged crate)",
         root.display()
     );
     root
@@ -330,6 +331,47 @@ async fn put_then_update_an_aks_compute() {
     let get = env.get(&url).await;
     conforms::<ComputeResource>(&file, "200", &plain, &get.json);
     assert_eq!(get.json["properties"]["properties"]["agentCount"], 4);
+}
+
+/// R11 with the examples' bodies: creating again is refused whatever it says; the body of a
+/// GET sent back whole (read-only fields included, as the Python SDK v1 sends its updates) is
+/// an update.
+#[tokio::test]
+async fn creating_an_existing_aks_compute_again_is_refused_and_a_get_put_back_is_an_update() {
+    let create_file =
+        format!("{ML}/2024-10-01/examples/Compute/createOrUpdate/BasicAKSCompute.json");
+    let update_file = format!("{ML}/2024-04-01/examples/Compute/createOrUpdate/AKSCompute.json");
+    let plain = Shape::default();
+    let env = env().await;
+    let created = put_example(&env, &create_file, "compute123").await;
+    conforms::<ComputeResource>(&create_file, "201", &plain, &created);
+    let create = example(&create_file);
+    let url = compute_url(&create, "compute123");
+
+    // (a) The same create again, as a re-deployed template sends it: 409 in the ARM envelope.
+    let again = env
+        .call(Method::PUT, &url, Some(&create["parameters"]["parameters"]))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{again:?}");
+    let envelope: aml_model::wire::ErrorResponse = serde_json::from_value(again.json.clone())
+        .unwrap_or_else(|e| panic!("not an ARM error envelope: {e}: {again:?}"));
+    let error = envelope.error.unwrap();
+    assert_eq!(error.code.as_deref(), Some("Conflict"));
+    assert!(error.message.unwrap().contains("already exists"));
+
+    // (b) The update example's body names another cluster: refused the same way.
+    let other_cluster = example(&update_file)["parameters"]["parameters"].clone();
+    let answer = env.call(Method::PUT, &url, Some(&other_cluster)).await;
+    assert_eq!(answer.status, StatusCode::CONFLICT, "{answer:?}");
+
+    // (c) The GET, sent back with its read-only fields and a description (as the update
+    // example has): an update, in the update example's 201 shape.
+    let mut body = env.get(&url).await.json;
+    body["properties"]["description"] = "some compute".into();
+    let answer = env.call(Method::PUT, &url, Some(&body)).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+    assert_eq!(answer.json["properties"]["provisioningState"], "Updating");
+    conforms::<ComputeResource>(&update_file, "201", &plain, &answer.json);
 }
 
 /// PUT and GET computes of other types: kept as sent.

@@ -6,17 +6,26 @@ use aml_model::wire::{ComputeResource, ProvisioningState};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use super::support::{API, Env, attach, attach_with, create, frozen, tls};
+use super::support::{API, Env, attach, attach_with, cluster_id, create, frozen, tls};
 
+/// R11 (a): a create (no `properties.resourceId`) on a taken name is 409 "already exists",
+/// whatever the body says, identical settings included; the compute is untouched.
 #[tokio::test]
-async fn r11_creating_an_existing_name_with_other_settings_fails_already_exists() {
+async fn r11_a_create_on_an_existing_name_fails_already_exists_whatever_the_body() {
     let env = Env::start().await;
     env.put_and_wait("taken", &create(3, "Standard_D3_v2", "FastProd"))
         .await;
+    let mut new_load_balancer = create(3, "Standard_D3_v2", "FastProd");
+    new_load_balancer["properties"]["properties"]["loadBalancerType"] =
+        json!("InternalLoadBalancer");
     let cases = [
+        // The very same create again (the SDK, the CLI, a re-deployed create template).
+        create(3, "Standard_D3_v2", "FastProd"),
+        // Only settings an update may change differ: still a create.
+        new_load_balancer,
+        json!({"properties": {"computeType": "AKS"}}),
         create(3, "Standard_D4s_v3", "FastProd"),
         create(3, "Standard_D3_v2", "DevTest"),
-        attach("aks-prod"),
         json!({"properties": {"computeType": "AmlCompute"}}),
         json!({"location": "westus2", "properties": {"computeType": "AKS"}}),
     ];
@@ -26,37 +35,105 @@ async fn r11_creating_an_existing_name_with_other_settings_fails_already_exists(
         assert_eq!(answer.code(), "Conflict");
         assert!(answer.message().contains("already exists"), "{answer:?}");
     }
-    // The compute is untouched.
     let get = env.get_compute("taken").await;
-    assert_eq!(
-        get.json["properties"]["properties"]["agentVmSize"],
-        "Standard_D3_v2"
-    );
+    let settings = &get.json["properties"]["properties"];
+    assert_eq!(settings["agentVmSize"], "Standard_D3_v2");
+    assert_eq!(settings["loadBalancerType"], "PublicIp");
     assert_eq!(get.json["properties"]["provisioningState"], "Succeeded");
 
-    // The same immutable settings with a new load balancer setting is an update.
-    let mut update = create(3, "Standard_D3_v2", "FastProd");
-    update["properties"]["properties"]["loadBalancerType"] = json!("InternalLoadBalancer");
-    update["properties"]["properties"]["loadBalancerSubnet"] = json!("aks-lb");
-    let answer = env.put_compute("taken", &update).await;
-    assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
-    assert_eq!(answer.json["properties"]["provisioningState"], "Updating");
+    // An attached compute refuses a create just the same.
+    env.put_and_wait("web", &attach("aks-prod")).await;
+    let answer = env
+        .put_compute("web", &create(3, "Standard_D3_v2", "FastProd"))
+        .await;
+    assert_eq!(answer.status, StatusCode::CONFLICT, "{answer:?}");
+    assert_eq!(answer.json["error"]["target"], "properties.resourceId");
 }
 
+/// R11 (b): attaching another cluster under a taken name is 409, naming `resourceId`.
 #[tokio::test]
-async fn r11_reattaching_a_name_with_another_cluster_fails() {
+async fn r11_attaching_another_cluster_under_a_taken_name_fails() {
     let env = Env::start().await;
     env.put_and_wait("web", &attach("aks-prod")).await;
     let answer = env.put_compute("web", &attach("aks-private")).await;
     assert_eq!(answer.status, StatusCode::CONFLICT);
+    assert!(answer.message().contains("already exists"), "{answer:?}");
     assert!(
         answer.message().contains("properties.resourceId"),
         "{answer:?}"
     );
-    let answer = env
-        .put_compute("web", &create(3, "Standard_D3_v2", "FastProd"))
+    // A created compute too: its GET names the cluster the workspace made.
+    env.put_and_wait("made", &create(3, "Standard_D3_v2", "FastProd"))
         .await;
-    assert_eq!(answer.status, StatusCode::CONFLICT);
+    let answer = env.put_compute("made", &attach("aks-prod")).await;
+    assert_eq!(answer.status, StatusCode::CONFLICT, "{answer:?}");
+    let get = env.get_compute("web").await;
+    assert_eq!(get.json["properties"]["resourceId"], cluster_id("aks-prod"));
+}
+
+/// R11 (c): the body of a GET, modified, with the same `resourceId` (spelled in any case, as
+/// ARM ids are) is an update, of a created compute as of an attached one.
+#[tokio::test]
+async fn r11_a_get_modify_put_with_the_same_resource_id_is_an_update() {
+    let env = Env::start().await;
+    env.put_and_wait("made", &create(3, "Standard_D3_v2", "FastProd"))
+        .await;
+    env.put_and_wait("web", &attach("aks-prod")).await;
+    for name in ["made", "web"] {
+        let mut body = env.get_compute(name).await.json;
+        let resource_id = body["properties"]["resourceId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        body["properties"]["resourceId"] = json!(
+            resource_id
+                .to_uppercase()
+                .replace("/RESOURCEGROUPS/", "/resourceGroups/")
+        );
+        body["properties"]["properties"]["loadBalancerType"] = json!("InternalLoadBalancer");
+        body["properties"]["properties"]["loadBalancerSubnet"] = json!("aks-lb");
+        let answer = env.put_compute(name, &body).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{name}: {answer:?}");
+        assert_eq!(answer.json["properties"]["provisioningState"], "Updating");
+        assert_eq!(env.wait(&answer).await["status"], "Succeeded");
+        let get = env.get_compute(name).await;
+        assert_eq!(
+            get.json["properties"]["properties"]["loadBalancerType"],
+            "InternalLoadBalancer"
+        );
+        // The id is reported as first given.
+        assert_eq!(get.json["properties"]["resourceId"], resource_id.as_str());
+    }
+}
+
+/// R11 (d): an attach body with the same `resourceId` (a re-deployed attach template) is an
+/// update: it cannot be told from a GET-modify-PUT (the swagger's "Update an AKS Compute"
+/// example is such a body). What it leaves out is kept; settings that cannot change are 409.
+#[tokio::test]
+async fn r11_an_attach_body_with_the_same_cluster_is_an_update() {
+    let env = Env::start().await;
+    let leaf = json!({"sslConfiguration": {"status": "Auto", "leafDomainLabel": "myapp"}});
+    env.put_and_wait("web", &attach_with("aks-prod", &leaf))
+        .await;
+    let before = env.get_compute("web").await;
+    let answer = env.put_compute("web", &attach("aks-prod")).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+    assert_eq!(answer.json["properties"]["provisioningState"], "Updating");
+    assert_eq!(env.wait(&answer).await["status"], "Succeeded");
+    let after = env.get_compute("web").await;
+    assert_eq!(
+        after.json["properties"]["properties"]["sslConfiguration"],
+        before.json["properties"]["properties"]["sslConfiguration"]
+    );
+    assert_eq!(
+        after.json["properties"]["createdOn"],
+        before.json["properties"]["createdOn"]
+    );
+
+    let other_purpose = attach_with("aks-prod", &json!({"clusterPurpose": "DevTest"}));
+    let answer = env.put_compute("web", &other_purpose).await;
+    assert_eq!(answer.status, StatusCode::CONFLICT, "{answer:?}");
+    assert!(answer.message().contains("clusterPurpose"), "{answer:?}");
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::secret::Kubeconfig;
 use crate::wire::{
     ClusterPurpose, ComputeType, ErrorResponse, LoadBalancerType, ProvisioningState, RedactedJson,
     SslConfigStatus, redacted,
@@ -130,16 +131,17 @@ wire_object! {
 wire_object! {
     /// The body of `listKeys` for an AKS compute (swagger `AksComputeSecrets`).
     ///
-    /// The kubeconfigs are secrets: `Debug` prints `[redacted]` for them. `listKeys` on another
+    /// The kubeconfigs are secrets ([`Kubeconfig`]): zeroized on drop, and `Debug` prints
+    /// `[redacted]` for them; for the same reason the type is not `Clone`. `listKeys` on another
     /// compute type parses too: `compute_type` says which, and its fields land in `extra`.
-    #[derive(Clone, Default, PartialEq)]
+    #[derive(Default, PartialEq)]
     pub struct AksComputeSecrets {
         /// The compute type (`AKS`).
         pub compute_type: Option<ComputeType> = "computeType",
         /// A kubeconfig with user rights on the cluster. Secret.
-        pub user_kube_config: Option<String> = "userKubeConfig",
+        pub user_kube_config: Option<Kubeconfig> = "userKubeConfig",
         /// A kubeconfig with admin rights on the cluster. Secret.
-        pub admin_kube_config: Option<String> = "adminKubeConfig",
+        pub admin_kube_config: Option<Kubeconfig> = "adminKubeConfig",
         /// The name of the image pull secret.
         pub image_pull_secret_name: Option<String> = "imagePullSecretName",
     }
@@ -371,8 +373,9 @@ mod tests {
         assert!(
             secrets
                 .user_kube_config
-                .as_deref()
+                .as_ref()
                 .unwrap()
+                .expose()
                 .contains("USERTOKEN")
         );
         assert_eq!(serde_json::to_value(&secrets).unwrap(), body);

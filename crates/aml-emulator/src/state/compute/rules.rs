@@ -168,6 +168,32 @@ pub(super) fn check_name(name: &str) -> Result<(), ArmError> {
     }
 }
 
+/// R11, a create on a taken name: 409 whatever the rest of the body says.
+///
+/// The guide: creating is not idempotent, through the SDK, the CLI, the studio and ARM
+/// templates alike; creating again fails with "already exists", and so does re-deploying a
+/// template that creates. A create is a body without `properties.resourceId`. An update always
+/// carries it: it is the body of a GET (the service reports the cluster of a created compute
+/// too), modified, which is how the Python SDK v1 (`AksCompute._build_update_payload`) and this
+/// library's `update_body` build it, and how the swagger's "Update an AKS Compute" example
+/// (`examples/Compute/createOrUpdate/AKSCompute.json`) sends it.
+///
+/// Status: the swagger documents only 200, 201 and a `default` `ErrorResponse` for
+/// `Compute_CreateOrUpdate`, and the guide gives the message, not the status. 409 `Conflict` is
+/// the status HTTP and ARM give a request that conflicts with the resource's current state; the
+/// real status is not documented anywhere we could read.
+pub(super) fn created_again(names: &Names, name: &str) -> ArmError {
+    ArmError::conflict(format!(
+        "Compute '{name}' already exists in workspace '{}'. Creating a compute is not \
+         idempotent: delete or detach the existing compute first, or choose another name. To \
+         update it, PUT the compute as GET returns it, with its properties.resourceId, changing \
+         only agentCount, sslConfiguration, loadBalancerType, loadBalancerSubnet, description or \
+         tags.",
+        names.workspace
+    ))
+    .with_target("properties.resourceId")
+}
+
 /// R11: 409 naming what differs.
 pub(super) fn already_exists(names: &Names, name: &str, differences: &[String]) -> ArmError {
     ArmError::conflict(format!(

@@ -879,22 +879,7 @@ async fn unreadable_polls_end_with_a_resume_token_not_a_lost_operation() {
 async fn a_create_whose_answer_was_lost_is_followed_not_lost() {
     use aml_emulator::{Fault, FaultRule};
     // Long enough that the retry meets the running operation.
-    let emu = Emulator::builder()
-        .operation_duration(Duration::from_millis(300))
-        .retry_after(Duration::from_millis(10))
-        .start()
-        .await
-        .unwrap();
-    let arm = arm_with(
-        &emu,
-        RetryOptions {
-            max_retries: 2,
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            ..RetryOptions::default()
-        },
-    );
-    let ws = Workspace::new(arm, emu.workspace_id().unwrap()).with_location("eastus");
+    let (emu, ws) = quick_retries(Duration::from_millis(300)).await;
     // The service handles the first PUT, but its answer never arrives.
     emu.faults().inject(
         FaultRule::new(Fault::ResetAfterHandling)

@@ -428,14 +428,7 @@ fn authorize(app: &App, headers: &HeaderMap) -> Result<(), Reply> {
             "Authentication failed. The 'Authorization' header is missing.",
         ));
     };
-    let text = value.to_str().unwrap_or_default();
-    let token = text
-        .get(..7)
-        .filter(|scheme| scheme.eq_ignore_ascii_case("bearer "))
-        .and_then(|_| text.get(7..))
-        .map(str::trim)
-        .filter(|token| !token.is_empty());
-    match token {
+    match bearer_token(value) {
         None => Err(unauthorized(
             "AuthenticationFailed",
             "Authentication failed. The 'Authorization' header is provided in an invalid format.",
@@ -453,6 +446,17 @@ fn authorize(app: &App, headers: &HeaderMap) -> Result<(), Reply> {
         }
         Some(_) => Ok(()),
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive); `None` for
+/// any other value, text or not.
+fn bearer_token(value: &HeaderValue) -> Option<&str> {
+    let text = value.to_str().ok()?;
+    text.get(..7)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("bearer "))
+        .and_then(|_| text.get(7..))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
 }
 
 /// `api-version` is required and looks like `2024-04-01` or `2024-04-01-preview`.
@@ -921,6 +925,64 @@ mod tests {
             assert!(api_version(&query(bad)).is_err(), "{bad}");
         }
         assert!(api_version(&[]).is_err());
+    }
+
+    proptest::proptest! {
+        /// Whatever bytes a client puts in `Host`, `Authorization` or the request-id headers,
+        /// reading them never panics; the host put into answers is always a plain authority of
+        /// bounded length (the fallback otherwise), and a bearer token is the value's own text.
+        #[test]
+        fn request_headers_of_any_bytes_are_read_safely(
+            host in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            auth in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+            id in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+        ) {
+            let mut request = axum::http::Request::new(());
+            for (name, bytes) in [
+                (HOST.as_str(), &host),
+                (AUTHORIZATION.as_str(), &auth),
+                ("x-ms-client-request-id", &id),
+                ("x-ms-correlation-request-id", &id),
+            ] {
+                if let Ok(value) = HeaderValue::from_bytes(bytes) {
+                    request.headers_mut().insert(name, value);
+                }
+            }
+            let parts = request.into_parts().0;
+            let shown = request_host(&parts, "127.0.0.1:1");
+            proptest::prop_assert!(shown.len() <= MAX_HOST_LEN);
+            proptest::prop_assert!(
+                !shown.contains(['/', '?', '#', '@', ' ']) && shown.is_ascii(),
+                "{shown:?}"
+            );
+            if let Some(value) = parts.headers.get(AUTHORIZATION)
+                && let Some(token) = bearer_token(value)
+            {
+                proptest::prop_assert!(!token.is_empty());
+                proptest::prop_assert!(value.to_str().is_ok_and(|text| text.contains(token)));
+            }
+            let _ = header(&parts.headers, "x-ms-client-request-id");
+        }
+    }
+
+    #[test]
+    fn bearer_tokens() {
+        let token = |text: &[u8]| {
+            HeaderValue::from_bytes(text)
+                .ok()
+                .and_then(|v| bearer_token(&v).map(str::to_owned))
+        };
+        assert_eq!(token(b"Bearer abc").as_deref(), Some("abc"));
+        assert_eq!(token(b"bearer  abc ").as_deref(), Some("abc"));
+        for bad in [
+            &b"Bearer "[..],
+            b"Basic abc",
+            b"Bearer",
+            b"\xff\xfe",
+            b"Bearer \xff",
+        ] {
+            assert_eq!(token(bad), None, "{}", bad.escape_ascii());
+        }
     }
 
     #[test]

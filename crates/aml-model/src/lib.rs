@@ -3,6 +3,7 @@
 pub mod config;
 pub mod error;
 pub mod name;
+pub mod plan;
 pub mod request;
 pub mod resource_id;
 pub mod rule;

@@ -1,5 +1,5 @@
 //! The declarative compute spec: one file (YAML or JSON) that says which compute a workspace
-//! should have. Parsing is serde's (the caller picks the format); [`ComputeSpec::plan`] turns it
+//! should have. Parsing is serde's (the caller picks the format); [`ComputeSpec::validate`] turns it
 //! into validated operations and the exact requests they send, reporting every problem at once
 //! under the spec's own field names (`create.vnet.dns_service_ip`, `tls.cname`, ...).
 //!
@@ -30,7 +30,7 @@ use crate::config::{
     AksAttachConfiguration, AksProvisioningConfiguration, ClusterPurpose, LoadBalancerSettings,
     LoadBalancerType, TlsSettings, VnetSettings,
 };
-use crate::request::{ArmRequest, AttachCompute, CreateCompute, Requests, WorkspaceRef};
+use crate::request::{AttachCompute, CreateCompute, Requests, WorkspaceRef};
 use crate::resource_id::WorkspaceId;
 use crate::secret::PrivateKeyPem;
 use crate::validate::{Issue, Report};
@@ -154,25 +154,16 @@ pub struct TlsFiles {
     pub key_pem: Option<PrivateKeyPem>,
 }
 
-/// One step of a plan: what it is for and the request it sends.
-#[derive(Debug, Clone)]
-pub struct PlannedRequest {
-    /// What the request does, for a person.
-    pub purpose: String,
-    /// The request.
-    pub request: ArmRequest,
-}
-
-/// A validated spec.
+/// A validated spec: the create or attach it declares.
 #[derive(Debug)]
-pub enum Plan {
+pub enum Validated {
     /// Create a new cluster.
     Create(CreateCompute),
     /// Attach an existing cluster.
     Attach(AttachCompute),
 }
 
-impl Plan {
+impl Validated {
     /// Warnings found while validating.
     pub fn warnings(&self) -> &[Issue] {
         match self {
@@ -181,48 +172,12 @@ impl Plan {
         }
     }
 
-    /// The requests the plan sends, in order. An attach that asks for an internal load
-    /// balancer is followed by the GET-modify-PUT update that sets it (R20).
-    pub fn requests(&self, requests: &Requests) -> Vec<PlannedRequest> {
+    /// The plan that makes the spec true on a workspace where the compute is absent (the same
+    /// plan `aml-compute` runs).
+    pub fn plan(&self, requests: &Requests) -> crate::plan::Plan {
         match self {
-            Self::Create(c) => vec![PlannedRequest {
-                purpose: format!(
-                    "create AKS compute {} ({} x {} in {}, {})",
-                    c.id().name(),
-                    c.config().agent_count(),
-                    c.config().vm_size(),
-                    c.compute_location(),
-                    c.config().cluster_purpose()
-                ),
-                request: requests.create(c),
-            }],
-            Self::Attach(a) => {
-                let put = requests.attach(a);
-                let mut out = vec![PlannedRequest {
-                    purpose: format!(
-                        "attach AKS cluster {} as compute {}",
-                        a.cluster(),
-                        a.id().name()
-                    ),
-                    request: put.clone(),
-                }];
-                if let Some(update) = a.follow_up() {
-                    out.push(PlannedRequest {
-                        purpose: "read the attached compute back (GET-modify-PUT)".into(),
-                        request: requests.get(a.id()),
-                    });
-                    let current = put.body.clone().unwrap_or_default();
-                    if let Ok(r) = requests.update(a.id(), &current, &update) {
-                        out.push(PlannedRequest {
-                            purpose:
-                                "switch to the internal load balancer (an update after attaching)"
-                                    .into(),
-                            request: r,
-                        });
-                    }
-                }
-                out
-            }
+            Self::Create(c) => crate::plan::Plan::create(requests, c),
+            Self::Attach(a) => crate::plan::Plan::attach(requests, a, false),
         }
     }
 
@@ -259,10 +214,10 @@ impl ComputeSpec {
         })
     }
 
-    /// Validates everything at once and returns the plan, or every problem.
+    /// Validates everything at once and returns the validated operation, or every problem.
     ///
     /// `files` holds the contents of `tls.cert_file` / `tls.key_file`, read by the caller.
-    pub fn plan(self, files: TlsFiles) -> Result<Plan, Report> {
+    pub fn validate(self, files: TlsFiles) -> Result<Validated, Report> {
         let mut report = Report::new();
         let ws = &self.workspace;
         let workspace_id =
@@ -317,7 +272,7 @@ impl ComputeSpec {
                     &self.name,
                     b,
                 );
-                finish(outcome.map(Plan::Create), report)
+                finish(outcome.map(Validated::Create), report)
             }
             (None, Some(attach)) => {
                 let mut b = crate::config::AksAttachConfiguration::builder();
@@ -333,14 +288,14 @@ impl ComputeSpec {
                     &self.name,
                     b,
                 );
-                finish(outcome.map(Plan::Attach), report)
+                finish(outcome.map(Validated::Attach), report)
             }
         }
     }
 }
 
 /// Combines the spec-level findings with the operation's.
-fn finish(outcome: crate::Result<Plan>, mut report: Report) -> Result<Plan, Report> {
+fn finish(outcome: crate::Result<Validated>, mut report: Report) -> Result<Validated, Report> {
     let result = match outcome {
         Ok(plan) if report.is_ok() => Ok(plan),
         Ok(plan) => {
@@ -361,7 +316,7 @@ fn finish(outcome: crate::Result<Plan>, mut report: Report) -> Result<Plan, Repo
 
 /// Renames a configuration report's TLS paths to the spec's (`tls.cert` is `tls.cert_file` and
 /// `tls.key` is `tls.key_file` in a spec) and drops "missing" errors for a file already
-/// reported as not read. Use it on reports made outside [`ComputeSpec::plan`] (such as the
+/// reported as not read. Use it on reports made outside [`ComputeSpec::validate`] (such as the
 /// certificate checks of `aml-tls`) to list them with the plan's.
 pub fn spec_paths(mut report: Report) -> Report {
     for issue in report.errors.iter_mut().chain(report.warnings.iter_mut()) {

@@ -467,7 +467,8 @@ fn update_body_keeps_unknown_fields_and_drops_read_only_ones() {
     let body = Requests::default()
         .update(&id, &current, &update)
         .unwrap()
-        .body
+        .body()
+        .redacted()
         .unwrap();
     assert_eq!(body["futureTopLevel"], 1);
     assert_eq!(body["properties"]["futureField"]["a"], 1);
@@ -514,7 +515,8 @@ fn update_body_keeps_unknown_fields_and_drops_read_only_ones() {
     let body = Requests::default()
         .update(&id, &current, &renew)
         .unwrap()
-        .body
+        .body()
+        .redacted()
         .unwrap();
     let ssl = &body["properties"]["properties"]["sslConfiguration"];
     assert_eq!(ssl["status"], "Auto");
@@ -551,18 +553,23 @@ fn requests_have_exact_paths_and_secrets_are_redacted() {
     let base_path = format!(
         "/subscriptions/{SUB}/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-ws/computes/myaks"
     );
-    assert_eq!(put.path, base_path);
+    assert_eq!(put.method(), http::Method::PUT);
+    assert_eq!(put.uri().path(), base_path);
     assert_eq!(
-        put.url("https://management.azure.com/"),
-        format!("https://management.azure.com{base_path}?api-version=2024-04-01")
+        aml_model::request::render(&put, "https://management.azure.com/")
+            .lines()
+            .next()
+            .unwrap(),
+        format!("PUT https://management.azure.com{base_path}?api-version=2024-04-01")
     );
+    let sent: serde_json::Value = serde_json::from_slice(put.body().as_bytes()).unwrap();
     assert_eq!(
-        put.body.as_ref().unwrap()["properties"]["properties"]["sslConfiguration"]["key"],
+        sent["properties"]["properties"]["sslConfiguration"]["key"],
         KEY
     );
     let shown = format!(
         "{} {:?}",
-        put.render_redacted("https://management.azure.com"),
+        aml_model::request::render(&put, "https://management.azure.com"),
         put
     );
     assert!(!shown.contains("MIIE"), "{shown}");
@@ -574,23 +581,25 @@ fn requests_have_exact_paths_and_secrets_are_redacted() {
 
     let id = c.id();
     assert_eq!(
-        r.detach(id).path_and_query(),
+        r.detach(id).uri().to_string(),
         format!("{base_path}?api-version=2024-04-01&underlyingResourceAction=Detach")
     );
     assert_eq!(
         r.delete(id, aml_model::request::UnderlyingResourceAction::Delete)
-            .path_and_query(),
+            .uri()
+            .to_string(),
         format!("{base_path}?api-version=2024-04-01&underlyingResourceAction=Delete")
     );
-    assert_eq!(r.list_keys(id).path, format!("{base_path}/listKeys"));
+    assert_eq!(r.list_keys(id).method(), http::Method::POST);
+    assert_eq!(r.list_keys(id).uri().path(), format!("{base_path}/listKeys"));
     assert_eq!(
-        r.list(id.workspace()).path,
+        r.list(id.workspace()).uri().path(),
         format!(
             "/subscriptions/{SUB}/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-ws/computes"
         )
     );
     assert_eq!(
-        Requests::new("2025-01-01-preview").get(id).path_and_query(),
+        Requests::new("2025-01-01-preview").get(id).uri().to_string(),
         format!("{base_path}?api-version=2025-01-01-preview")
     );
 }

@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers
 
-use aml_model::spec::{ComputeSpec, Plan, TlsFiles};
+use aml_model::spec::{ComputeSpec, TlsFiles, Validated};
 use aml_model::{PrivateKeyPem, Report};
 
 fn yaml(text: &str) -> ComputeSpec {
@@ -10,7 +10,7 @@ fn yaml(text: &str) -> ComputeSpec {
 }
 
 fn plan_err(text: &str) -> Report {
-    yaml(text).plan(TlsFiles::default()).unwrap_err()
+    yaml(text).validate(TlsFiles::default()).unwrap_err()
 }
 
 const WS: &str = "workspace: {subscription_id: 00000000-0000-0000-0000-000000000000, resource_group: rg, workspace_name: ws, location: eastus}\n";
@@ -29,8 +29,8 @@ create:
 load_balancer: {{type: InternalLoadBalancer, subnet: aks-subnet}}
 "
     );
-    let plan = yaml(&text).plan(TlsFiles::default()).unwrap();
-    assert!(matches!(plan, Plan::Create(_)));
+    let plan = yaml(&text).validate(TlsFiles::default()).unwrap();
+    assert!(matches!(plan, Validated::Create(_)));
     let json = serde_json::to_value(yaml(&text)).unwrap();
     let back: ComputeSpec = serde_json::from_value(json).unwrap();
     assert_eq!(back, yaml(&text));
@@ -111,10 +111,14 @@ fn tls_files_are_read_by_the_caller() {
             "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
         )),
     };
-    let plan = spec.clone().plan(files).unwrap();
-    let reqs = plan.requests(&aml_model::request::Requests::default());
-    assert_eq!(reqs.len(), 1);
-    let r = spec.plan(TlsFiles::default()).unwrap_err();
+    let plan = spec.clone().validate(files).unwrap();
+    let steps = plan.plan(&aml_model::request::Requests::default());
+    // Read the name, check it is free, the PUT, the wait: one write.
+    assert_eq!(steps.writes().count(), 1);
+    assert_eq!(steps.steps().len(), 4);
+    let shown = format!("{steps} {steps:?}");
+    assert!(!shown.contains("MIIE"), "{shown}");
+    let r = spec.validate(TlsFiles::default()).unwrap_err();
     assert_eq!(r.errors.len(), 2, "{r}");
     assert!(r.errors.iter().all(|i| i.code == "tls.file_not_loaded"));
 }

@@ -1,0 +1,532 @@
+//! One plan per operation: the ordered steps (reads, checks, writes, waits) that an operation
+//! runs. A dry run shows a [`Plan`] (its `Display`); the real run executes the same steps in the
+//! same order (`aml-compute` walks [`Plan::steps`]), so what a dry run shows is what is sent.
+//!
+//! Plans are pure data built from validated operations ([`CreateCompute`], [`AttachCompute`],
+//! an [`AksUpdateConfiguration`], a [`ComputeId`]): building one sends nothing and reads nothing.
+//! Bodies may hold secrets (a TLS key): `Display` and `Debug` show them redacted.
+
+use std::fmt;
+
+use crate::Rule;
+use crate::config::{AksUpdateConfiguration, TlsConfig};
+use crate::request::{AttachCompute, CreateCompute, Request, Requests, redacted_body, render};
+use crate::resource_id::{AksClusterId, ComputeId};
+use crate::validate::Issue;
+use crate::config::ClusterPurpose;
+
+/// What a long-running compute operation does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperationKind {
+    /// Create a new cluster (R1).
+    Create,
+    /// Attach an existing cluster (R2).
+    Attach,
+    /// Change TLS or load balancer settings (R5).
+    Update,
+    /// Remove the compute and keep the cluster (R3).
+    Detach,
+    /// Remove the compute and delete the cluster the workspace created.
+    Delete,
+    /// Detach and attach the same cluster again with new settings (R22).
+    Reattach,
+}
+
+impl OperationKind {
+    /// The verb, for messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Attach => "attach",
+            Self::Update => "update",
+            Self::Detach => "detach",
+            Self::Delete => "delete",
+            Self::Reattach => "re-attach",
+        }
+    }
+
+    /// Whether the compute is gone once the operation succeeds.
+    pub fn removes_compute(self) -> bool {
+        matches!(self, Self::Detach | Self::Delete)
+    }
+}
+
+impl fmt::Display for OperationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a read step reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Read {
+    /// The compute (`GET`; a 404 is an answer, not a failure).
+    Compute,
+    /// The AKS cluster to attach (`GET` on `Microsoft.ContainerService`).
+    Cluster(AksClusterId),
+    /// The Kubernetes versions of the cluster's region (the region is known once the cluster
+    /// is read); falls back to the older `orchestrators` listing.
+    KubernetesVersions,
+    /// Every compute of the workspace (`GET`, following `nextLink`).
+    Computes,
+}
+
+/// What a check step checks, against what earlier steps read. A check sends nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Check {
+    /// No compute of this name exists yet.
+    NameFree,
+    /// The compute exists and is an AKS compute.
+    IsAks,
+    /// The compute's cluster was created by the workspace: deleting an attached one through the
+    /// workspace is refused (detach keeps the cluster).
+    CreatedByWorkspace,
+    /// The compute is an attached cluster, without an internal load balancer, still attached to
+    /// the cluster the plan attaches again.
+    Reattachable(AksClusterId),
+    /// The cluster's Kubernetes version is supported in its region.
+    KubernetesVersion,
+    /// The cluster's nodes and vCPUs suit the purpose; warns about authorized IP ranges.
+    Capacity(ClusterPurpose),
+    /// The cluster is not attached to this workspace under another name.
+    NotAttachedElsewhere,
+}
+
+impl Check {
+    /// The catalogue's rules this check enforces.
+    pub fn rules(&self) -> &'static [Rule] {
+        match self {
+            Self::NameFree => &[Rule::ComputeExists],
+            Self::KubernetesVersion => &[Rule::ClusterKubernetesVersion],
+            Self::Capacity(_) => &[
+                Rule::PurposeProductionNodes,
+                Rule::PurposeProductionVcpus,
+                Rule::ClusterAuthorizedRanges,
+            ],
+            Self::NotAttachedElsewhere => &[Rule::AttachClusterAttached],
+            Self::Reattachable(_) => &[Rule::TlsInternalLoadBalancer],
+            Self::IsAks | Self::CreatedByWorkspace => &[],
+        }
+    }
+}
+
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NameFree => f.write_str("no compute of this name exists yet"),
+            Self::IsAks => f.write_str("the compute exists and is an AKS compute"),
+            Self::CreatedByWorkspace => f.write_str(
+                "the cluster was created by the workspace (an attached one is refused: detach keeps it)",
+            ),
+            Self::Reattachable(cluster) => write!(
+                f,
+                "the compute is attached to cluster {}, without an internal load balancer",
+                cluster.name()
+            ),
+            Self::KubernetesVersion => {
+                f.write_str("the cluster's Kubernetes version is supported in its region")
+            }
+            Self::Capacity(purpose) => write!(
+                f,
+                "the cluster's nodes and vCPUs suit {purpose}; authorized IP ranges are reported"
+            ),
+            Self::NotAttachedElsewhere => {
+                f.write_str("the cluster is not attached to this workspace under another name")
+            }
+        }?;
+        let rules = self.rules();
+        if !rules.is_empty() {
+            let codes: Vec<&str> = rules.iter().map(|r| r.code()).collect();
+            write!(f, " [{}]", codes.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// One step of a plan.
+#[non_exhaustive]
+pub enum Step {
+    /// A read whose answer later checks or writes use. `request` is `None` when it depends on
+    /// an earlier read (the Kubernetes versions of the cluster's region).
+    Read {
+        /// What is read.
+        read: Read,
+        /// The request, when it is known before the run.
+        request: Option<Request>,
+    },
+    /// A check of what earlier steps read.
+    Check(Check),
+    /// A write sent exactly as shown; it starts a long-running operation.
+    Write {
+        /// What the write does, for a person.
+        purpose: String,
+        /// The request.
+        request: Request,
+    },
+    /// A GET-modify-PUT write: the compute as the latest read returned it, with `update`
+    /// applied. `request` is the target (method and URI; the body is built at run time).
+    Modify {
+        /// What the write does, for a person.
+        purpose: String,
+        /// The method and URI of the write.
+        request: Request,
+        /// The changes.
+        update: AksUpdateConfiguration,
+    },
+    /// Wait for the long-running operation the previous write started.
+    Wait,
+}
+
+impl Step {
+    /// The request a write sends (`Write` and `Modify`), if this step is a write.
+    pub fn write(&self) -> Option<&Request> {
+        match self {
+            Self::Write { request, .. } | Self::Modify { request, .. } => Some(request),
+            _ => None,
+        }
+    }
+
+    /// A one-line description, for progress.
+    pub fn summary(&self) -> String {
+        match self {
+            Self::Read { read, .. } => match read {
+                Read::Compute => "read the compute".to_owned(),
+                Read::Cluster(c) => format!("read cluster {}", c.name()),
+                Read::KubernetesVersions => {
+                    "list the cluster region's Kubernetes versions".to_owned()
+                }
+                Read::Computes => "list the workspace's computes".to_owned(),
+            },
+            Self::Check(check) => format!("check: {check}"),
+            Self::Write { purpose, .. } | Self::Modify { purpose, .. } => purpose.clone(),
+            Self::Wait => "wait for the operation".to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for Step {
+    /// Bodies redacted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Step");
+        d.field("summary", &self.summary());
+        if let Some(r) = self.write().or(match self {
+            Self::Read { request, .. } => request.as_ref(),
+            _ => None,
+        }) {
+            d.field("method", r.method())
+                .field("uri", r.uri())
+                .field("body", &redacted_body(r));
+        }
+        d.finish()
+    }
+}
+
+/// The ordered steps of one operation on one compute, and the advice found validating it.
+#[derive(Debug)]
+pub struct Plan {
+    kind: OperationKind,
+    compute: ComputeId,
+    warnings: Vec<Issue>,
+    steps: Vec<Step>,
+    endpoint: String,
+}
+
+impl Plan {
+    fn new(kind: OperationKind, compute: ComputeId, warnings: Vec<Issue>) -> Self {
+        Self {
+            kind,
+            compute,
+            warnings,
+            steps: Vec::new(),
+            endpoint: "https://management.azure.com".to_owned(),
+        }
+    }
+
+    fn read(mut self, read: Read, request: Option<Request>) -> Self {
+        self.steps.push(Step::Read { read, request });
+        self
+    }
+
+    fn check(mut self, check: Check) -> Self {
+        self.steps.push(Step::Check(check));
+        self
+    }
+
+    fn write(mut self, purpose: String, request: Request) -> Self {
+        self.steps.push(Step::Write { purpose, request });
+        self.steps.push(Step::Wait);
+        self
+    }
+
+    fn modify(mut self, purpose: String, request: Request, update: AksUpdateConfiguration) -> Self {
+        self.steps.push(Step::Modify {
+            purpose,
+            request,
+            update,
+        });
+        self.steps.push(Step::Wait);
+        self
+    }
+
+    /// Create (R1): the name must be free (R11), then the `PUT`, then the wait.
+    pub fn create(requests: &Requests, create: &CreateCompute) -> Self {
+        let c = create.config();
+        let id = create.id().clone();
+        Self::new(OperationKind::Create, id.clone(), create.warnings().to_vec())
+            .read(Read::Compute, Some(requests.get(&id)))
+            .check(Check::NameFree)
+            .write(
+                format!(
+                    "create AKS compute {} ({} x {} in {}, {})",
+                    id.name(),
+                    c.agent_count(),
+                    c.vm_size(),
+                    create.compute_location(),
+                    c.cluster_purpose()
+                ),
+                requests.create(create),
+            )
+    }
+
+    /// Attach (R2): read the cluster and its region's versions and check them (R14, R8, R15);
+    /// list the workspace's computes to refuse a taken name (R11) and, unless
+    /// `allow_second_attachment`, a cluster attached already (R10); then the `PUT` and the wait.
+    /// An internal load balancer is applied by an update once attached (R20).
+    pub fn attach(
+        requests: &Requests,
+        attach: &AttachCompute,
+        allow_second_attachment: bool,
+    ) -> Self {
+        let id = attach.id().clone();
+        let cluster = attach.cluster().clone();
+        let mut plan = Self::new(OperationKind::Attach, id.clone(), attach.warnings().to_vec());
+        plan = plan.cluster_checks(requests, attach);
+        plan = plan
+            .read(Read::Computes, Some(requests.list(id.workspace())))
+            .check(Check::NameFree);
+        if !allow_second_attachment {
+            plan = plan.check(Check::NotAttachedElsewhere);
+        }
+        plan = plan.write(
+            format!(
+                "attach cluster {} as compute {} ({})",
+                cluster.name(),
+                id.name(),
+                tls_summary(attach.config().tls())
+            ),
+            requests.attach(attach),
+        );
+        if let Some(update) = attach.follow_up() {
+            plan = plan.read(Read::Compute, Some(requests.get(&id))).modify(
+                "switch to the internal load balancer (an update once attached)".to_owned(),
+                requests.update_target(&id),
+                update,
+            );
+        }
+        plan
+    }
+
+    fn cluster_checks(self, requests: &Requests, attach: &AttachCompute) -> Self {
+        let cluster = attach.cluster().clone();
+        self.read(
+            Read::Cluster(cluster.clone()),
+            Some(requests.cluster(&cluster)),
+        )
+        .read(Read::KubernetesVersions, None)
+        .check(Check::KubernetesVersion)
+        .check(Check::Capacity(attach.config().cluster_purpose().clone()))
+    }
+
+    /// Update (R5, R20): read the compute, then `PUT` it back with `update` applied (every
+    /// field this crate does not know is kept), then wait.
+    pub fn update(requests: &Requests, id: &ComputeId, update: AksUpdateConfiguration) -> Self {
+        let mut changes = Vec::new();
+        if let Some(tls) = update.tls() {
+            changes.push(format!("TLS: {}", tls_summary(tls)));
+        }
+        if let Some(lb) = update.load_balancer() {
+            changes.push(match lb.subnet() {
+                Some(subnet) => format!("load balancer: {} in subnet {subnet}", lb.kind()),
+                None => format!("load balancer: {}", lb.kind()),
+            });
+        }
+        let warnings = update.warnings().to_vec();
+        Self::new(OperationKind::Update, id.clone(), warnings)
+            .read(Read::Compute, Some(requests.get(id)))
+            .check(Check::IsAks)
+            .modify(
+                format!(
+                    "update compute {} as read, with {}",
+                    id.name(),
+                    changes.join("; ")
+                ),
+                requests.update_target(id),
+                update,
+            )
+    }
+
+    /// Detach (R3): the compute leaves the workspace, the cluster is kept.
+    pub fn detach(requests: &Requests, id: &ComputeId) -> Self {
+        Self::new(OperationKind::Detach, id.clone(), Vec::new())
+            .read(Read::Compute, Some(requests.get(id)))
+            .check(Check::IsAks)
+            .write(
+                format!("detach compute {}, keeping its AKS cluster", id.name()),
+                requests.detach(id),
+            )
+    }
+
+    /// Delete: the compute AND the cluster the workspace created; refused for an attached one.
+    pub fn delete(requests: &Requests, id: &ComputeId) -> Self {
+        Self::new(OperationKind::Delete, id.clone(), Vec::new())
+            .read(Read::Compute, Some(requests.get(id)))
+            .check(Check::IsAks)
+            .check(Check::CreatedByWorkspace)
+            .write(
+                format!(
+                    "delete compute {} AND its AKS cluster (detach keeps the cluster)",
+                    id.name()
+                ),
+                requests.delete(id, crate::request::UnderlyingResourceAction::Delete),
+            )
+    }
+
+    /// Re-attach (R22, R19): every check of the new attachment runs before the detach; then
+    /// detach, wait, attach the same cluster with the new settings, wait.
+    pub fn reattach(requests: &Requests, attach: &AttachCompute) -> Self {
+        let id = attach.id().clone();
+        let cluster = attach.cluster().clone();
+        Self::new(OperationKind::Reattach, id.clone(), attach.warnings().to_vec())
+            .read(Read::Compute, Some(requests.get(&id)))
+            .check(Check::Reattachable(cluster.clone()))
+            .cluster_checks(requests, attach)
+            .write(
+                format!(
+                    "detach compute {}, keeping cluster {}",
+                    id.name(),
+                    cluster.name()
+                ),
+                requests.detach(&id),
+            )
+            .write(
+                format!(
+                    "attach cluster {} again as compute {} ({})",
+                    cluster.name(),
+                    id.name(),
+                    tls_summary(attach.config().tls())
+                ),
+                requests.attach(attach),
+            )
+    }
+
+    /// Renders URLs against `endpoint` (`https://management.azure.com` by default).
+    #[must_use]
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = endpoint.into();
+        self
+    }
+
+    /// The operation.
+    pub fn kind(&self) -> OperationKind {
+        self.kind
+    }
+
+    /// The compute it acts on.
+    pub fn compute(&self) -> &ComputeId {
+        &self.compute
+    }
+
+    /// Advice found while validating (never blocking).
+    pub fn warnings(&self) -> &[Issue] {
+        &self.warnings
+    }
+
+    /// Adds advice found after the plan was built (live checks).
+    pub fn push_warnings(&mut self, warnings: impl IntoIterator<Item = Issue>) {
+        self.warnings.extend(warnings);
+    }
+
+    /// The steps, in order.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// The writes, in the order they are sent. Bodies may hold secrets.
+    pub fn writes(&self) -> impl Iterator<Item = &Request> {
+        self.steps.iter().filter_map(Step::write)
+    }
+}
+
+fn tls_summary(tls: &TlsConfig) -> String {
+    match tls {
+        TlsConfig::Disabled => "TLS disabled".to_owned(),
+        TlsConfig::Custom(c) => format!("TLS with a custom certificate for {}", c.cname()),
+        TlsConfig::Microsoft(m) => {
+            format!(
+                "TLS with a Microsoft certificate for label {}",
+                m.leaf_domain_label()
+            )
+        }
+        TlsConfig::Renew { leaf_domain_label } => match leaf_domain_label {
+            Some(label) => format!("renew the Microsoft certificate, label {label}"),
+            None => "renew the Microsoft certificate".to_owned(),
+        },
+    }
+}
+
+impl fmt::Display for Plan {
+    /// The operation, its warnings, then each step numbered: reads and writes with
+    /// `METHOD URL`, writes with their redacted body.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} compute {} in workspace {}",
+            self.kind,
+            self.compute.name(),
+            self.compute.workspace().name()
+        )?;
+        for w in &self.warnings {
+            writeln!(f, "  warning: {w}")?;
+        }
+        for (i, step) in self.steps.iter().enumerate() {
+            let n = i + 1;
+            match step {
+                Step::Read { read, request } => {
+                    writeln!(f, "  {n}. read: {}", step.summary())?;
+                    match (read, request) {
+                        (_, Some(r)) => writeln!(f, "     {}", render(r, &self.endpoint))?,
+                        (Read::KubernetesVersions, None) => writeln!(
+                            f,
+                            "     GET {}/subscriptions/{}/providers/Microsoft.ContainerService/locations/{{cluster's region}}/kubernetesVersions",
+                            self.endpoint.trim_end_matches('/'),
+                            self.compute.workspace().subscription_id()
+                        )?,
+                        (_, None) => {}
+                    }
+                }
+                Step::Check(check) => writeln!(f, "  {n}. check: {check}")?,
+                Step::Write { purpose, request } => {
+                    writeln!(f, "  {n}. write: {purpose}")?;
+                    for line in render(request, &self.endpoint).lines() {
+                        writeln!(f, "     {line}")?;
+                    }
+                }
+                Step::Modify {
+                    purpose, request, ..
+                } => {
+                    writeln!(f, "  {n}. write: {purpose}")?;
+                    writeln!(
+                        f,
+                        "     {} (body: the compute as read, with the changes above)",
+                        render(request, &self.endpoint)
+                    )?;
+                }
+                Step::Wait => writeln!(f, "  {n}. wait for the operation to finish")?,
+            }
+        }
+        Ok(())
+    }
+}

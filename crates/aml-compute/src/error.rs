@@ -115,8 +115,9 @@ pub enum Error {
         rule: Option<Rule>,
     },
 
-    /// The long-running operation finished `Failed` or `Canceled`.
-    #[error("{action} of compute {name:?} ended {status}{}", code.as_deref().map(|c| format!(": {c}: {}", message.as_deref().unwrap_or(""))).unwrap_or_default())]
+    /// The long-running operation finished `Failed` or `Canceled`. The service's code and
+    /// message are in the source (and in [`Error::arm_code`]).
+    #[error("the {action} of compute {name:?} ended {status}")]
     OperationFailed {
         /// What was being done.
         action: &'static str,
@@ -126,13 +127,11 @@ pub enum Error {
         status: String,
         /// The ARM error code.
         code: Option<String>,
-        /// The ARM error message.
-        message: Option<String>,
         /// The compute's provisioning errors.
         provisioning_errors: Vec<String>,
-        /// The transport's full error, with request ids.
+        /// The transport's error: the ARM code and message, request ids.
         #[source]
-        source: aml_arm::Error,
+        source: Box<aml_arm::Error>,
     },
 
     /// The service refused a write, and nothing of it was written: a `PUT` retried after a lost
@@ -146,7 +145,7 @@ pub enum Error {
         name: String,
         /// The service's answer.
         #[source]
-        source: aml_arm::Error,
+        source: Box<aml_arm::Error>,
     },
 
     /// Waiting ran out of time. The operation goes on in Azure: resume it with the token.
@@ -178,7 +177,7 @@ pub enum Error {
         resume_token: aml_arm::ResumeToken,
         /// The last polling error.
         #[source]
-        source: aml_arm::Error,
+        source: Box<aml_arm::Error>,
     },
 
     /// The workspace's `config.json` could not be found or read.
@@ -189,16 +188,16 @@ pub enum Error {
     },
 
     /// The TLS certificate or key is unusable (checked before anything is sent).
-    #[error("TLS material is unusable")]
-    Tls(#[from] aml_tls::Error),
+    #[error("the TLS certificate or key is unusable")]
+    Tls(#[source] aml_tls::Error),
 
-    /// A model-level problem (ids, names, a response that does not fit the model).
-    #[error("invalid input")]
-    Model(#[from] aml_model::Error),
+    /// A model-level problem (ids, names, an update the compute cannot take).
+    #[error(transparent)]
+    Model(aml_model::Error),
 
     /// The ARM transport failed (auth, throttling, network, an ARM error status).
-    #[error("ARM request failed")]
-    Arm(#[from] aml_arm::Error),
+    #[error(transparent)]
+    Arm(Box<aml_arm::Error>),
 
     /// A response did not have the expected shape.
     #[error("unexpected response from {what}")]
@@ -354,6 +353,25 @@ impl Error {
 impl From<Report> for Error {
     fn from(report: Report) -> Self {
         Self::Validation(report)
+    }
+}
+
+impl From<aml_arm::Error> for Error {
+    fn from(e: aml_arm::Error) -> Self {
+        Self::Arm(Box::new(e))
+    }
+}
+
+impl From<aml_tls::Error> for Error {
+    fn from(e: aml_tls::Error) -> Self {
+        Self::Tls(e)
+    }
+}
+
+impl From<aml_model::Error> for Error {
+    /// A validation failure becomes [`Error::Validation`], anything else [`Error::Model`].
+    fn from(e: aml_model::Error) -> Self {
+        from_model(e)
     }
 }
 

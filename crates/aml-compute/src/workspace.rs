@@ -10,9 +10,6 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result, from_model};
 
-/// The `api-version` of `Microsoft.ContainerService` used to read clusters and versions.
-pub const CONTAINER_SERVICE_API_VERSION: &str = "2024-09-01";
-
 /// The file name the Python SDK and the Azure ML CLI write (`ws.write_config()`).
 pub const CONFIG_FILE: &str = "config.json";
 
@@ -23,7 +20,6 @@ pub struct Workspace {
     pub(crate) id: WorkspaceId,
     pub(crate) location: Option<String>,
     pub(crate) requests: Requests,
-    pub(crate) aks_api_version: String,
     /// Serializes attaches through this workspace (and its clones) from the R10 check to the
     /// `PUT`, so two concurrent attaches of one cluster cannot both pass the check.
     pub(crate) attach_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
@@ -36,7 +32,10 @@ impl std::fmt::Debug for Workspace {
             .field("location", &self.location)
             .field("endpoint", &self.arm.endpoint().as_str())
             .field("api_version", &self.requests.api_version())
-            .field("container_service_api_version", &self.aks_api_version)
+            .field(
+                "container_service_api_version",
+                &self.requests.container_service_api_version(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -61,7 +60,6 @@ impl Workspace {
             id,
             location: None,
             requests: Requests::new(DEFAULT_API_VERSION),
-            aks_api_version: CONTAINER_SERVICE_API_VERSION.to_owned(),
             attach_lock: std::sync::Arc::default(),
         }
     }
@@ -111,14 +109,19 @@ impl Workspace {
     /// Uses another `Microsoft.MachineLearningServices` api-version (default 2024-04-01).
     #[must_use]
     pub fn with_api_version(mut self, api_version: impl Into<String>) -> Self {
-        self.requests = Requests::new(api_version);
+        self.requests = Requests::new(api_version).with_container_service_api_version(
+            self.requests.container_service_api_version(),
+        );
         self
     }
 
     /// Uses another `Microsoft.ContainerService` api-version (default 2024-09-01).
     #[must_use]
     pub fn with_container_service_api_version(mut self, api_version: impl Into<String>) -> Self {
-        self.aks_api_version = api_version.into();
+        self.requests = self
+            .requests
+            .clone()
+            .with_container_service_api_version(api_version);
         self
     }
 
@@ -136,9 +139,9 @@ impl Workspace {
         struct WorkspaceBody {
             location: Option<String>,
         }
-        let target = format!("{}?api-version={}", self.id, self.requests.api_version());
-        let body: WorkspaceBody = match self.arm.get_json(&target).await {
-            Ok(b) => b,
+        let request = crate::arm::to_arm(&self.requests.workspace(&self.id));
+        let body: WorkspaceBody = match self.arm.send(request).await {
+            Ok(response) => response.json()?,
             Err(e) if e.is_not_found() => {
                 return Err(Error::Config {
                     message: format!(
@@ -168,7 +171,7 @@ impl Workspace {
         &self.arm
     }
 
-    /// The request builder (api-version) in use.
+    /// The request builder (api-versions) in use.
     pub fn requests(&self) -> &Requests {
         &self.requests
     }

@@ -422,6 +422,14 @@ impl Plan {
             )
     }
 
+    /// The rest of an operation continued from a resume token: waiting for the long-running
+    /// operation the token names. (Writes a plan had after that one are not part of a token.)
+    pub fn resumed(kind: OperationKind, id: &ComputeId) -> Self {
+        let mut plan = Self::new(kind, id.clone(), Vec::new());
+        plan.steps.push(Step::Wait);
+        plan
+    }
+
     /// Renders URLs against `endpoint` (`https://management.azure.com` by default).
     #[must_use]
     pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {

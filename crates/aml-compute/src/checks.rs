@@ -1,0 +1,254 @@
+//! The checks of a plan, against what its reads found. A check sends nothing: it refuses with a
+//! typed error (nothing written) or returns warnings.
+
+use aml_model::plan::Check;
+use aml_model::wire::{LoadBalancerSku, ManagedCluster};
+use aml_model::{AksClusterId, Issue, Report, Rule, vm_size};
+
+use crate::aks::{AksCompute, ComputeTarget};
+use crate::error::{Error, Result, from_model};
+use crate::operation::ComputeOperation;
+use crate::run::Lookup;
+
+/// Runs `check`; returns its warnings.
+pub(crate) fn run(check: &Check, op: &ComputeOperation) -> Result<Vec<Issue>> {
+    let name = op.name();
+    let ws = &op.workspace;
+    match check {
+        Check::NameFree => {
+            let existing = match (&op.seen.computes, &op.seen.compute) {
+                (Some(computes), _) => computes
+                    .iter()
+                    .find(|c| c.name().eq_ignore_ascii_case(name))
+                    .map(|c| c.compute_type().to_owned()),
+                (None, Lookup::Found(resource)) => Some(
+                    resource
+                        .properties
+                        .as_ref()
+                        .map(|p| p.compute_type().to_string())
+                        .unwrap_or_default(),
+                ),
+                _ => None,
+            };
+            match existing {
+                Some(compute_type) => Err(Error::AlreadyExists {
+                    name: name.to_owned(),
+                    workspace: ws.id().to_string(),
+                    compute_type,
+                }),
+                None => Ok(Vec::new()),
+            }
+        }
+        Check::IsAks => aks(op, op.kind().as_str()).map(|_| Vec::new()),
+        Check::CreatedByWorkspace => {
+            if aks(op, "delete")?.is_attached() {
+                return Err(Error::Refused {
+                    action: "delete",
+                    name: name.to_owned(),
+                    reason: "its cluster was attached, not created by the workspace, so deleting it through the workspace is not allowed; detach it, then delete the cluster with `az aks delete` if you mean to".into(),
+                    rule: None,
+                });
+            }
+            Ok(Vec::new())
+        }
+        Check::Reattachable(cluster) => reattachable(op, cluster).map(|()| Vec::new()),
+        Check::KubernetesVersion => {
+            let (Some((id, cluster)), Some(versions)) = (&op.seen.cluster, &op.seen.versions)
+            else {
+                return Ok(Vec::new());
+            };
+            let props = cluster.properties.as_ref();
+            let version = props
+                .and_then(|p| p.current_kubernetes_version.clone())
+                .or_else(|| props.and_then(|p| p.kubernetes_version.clone()));
+            match version {
+                Some(version) if !versions.supports(&version) => {
+                    Err(Error::UnsupportedKubernetesVersion {
+                        cluster: id.to_string(),
+                        version,
+                        location: versions.location.clone(),
+                        supported: versions.supported_list(),
+                    })
+                }
+                _ => Ok(Vec::new()),
+            }
+        }
+        Check::Capacity(purpose) => match &op.seen.cluster {
+            Some((id, cluster)) => capacity(id, cluster, purpose),
+            None => Ok(Vec::new()),
+        },
+        Check::NotAttachedElsewhere => {
+            let (Some(computes), Some((cluster, _))) = (&op.seen.computes, &op.seen.cluster)
+            else {
+                return Ok(Vec::new());
+            };
+            match attached_to(computes, cluster) {
+                Some(existing) if !existing.eq_ignore_ascii_case(name) => {
+                    Err(Error::AlreadyAttached {
+                        cluster: cluster.to_string(),
+                        existing,
+                    })
+                }
+                _ => Ok(Vec::new()),
+            }
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// The compute the latest read found, as an AKS compute; `NotFound` or a refusal otherwise.
+fn aks(op: &ComputeOperation, action: &'static str) -> Result<AksCompute> {
+    let Lookup::Found(resource) = &op.seen.compute else {
+        return Err(op.workspace.not_found(op.name()));
+    };
+    match ComputeTarget::from_resource((**resource).clone()) {
+        ComputeTarget::Aks(aks) => Ok(aks),
+        ComputeTarget::Other { .. } => Err(Error::Refused {
+            action,
+            name: op.name().to_owned(),
+            reason: "it is not an AKS compute; this library manages AKS computes only".into(),
+            rule: None,
+        }),
+    }
+}
+
+/// A re-attach detaches first: refuse what could not be attached again as it was.
+fn reattachable(op: &ComputeOperation, cluster: &AksClusterId) -> Result<()> {
+    let refuse = |reason: &str, rule| Error::Refused {
+        action: "re-attach",
+        name: op.name().to_owned(),
+        reason: reason.to_owned(),
+        rule,
+    };
+    let existing = aks(op, "re-attach")?;
+    if existing.cluster_id().as_ref() != Some(cluster) {
+        return Err(refuse(
+            "it is no longer attached to the cluster the plan was made for; make the plan again",
+            None,
+        ));
+    }
+    if existing.has_internal_load_balancer() {
+        return Err(refuse(
+            "it uses an internal load balancer, and TLS termination is not supported with one; switch it to a public IP with update first",
+            Some(Rule::TlsInternalLoadBalancer),
+        ));
+    }
+    if !existing.is_attached() {
+        return Err(refuse(
+            "its cluster was created by the workspace; detaching it would leave an unmanaged cluster. Use update to change TLS instead",
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// R8 (nodes and vCPUs for the purpose), R15 (authorized IP ranges): errors refuse, warnings
+/// are returned.
+fn capacity(
+    id: &AksClusterId,
+    cluster: &ManagedCluster,
+    purpose: &aml_model::config::ClusterPurpose,
+) -> Result<Vec<Issue>> {
+    let mut report = Report::new();
+    let (vcpus, nodes, unknown) = cluster_capacity(cluster);
+    if purpose.is_production() {
+        if nodes < aml_model::config::PRODUCTION_MIN_NODES {
+            report.error(
+                "attach.cluster_purpose",
+                Rule::PurposeProductionNodes,
+                format!(
+                    "{purpose} needs at least {} nodes and cluster {} has {nodes}; scale it out or attach with cluster_purpose: DevTest",
+                    aml_model::config::PRODUCTION_MIN_NODES,
+                    id.name()
+                ),
+            );
+        }
+        if let Some(v) = vcpus
+            && v < aml_model::config::PRODUCTION_MIN_VCPUS
+        {
+            report.error(
+                "attach.cluster_purpose",
+                Rule::PurposeProductionVcpus,
+                format!(
+                    "{purpose} needs at least {} vCPUs and cluster {} has {v}; add nodes or attach with cluster_purpose: DevTest",
+                    aml_model::config::PRODUCTION_MIN_VCPUS,
+                    id.name()
+                ),
+            );
+        }
+    } else if let Some(v) = vcpus.filter(|v| *v < aml_model::config::DEVTEST_RECOMMENDED_VCPUS) {
+        report.warn(
+            "attach.cluster_purpose",
+            Rule::PurposeDevtestVcpus,
+            format!("a dev-test cluster should have at least 2 vCPUs, this one has {v}"),
+        );
+    }
+    if !unknown.is_empty() {
+        report.warn(
+            "attach.resource_id",
+            Rule::VmSizeUnknown,
+            format!(
+                "the cluster's VM sizes {} are not in the built-in catalog; its vCPUs were not checked, the service will decide",
+                unknown.join(", ")
+            ),
+        );
+    }
+    // R15: authorized IP ranges work only with a Standard load balancer.
+    let props = cluster.properties.as_ref();
+    let ranges = props
+        .and_then(|p| p.api_server_access_profile.as_ref())
+        .and_then(|a| a.authorized_ip_ranges.as_ref())
+        .is_some_and(|r| !r.is_empty());
+    let standard = props
+        .and_then(|p| p.network_profile.as_ref())
+        .and_then(|n| n.load_balancer_sku.as_ref())
+        .is_some_and(|s| matches!(s, LoadBalancerSku::Standard));
+    if ranges && !standard {
+        report.warn(
+            "attach.resource_id",
+            Rule::ClusterAuthorizedRangesBasicLb,
+            "the cluster restricts its API server to authorized IP ranges but does not use a Standard load balancer; authorized ranges work only with a Standard load balancer and must admit the Azure ML control plane",
+        );
+    } else if ranges {
+        report.warn(
+            "attach.resource_id",
+            Rule::ClusterAuthorizedRanges,
+            "the cluster restricts its API server to authorized IP ranges: they must admit the Azure ML control plane",
+        );
+    }
+    let warnings = report.warnings.clone();
+    report.into_result().map_err(from_model)?;
+    Ok(warnings)
+}
+
+/// Total vCPUs and nodes of a managed cluster's agent pools; `None` vCPUs when a pool's size is
+/// not in the catalog (the sizes listed third).
+fn cluster_capacity(cluster: &ManagedCluster) -> (Option<u32>, u32, Vec<String>) {
+    let mut vcpus = Some(0u32);
+    let mut nodes = 0u32;
+    let mut unknown = Vec::new();
+    for pool in cluster
+        .properties
+        .iter()
+        .flat_map(|p| p.agent_pool_profiles.iter().flatten())
+    {
+        let count = pool.count.unwrap_or(0);
+        nodes = nodes.saturating_add(count);
+        if let Some(size) = pool.vm_size.as_deref().and_then(vm_size::lookup) {
+            vcpus = vcpus.map(|v| v.saturating_add(count.saturating_mul(size.vcpus)));
+        } else {
+            vcpus = None;
+            unknown.push(pool.vm_size.clone().unwrap_or_default());
+        }
+    }
+    (vcpus, nodes, unknown)
+}
+
+/// The name of the AKS compute among `computes` that `cluster` is attached to (ARM ids compare
+/// case-insensitively).
+pub(crate) fn attached_to(computes: &[ComputeTarget], cluster: &AksClusterId) -> Option<String> {
+    computes.iter().find_map(|c| {
+        let aks = c.as_aks()?;
+        (aks.cluster_id().as_ref() == Some(cluster)).then(|| aks.name().to_owned())
+    })
+}

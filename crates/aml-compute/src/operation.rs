@@ -1,0 +1,330 @@
+//! A compute operation in flight: the rest of its [`Plan`], run step by step.
+//!
+//! Every mutating verb of [`Workspace`] builds a [`Plan`] (what its dry run shows), runs the
+//! plan's reads and checks and its first write, and hands back a [`ComputeOperation`] that holds
+//! the remaining steps. Await it to run them to the end, or read its [`progress`] stream to see
+//! each step and each poll as it happens; every event is also a `tracing` event with the
+//! operation's fields.
+//!
+//! [`progress`]: ComputeOperation::progress
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::time::Duration;
+
+use aml_arm::{Poller, ResumeToken};
+use aml_model::plan::{OperationKind, Plan, Step};
+use aml_model::wire::{ComputeResource, OperationStatus};
+use futures::Stream;
+
+use crate::aks::ComputeTarget;
+use crate::error::Result;
+use crate::run::Seen;
+use crate::workspace::Workspace;
+
+/// The result of a finished operation.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Completion {
+    /// The compute as it is now (create, attach, update, re-attach).
+    Compute(ComputeTarget),
+    /// The compute is gone (detach, delete); the cluster is kept after a detach.
+    Removed,
+}
+
+impl Completion {
+    /// The compute, for create, attach, update and re-attach.
+    pub fn compute(self) -> Option<ComputeTarget> {
+        match self {
+            Self::Compute(c) => Some(c),
+            Self::Removed => None,
+        }
+    }
+}
+
+/// What happened, in a [`ProgressEvent`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Activity {
+    /// A read, check or write of the plan ran; the text says which (as the plan shows it).
+    Ran(String),
+    /// The running ARM operation was polled.
+    Polled {
+        /// The state the service reports.
+        status: OperationStatus,
+        /// Time since this ARM operation began (or was resumed).
+        elapsed: Duration,
+        /// Polls of this ARM operation so far.
+        polls: u32,
+    },
+    /// Every step ran; awaiting the operation now returns its [`Completion`].
+    Finished,
+}
+
+/// One event of [`ComputeOperation::progress`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ProgressEvent {
+    /// The compute.
+    pub compute: String,
+    /// The operation.
+    pub kind: OperationKind,
+    /// The plan's step this event is about, counted from 1.
+    pub step: usize,
+    /// The plan's number of steps.
+    pub steps: usize,
+    /// What happened.
+    pub activity: Activity,
+}
+
+impl fmt::Display for ProgressEvent {
+    /// `web: create 4/4 Creating (12.0s)`, `web: create 2/4 check: ...`, `web: create done`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} ", self.compute, self.kind)?;
+        match &self.activity {
+            Activity::Ran(what) => write!(f, "{}/{} {what}", self.step, self.steps),
+            Activity::Polled {
+                status, elapsed, ..
+            } => write!(
+                f,
+                "{}/{} {status} ({:.1}s)",
+                self.step,
+                self.steps,
+                elapsed.as_secs_f64()
+            ),
+            Activity::Finished => f.write_str("done"),
+        }
+    }
+}
+
+/// A long-running compute operation in flight: the steps of its [`Plan`] that are left.
+///
+/// Await it (it implements [`IntoFuture`]) to run them to the end; or read
+/// [`progress`](Self::progress) for an event per step and per poll, then await it for the
+/// result; or save [`resume_token`](Self::resume_token) and continue elsewhere with
+/// [`Workspace::resume`].
+pub struct ComputeOperation {
+    pub(crate) workspace: Workspace,
+    pub(crate) plan: Plan,
+    /// The index of the next step to run.
+    pub(crate) next: usize,
+    pub(crate) seen: Seen,
+    pub(crate) poller: Option<Poller>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) failed_polls: u32,
+    pub(crate) completion: Option<Completion>,
+    /// The final answer of the latest finished ARM operation.
+    pub(crate) last_resource: Option<ComputeResource>,
+    /// Held from the listing that checks R10 to the attach's `PUT`.
+    pub(crate) attach_guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl fmt::Debug for ComputeOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ComputeOperation")
+            .field("compute", &self.name())
+            .field("kind", &self.plan.kind())
+            .field("next_step", &(self.next + 1))
+            .field("steps", &self.plan.steps().len())
+            .field("status", &self.poller.as_ref().map(Poller::status))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ComputeOperation {
+    pub(crate) fn new(workspace: Workspace, plan: Plan) -> Self {
+        Self {
+            workspace,
+            plan,
+            next: 0,
+            seen: Seen::default(),
+            poller: None,
+            timeout: None,
+            failed_polls: 0,
+            completion: None,
+            last_resource: None,
+            attach_guard: None,
+        }
+    }
+
+    /// Runs the plan's reads, checks and first write: the operation has started in Azure when
+    /// this returns (and can be resumed from its token).
+    pub(crate) async fn start(workspace: Workspace, plan: Plan) -> Result<Self> {
+        let mut op = Self::new(workspace, plan);
+        while op.next < op.plan.steps().len() {
+            let is_write = op.plan.steps()[op.next].write().is_some();
+            op.next_event().await?;
+            if is_write {
+                break;
+            }
+        }
+        Ok(op)
+    }
+
+    /// Gives up waiting for each ARM operation of the plan after `timeout` of polling it (the
+    /// operation goes on in Azure: [`Error::Timeout`] carries the token to resume it).
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        if let Some(poller) = self.poller.take() {
+            self.poller = Some(self.with_deadline(poller));
+        }
+        self
+    }
+
+    pub(crate) fn with_deadline(&self, poller: Poller) -> Poller {
+        let mut options = self.workspace.arm.options().poll;
+        if let Some(timeout) = self.timeout {
+            options.timeout = Some(timeout + poller.elapsed());
+        }
+        poller.with_options(options)
+    }
+
+    /// The compute's name.
+    pub fn name(&self) -> &str {
+        self.plan.compute().name().as_str()
+    }
+
+    /// The operation.
+    pub fn kind(&self) -> OperationKind {
+        self.plan.kind()
+    }
+
+    /// The plan being run (its `Display` is the dry run's).
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// Advice found while validating and while checking the live cluster (never blocking).
+    pub fn warnings(&self) -> &[aml_model::Issue] {
+        self.plan.warnings()
+    }
+
+    /// The state of the running ARM operation after its latest poll, if one is running.
+    pub fn status(&self) -> Option<OperationStatus> {
+        self.poller
+            .as_ref()
+            .map(|p| OperationStatus::parse(p.status().as_str()))
+    }
+
+    /// Whether every step ran.
+    pub fn is_done(&self) -> bool {
+        self.completion.is_some()
+    }
+
+    /// A token from which [`Workspace::resume`] continues the running ARM operation, in this
+    /// process or another; `None` when none is running. It holds the operation's URLs: keep it
+    /// out of public logs. Writes the plan has after the running one are not part of it.
+    pub fn resume_token(&self) -> Option<ResumeToken> {
+        self.poller.as_ref().map(Poller::resume_token)
+    }
+
+    /// Runs the next step, or polls the running operation once, and says what happened;
+    /// `None` once every step ran. After an error, calling again retries where it stopped.
+    pub async fn next_event(&mut self) -> Result<Option<ProgressEvent>> {
+        if self.completion.is_some() {
+            return Ok(None);
+        }
+        let steps = self.plan.steps().len();
+        let activity = if self.next >= steps {
+            self.completion = Some(self.finish()?);
+            Activity::Finished
+        } else if matches!(self.plan.steps()[self.next], Step::Wait) {
+            self.poll().await?
+        } else {
+            let summary = self.plan.steps()[self.next].summary();
+            self.run_step().await?;
+            self.next += 1;
+            Activity::Ran(summary)
+        };
+        let event = ProgressEvent {
+            compute: self.name().to_owned(),
+            kind: self.kind(),
+            step: (self.next + 1).min(steps),
+            steps,
+            activity,
+        };
+        trace(&event, &self.workspace);
+        Ok(Some(event))
+    }
+
+    /// The events of the rest of the operation, one per step and one per poll, ending after
+    /// [`Activity::Finished`] or after the first error. Await the operation afterwards for its
+    /// [`Completion`] (or to go on after an error).
+    pub fn progress(&mut self) -> impl Stream<Item = Result<ProgressEvent>> + Send + '_ {
+        futures::stream::unfold((self, false), |(op, stopped)| async move {
+            if stopped {
+                return None;
+            }
+            match op.next_event().await {
+                Ok(Some(event)) => Some((Ok(event), (op, false))),
+                Ok(None) => None,
+                Err(e) => Some((Err(e), (op, true))),
+            }
+        })
+    }
+
+    /// The outcome once every step ran.
+    fn finish(&mut self) -> Result<Completion> {
+        if self.kind().removes_compute() {
+            return Ok(Completion::Removed);
+        }
+        match self.last_resource.take() {
+            Some(resource) => Ok(Completion::Compute(ComputeTarget::from_resource(resource))),
+            None => Err(self.workspace.not_found(self.name())),
+        }
+    }
+
+    async fn run_to_end(mut self) -> Result<Completion> {
+        while self.next_event().await?.is_some() {}
+        self.completion
+            .take()
+            .ok_or_else(|| self.workspace.not_found(self.name()))
+    }
+}
+
+impl IntoFuture for ComputeOperation {
+    type Output = Result<Completion>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<Completion>> + Send>>;
+
+    /// Runs the rest of the plan and returns the outcome. A detach or delete that ends with the
+    /// compute gone is a success.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run_to_end())
+    }
+}
+
+/// Every progress event is a `tracing` event with the operation's fields.
+fn trace(event: &ProgressEvent, workspace: &Workspace) {
+    match &event.activity {
+        Activity::Ran(what) => tracing::info!(
+            compute = %event.compute,
+            workspace = %workspace.id().name(),
+            operation = %event.kind,
+            step = event.step,
+            steps = event.steps,
+            "{what}"
+        ),
+        Activity::Polled {
+            status,
+            elapsed,
+            polls,
+        } => tracing::debug!(
+            compute = %event.compute,
+            workspace = %workspace.id().name(),
+            operation = %event.kind,
+            step = event.step,
+            status = %status,
+            elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            polls,
+            "polled"
+        ),
+        Activity::Finished => tracing::info!(
+            compute = %event.compute,
+            workspace = %workspace.id().name(),
+            operation = %event.kind,
+            "finished"
+        ),
+    }
+}

@@ -1,0 +1,465 @@
+//! Running one step of a plan: reads, checks, writes and polls.
+//!
+//! The dry run and the real run walk the same [`Plan`](aml_model::plan::Plan): this module is
+//! the only place a plan's step is turned into requests, so nothing is sent that the plan does
+//! not show.
+
+use aml_arm::Poller;
+use aml_model::plan::{Check, Read, Step};
+use aml_model::request::Request;
+use aml_model::wire::{ComputeResource, ManagedCluster, OperationStatus, ProvisioningState};
+use aml_model::{AksClusterId, Report};
+use futures::TryStreamExt;
+
+use crate::aks::ComputeTarget;
+use crate::checks;
+use crate::error::{Error, Result, from_model};
+use crate::operation::{Activity, ComputeOperation};
+use crate::versions::KubernetesVersions;
+use crate::workspace::Workspace;
+
+/// What the latest read of the compute found.
+#[derive(Debug, Default)]
+pub(crate) enum Lookup {
+    /// Not read yet.
+    #[default]
+    NotRead,
+    /// It does not exist.
+    Absent,
+    /// As the service returned it.
+    Found(Box<ComputeResource>),
+}
+
+/// What the plan's reads found so far.
+#[derive(Debug, Default)]
+pub(crate) struct Seen {
+    /// The latest read of the compute.
+    pub(crate) compute: Lookup,
+    /// The cluster to attach.
+    pub(crate) cluster: Option<(AksClusterId, ManagedCluster)>,
+    /// Its region's Kubernetes versions (none when the cluster reports no region or version).
+    pub(crate) versions: Option<KubernetesVersions>,
+    /// The workspace's computes.
+    pub(crate) computes: Option<Vec<ComputeTarget>>,
+}
+
+/// Consecutive failed polls tolerated before waiting gives up with a resume token.
+const MAX_FAILED_POLLS: u32 = 4;
+
+impl ComputeOperation {
+    /// Runs the read, check or write at `self.next` (not a wait).
+    pub(crate) async fn run_step(&mut self) -> Result<()> {
+        enum Todo {
+            Read(Read, Option<Request>),
+            Check(Check),
+            Write(Request),
+            Nothing,
+        }
+        let todo = match &self.plan.steps()[self.next] {
+            Step::Read { read, request } => Todo::Read(read.clone(), request.as_ref().map(clone_request)),
+            Step::Check(check) => Todo::Check(check.clone()),
+            Step::Write { request, .. } => Todo::Write(clone_request(request)),
+            Step::Modify {
+                request, update, ..
+            } => Todo::Write(self.modified(request, update)?),
+            _ => Todo::Nothing,
+        };
+        match todo {
+            Todo::Read(read, request) => self.read(&read, request).await,
+            Todo::Check(check) => {
+                let warnings = checks::run(&check, self)?;
+                self.plan.push_warnings(warnings);
+                Ok(())
+            }
+            Todo::Write(request) => self.write(request).await,
+            Todo::Nothing => Ok(()),
+        }
+    }
+
+    /// The `PUT` of a GET-modify-PUT step: the compute as the latest read found it, changed.
+    fn modified(
+        &self,
+        target: &Request,
+        update: &aml_model::config::AksUpdateConfiguration,
+    ) -> Result<Request> {
+        let Lookup::Found(current) = &self.seen.compute else {
+            return Err(self.workspace.not_found(self.name()));
+        };
+        let current = serde_json::to_value(current).map_err(|source| Error::Decode {
+            what: format!("compute {:?}", self.name()),
+            source,
+        })?;
+        let mut put = self
+            .workspace
+            .requests
+            .update(self.plan.compute(), &current, update)
+            .map_err(|e| refused_update(e, self.name()))?;
+        *put.uri_mut() = target.uri().clone();
+        Ok(put)
+    }
+
+    async fn read(&mut self, read: &Read, request: Option<Request>) -> Result<()> {
+        let ws = self.workspace.clone();
+        match read {
+            Read::Compute => {
+                let request = request.unwrap_or_else(|| ws.requests.get(self.plan.compute()));
+                self.seen.compute = match ws.get_resource(request).await? {
+                    Some(found) => Lookup::Found(Box::new(found)),
+                    None => Lookup::Absent,
+                };
+            }
+            Read::Cluster(id) => {
+                let request = request.unwrap_or_else(|| ws.requests.cluster(id));
+                let cluster = ws
+                    .get_cluster(request)
+                    .await?
+                    .ok_or_else(|| Error::ClusterNotFound {
+                        cluster: id.to_string(),
+                    })?;
+                self.seen.cluster = Some((id.clone(), cluster));
+            }
+            Read::KubernetesVersions => {
+                let location = self
+                    .seen
+                    .cluster
+                    .as_ref()
+                    .and_then(|(_, c)| c.location.clone());
+                self.seen.versions = match location {
+                    Some(location) => Some(ws.kubernetes_versions(&location).await?),
+                    None => None,
+                };
+            }
+            Read::Computes => {
+                // From this listing (the R10 and R11 checks) to the attach's `PUT`, no other
+                // attach through this workspace (or a clone of it) may run: two concurrent
+                // attaches of one cluster would both pass the check. Attaches from other
+                // processes cannot be seen here.
+                if self.attach_guard.is_none() {
+                    self.attach_guard = Some(ws.attach_lock.clone().lock_owned().await);
+                }
+                self.seen.computes = Some(ws.list().try_collect().await?);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Sends a write that starts a long-running operation.
+    async fn write(&mut self, request: Request) -> Result<()> {
+        let poller = self.workspace.begin(request, self.name(), self.kind()).await;
+        // The attach's `PUT` was sent (or refused): other attaches may check now.
+        self.attach_guard = None;
+        let poller = poller?;
+        self.poller = Some(self.with_deadline(poller));
+        self.failed_polls = 0;
+        Ok(())
+    }
+
+    /// Polls the running operation once; when it ends, keeps its final answer and moves past
+    /// the wait.
+    pub(crate) async fn poll(&mut self) -> Result<Activity> {
+        let name = self.name().to_owned();
+        let kind = self.kind();
+        let Some(poller) = self.poller.as_mut() else {
+            // A wait with nothing running (a resumed operation whose token was spent).
+            self.next += 1;
+            return Ok(Activity::Ran("nothing to wait for".to_owned()));
+        };
+        let progress = match poller.step().await {
+            Ok(p) => {
+                self.failed_polls = 0;
+                p
+            }
+            // A poll that failed without the operation failing (a dropped connection, an
+            // unreadable status body) leaves the poller usable: poll again, a few times.
+            Err(e) if is_transient(&e) && self.failed_polls + 1 < MAX_FAILED_POLLS => {
+                self.failed_polls += 1;
+                tracing::debug!(compute = %name, attempt = self.failed_polls, "poll failed, polling again");
+                return Ok(Activity::Polled {
+                    status: OperationStatus::parse(poller.status().as_str()),
+                    elapsed: poller.elapsed(),
+                    polls: 0,
+                });
+            }
+            Err(e) if is_transient(&e) => {
+                return Err(Error::WaitInterrupted {
+                    action: kind.as_str(),
+                    name,
+                    resume_token: poller.resume_token(),
+                    source: Box::new(e),
+                });
+            }
+            Err(e) => return Err(operation_error(e, kind, &name)),
+        };
+        let activity = Activity::Polled {
+            status: OperationStatus::parse(progress.status.as_str()),
+            elapsed: progress.elapsed,
+            polls: progress.polls,
+        };
+        if progress.is_terminal() && poller.is_done() {
+            let Some(poller) = self.poller.take() else {
+                return Ok(activity);
+            };
+            let response = poller
+                .wait()
+                .await
+                .map_err(|e| operation_error(e, kind, &name))?;
+            self.last_resource = if kind.removes_compute() || response.body().is_empty() {
+                None
+            } else {
+                Some(
+                    serde_json::from_slice(response.body()).map_err(|source| Error::Decode {
+                        what: format!("the {kind} of compute {name:?}"),
+                        source,
+                    })?,
+                )
+            };
+            self.next += 1;
+        }
+        Ok(activity)
+    }
+}
+
+/// A copy of a planned request (an `http::Request` is not `Clone`: its extensions may not be).
+pub(crate) fn clone_request(request: &Request) -> Request {
+    let mut copy = Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.headers_mut() = request.headers().clone();
+    copy
+}
+
+/// An update the compute as it is now cannot take, as this crate's refusal.
+pub(crate) fn refused_update(e: aml_model::Error, name: &str) -> Error {
+    match e {
+        aml_model::Error::Update { reason, rule, .. } => Error::Refused {
+            action: "update",
+            name: name.to_owned(),
+            reason,
+            rule,
+        },
+        other => from_model(other),
+    }
+}
+
+/// Whether a polling error leaves the operation's outcome unknown (rather than known failed).
+fn is_transient(e: &aml_arm::Error) -> bool {
+    !matches!(
+        e,
+        aml_arm::Error::OperationFailed(_)
+            | aml_arm::Error::OperationTimeout { .. }
+            | aml_arm::Error::ForeignHost { .. }
+            | aml_arm::Error::InvalidResumeToken { .. }
+    ) && !matches!(e.status(), Some(400..=499))
+}
+
+/// Maps the transport's operation errors to this crate's, keeping the ARM details.
+pub(crate) fn operation_error(
+    e: aml_arm::Error,
+    kind: aml_model::plan::OperationKind,
+    name: &str,
+) -> Error {
+    match e {
+        aml_arm::Error::OperationFailed(ref op) => {
+            let code = op.error.as_ref().and_then(|d| d.code.clone());
+            let provisioning_errors = op
+                .provisioning_errors
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            Error::OperationFailed {
+                action: kind.as_str(),
+                name: name.to_owned(),
+                status: op.status.to_string(),
+                code,
+                provisioning_errors,
+                source: Box::new(e),
+            }
+        }
+        aml_arm::Error::OperationTimeout {
+            elapsed,
+            resume_token,
+            ..
+        } => Error::Timeout {
+            action: kind.as_str(),
+            name: name.to_owned(),
+            waited: elapsed,
+            resume_token: *resume_token,
+        },
+        other => other.into(),
+    }
+}
+
+/// What a compute shows after a retried `PUT` was refused with 409 (see
+/// [`Workspace::conflicted`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Conflicted {
+    /// The operation an earlier try started: follow it.
+    Ours,
+    /// An update whose compute is at rest without the requested settings: send it again.
+    Settled,
+    /// No such compute: nothing was written.
+    Absent,
+    /// The compute could not be read.
+    Unreadable,
+}
+
+/// Whether `current` has the TLS and load balancer settings the update body asks for.
+fn has_requested_settings(body: &serde_json::Value, current: &ComputeResource) -> bool {
+    let Ok(current) = serde_json::to_value(current) else {
+        return false;
+    };
+    let want = &body["properties"]["properties"];
+    let have = &current["properties"]["properties"];
+    let same = |a: &serde_json::Value, b: &serde_json::Value| match (a.as_str(), b.as_str()) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => a == b,
+    };
+    // An update that leaves TLS alone sends no `sslConfiguration`: nothing to compare.
+    let ssl = &want["sslConfiguration"];
+    let same_tls = ssl.is_null()
+        || (same(&ssl["status"], &have["sslConfiguration"]["status"])
+            && (ssl["leafDomainLabel"].is_null()
+                || same(
+                    &ssl["leafDomainLabel"],
+                    &have["sslConfiguration"]["leafDomainLabel"],
+                )));
+    same(&want["loadBalancerType"], &have["loadBalancerType"])
+        && same(&want["loadBalancerSubnet"], &have["loadBalancerSubnet"])
+        && same_tls
+}
+
+impl Workspace {
+    /// Sends `request` and follows the long-running operation it starts. A `PUT` that was sent
+    /// more than once and refused with 409 at the last try is examined first: an earlier try
+    /// may have been handled, its answer lost.
+    pub(crate) async fn begin(
+        &self,
+        request: Request,
+        name: &str,
+        kind: aml_model::plan::OperationKind,
+    ) -> Result<Poller> {
+        let retry = clone_request(&request);
+        match self.arm.begin(crate::arm::to_arm(&request)).await {
+            Ok(poller) => Ok(poller),
+            Err(e) if is_retried_conflict(&retry, &e) => {
+                self.after_retried_conflict(retry, name, kind, e).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A `PUT` was sent more than once and the last try was refused with 409: an earlier try
+    /// may have been handled (its answer lost) and started the operation the retry ran into.
+    /// The caller always gets either a poller for the write that happened, or
+    /// [`Error::Rejected`]: nothing was written.
+    async fn after_retried_conflict(
+        &self,
+        request: Request,
+        name: &str,
+        kind: aml_model::plan::OperationKind,
+        conflict: aml_arm::Error,
+    ) -> Result<Poller> {
+        let rejected = |source| Error::Rejected {
+            action: kind.as_str(),
+            name: name.to_owned(),
+            source: Box::new(source),
+        };
+        let id = self.compute_id(name)?;
+        match self.conflicted(&id, kind, &request).await {
+            Conflicted::Ours | Conflicted::Unreadable => {
+                // Follow that operation (by the compute's provisioning state) instead of losing
+                // track of it; an unreadable compute is followed too: the poller keeps reading
+                // through transient failures and hands back a resume token.
+                tracing::warn!(
+                    compute = name,
+                    "first answer lost; following the running operation"
+                );
+                let get = self.requests.get(&id);
+                Ok(self.arm.follow_resource(
+                    aml_arm::Method::Put,
+                    &get.uri().to_string(),
+                )?)
+            }
+            Conflicted::Absent => Err(rejected(conflict)),
+            Conflicted::Settled => {
+                tracing::warn!(
+                    compute = name,
+                    "update refused while another operation ran; sending it again"
+                );
+                match self.arm.begin(crate::arm::to_arm(&request)).await {
+                    Ok(poller) => Ok(poller),
+                    Err(e) if e.status() == Some(409) => Err(rejected(e)),
+                    Err(e) => Err(e.into()),
+                }
+            }
+        }
+    }
+
+    /// After a retried `PUT` was refused (409): what the compute says about the operation an
+    /// earlier try, whose answer was lost, may have started.
+    ///
+    /// - [`Conflicted::Ours`]: an operation is in progress or has just failed; or, for a create
+    ///   or attach (whose name was free just before), the compute now exists; or, for an update,
+    ///   it already has the settings the update asked for.
+    /// - [`Conflicted::Settled`]: an update whose compute is at rest without the requested
+    ///   settings: the operation that refused the retry is over, so the same PUT can be sent
+    ///   again (an update is a whole GET-modify-PUT body: sending it twice is harmless).
+    /// - [`Conflicted::Absent`]: no compute of that name: nothing of this PUT was written.
+    /// - [`Conflicted::Unreadable`]: the compute could not be read; follow it all the same.
+    async fn conflicted(
+        &self,
+        id: &aml_model::ComputeId,
+        kind: aml_model::plan::OperationKind,
+        request: &Request,
+    ) -> Conflicted {
+        use aml_model::plan::OperationKind as K;
+        let body: Option<serde_json::Value> = serde_json::from_slice(request.body()).ok();
+        // The read that decides may itself meet a flaky connection: try it a few times.
+        for _ in 0..3 {
+            match self.get_resource(self.requests.get(id)).await {
+                Ok(Some(resource)) => {
+                    let state = resource.aks().and_then(|a| a.provisioning_state.as_ref());
+                    // Busy, or just ended without success (the handled try's operation failed).
+                    let busy_or_failed = state.is_some_and(|s| {
+                        !s.is_terminal()
+                            || matches!(s, ProvisioningState::Failed | ProvisioningState::Canceled)
+                    });
+                    let ours = busy_or_failed
+                        || matches!(kind, K::Create | K::Attach | K::Reattach)
+                        || body
+                            .as_ref()
+                            .is_some_and(|body| has_requested_settings(body, &resource));
+                    return if ours {
+                        Conflicted::Ours
+                    } else {
+                        Conflicted::Settled
+                    };
+                }
+                Ok(None) => return Conflicted::Absent,
+                Err(_) => {}
+            }
+        }
+        Conflicted::Unreadable
+    }
+}
+
+/// Whether `e` is a 409 to a `PUT` that was sent more than once: an earlier try may have been
+/// handled, its answer lost, and the operation it started may be what the retry ran into.
+fn is_retried_conflict(request: &Request, e: &aml_arm::Error) -> bool {
+    matches!(e, aml_arm::Error::Api(api) if api.status == 409 && api.attempts > 1)
+        && request.method() == http::Method::PUT
+}
+
+/// Merges aml-tls's findings on the custom certificate into a model validation outcome.
+pub(crate) fn with_tls_report<T>(outcome: aml_model::Result<T>, tls: Report) -> Result<T> {
+    match outcome {
+        Ok(value) if tls.is_ok() => Ok(value),
+        Ok(_) => Err(Error::Validation(tls)),
+        Err(aml_model::Error::Invalid(mut report)) => {
+            report.merge(tls);
+            Err(Error::Validation(report))
+        }
+        Err(other) => Err(from_model(other)),
+    }
+}

@@ -17,20 +17,22 @@ use crate::workspace::Workspace;
 
 /// What [`Workspace::ensure`] should make true.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // built once per call, never stored in bulk
 pub enum Desired {
     /// A compute created through the workspace.
-    Create(Box<AksProvisioningBuilder>),
+    Create(AksProvisioningBuilder),
     /// An attached existing cluster.
-    Attach(Box<AksAttachBuilder>),
+    Attach(AksAttachBuilder),
 }
 
 /// What [`Workspace::ensure`] did. Await it for the compute.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // returned once per call
 pub enum Ensured {
     /// An identical compute existed: adopted, nothing written.
-    Adopted(Box<AksCompute>),
+    Adopted(AksCompute),
     /// The compute was absent: creating or attaching started.
-    Started(Box<ComputeOperation>),
+    Started(ComputeOperation),
 }
 
 impl IntoFuture for Ensured {
@@ -41,10 +43,10 @@ impl IntoFuture for Ensured {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             match self {
-                Self::Adopted(c) => Ok(*c),
+                Self::Adopted(c) => Ok(c),
                 Self::Started(op) => {
                     let name = op.name().to_owned();
-                    match (*op).await? {
+                    match op.await? {
                         Completion::Compute(ComputeTarget::Aks(c)) => Ok(c),
                         _ => Err(Error::Refused {
                             action: "ensure",
@@ -67,12 +69,12 @@ impl Workspace {
     pub async fn ensure(&self, name: &str, desired: Desired) -> Result<Ensured> {
         match desired {
             Desired::Create(config) => {
-                let create = self.prepare_create(name, *config).await?;
+                let create = self.prepare_create(name, config).await?;
                 match self.get_resource(self.requests.get(create.id())).await? {
                     None => {
                         let plan = self.plan(Plan::create(&self.requests, &create));
                         let op = ComputeOperation::start(self.clone(), plan).await?;
-                        Ok(Ensured::Started(Box::new(op)))
+                        Ok(Ensured::Started(op))
                     }
                     Some(existing) => {
                         let existing = Self::adoptable(name, existing)?;
@@ -82,13 +84,13 @@ impl Workspace {
                 }
             }
             Desired::Attach(config) => {
-                let attach = self.prepare_attach(name, *config)?;
+                let attach = self.prepare_attach(name, config)?;
                 match self.get_resource(self.requests.get(attach.id())).await? {
                     None => {
                         let allow = AttachOptions::default().allow_second_attachment;
                         let plan = self.plan(Plan::attach(&self.requests, &attach, allow));
                         let op = ComputeOperation::start(self.clone(), plan).await?;
-                        Ok(Ensured::Started(Box::new(op)))
+                        Ok(Ensured::Started(op))
                     }
                     Some(existing) => {
                         let existing = Self::adoptable(name, existing)?;
@@ -124,7 +126,7 @@ impl Workspace {
         differences: Vec<Difference>,
     ) -> Result<Ensured> {
         if differences.is_empty() {
-            Ok(Ensured::Adopted(Box::new(existing)))
+            Ok(Ensured::Adopted(existing))
         } else {
             Err(Error::Conflict {
                 name: name.to_owned(),

@@ -252,8 +252,8 @@ impl ComputeOperation {
     /// The events of the rest of the operation, one per step and one per poll, ending after
     /// [`Activity::Finished`] or after the first error. Await the operation afterwards for its
     /// [`Completion`] (or to go on after an error).
-    pub fn progress(&mut self) -> impl Stream<Item = Result<ProgressEvent>> + Send + '_ {
-        futures::stream::unfold((self, false), |(op, stopped)| async move {
+    pub fn progress(&mut self) -> impl Stream<Item = Result<ProgressEvent>> + Send + Unpin + '_ {
+        Box::pin(futures::stream::unfold((self, false), |(op, stopped)| async move {
             if stopped {
                 return None;
             }
@@ -262,7 +262,7 @@ impl ComputeOperation {
                 Ok(None) => None,
                 Err(e) => Some((Err(e), (op, true))),
             }
-        })
+        }))
     }
 
     /// The outcome once every step ran.

@@ -5,14 +5,16 @@
 
 use std::time::Duration;
 
-use aml_arm::{ArmClient, ArmClientOptions, Cloud, PollOptions, RetryOptions};
+use aml_arm::{
+    ArmClient, ArmClientOptions, Cloud, PollOptions, RetryOptions, StaticTokenCredential,
+};
 use aml_compute::config::{
     AksAttachConfiguration, AksProvisioningConfiguration, AksUpdateConfiguration, ClusterPurpose,
     LoadBalancerSettings, TlsSettings,
 };
 use aml_compute::{
     AttachOptions, Completion, ComputeTarget, Desired, Ensured, Error, OperationKind,
-    StaticTokenCredential, WaitOptions, Workspace,
+    Workspace,
 };
 use aml_emulator::{Emulator, OperationOutcome};
 use aml_emulator::{OTHER_SUBSCRIPTION, STANDARD_CLUSTER_RESOURCE_GROUP, STANDARD_SUBSCRIPTION};
@@ -80,7 +82,7 @@ fn attach_prod() -> aml_compute::config::AksAttachBuilder {
 }
 
 async fn wait(op: aml_compute::ComputeOperation) -> Completion {
-    op.wait_for_completion(false).await.unwrap()
+    op.await.unwrap()
 }
 
 fn aks(c: Completion) -> aml_compute::AksCompute {
@@ -93,7 +95,7 @@ fn aks(c: Completion) -> aml_compute::AksCompute {
 async fn create_get_list_detach() {
     let (emu, ws) = setup().await;
     let op = ws
-        .create(
+        .begin_create(
             "dev-aks",
             devtest().enable_ssl(TlsSettings::microsoft("contoso", false)),
         )
@@ -113,7 +115,7 @@ async fn create_get_list_detach() {
     let cluster = got.cluster_id().expect("the created cluster's id");
 
     // Detach keeps the cluster, and waiting does not fail because the compute is gone.
-    let done = wait(ws.detach("dev-aks").await.unwrap()).await;
+    let done = wait(ws.begin_detach("dev-aks").await.unwrap()).await;
     assert_eq!(done, Completion::Removed);
     assert!(matches!(
         ws.get("dev-aks").await,
@@ -133,7 +135,7 @@ async fn invalid_configuration_sends_nothing_and_lists_every_problem() {
         .vm_size("Standard_D2_v2")
         .load_balancer(LoadBalancerSettings::internal("aks-subnet"))
         .enable_ssl(TlsSettings::microsoft("Contoso", false));
-    let err = ws.create("1-bad", bad).await.unwrap_err();
+    let err = ws.begin_create("1-bad", bad).await.unwrap_err();
     let report = err.report().expect("a validation report");
     for code in [
         "name.start",
@@ -155,8 +157,8 @@ async fn invalid_configuration_sends_nothing_and_lists_every_problem() {
 #[tokio::test]
 async fn creating_an_existing_name_is_refused_before_any_write() {
     let (emu, ws) = setup().await;
-    wait(ws.create("dup-aks", devtest()).await.unwrap()).await;
-    let err = ws.create("dup-aks", devtest()).await.unwrap_err();
+    wait(ws.begin_create("dup-aks", devtest()).await.unwrap()).await;
+    let err = ws.begin_create("dup-aks", devtest()).await.unwrap_err();
     assert!(matches!(err, Error::AlreadyExists { .. }), "{err}");
     assert_eq!(emu.requests().count("PUT", "/computes/dup-aks"), 1);
 }
@@ -166,7 +168,7 @@ async fn attach_checks_the_live_cluster() {
     let (emu, ws) = setup().await;
     // R14: an unsupported version fails with the supported list.
     let err = ws
-        .attach(
+        .begin_attach(
             "old",
             AksAttachConfiguration::builder().resource_id(cluster("aks-old")),
             AttachOptions::default(),
@@ -184,7 +186,7 @@ async fn attach_checks_the_live_cluster() {
     }
     // R8: 1 x DS2_v2 cannot serve production, but can serve dev-test.
     let err = ws
-        .attach(
+        .begin_attach(
             "dev",
             AksAttachConfiguration::builder().cluster(STANDARD_CLUSTER_RESOURCE_GROUP, "aks-dev"),
             AttachOptions::default(),
@@ -196,7 +198,7 @@ async fn attach_checks_the_live_cluster() {
         "{err}"
     );
     let dev = ws
-        .attach(
+        .begin_attach(
             "dev",
             AksAttachConfiguration::builder()
                 .cluster(STANDARD_CLUSTER_RESOURCE_GROUP, "aks-dev")
@@ -208,7 +210,7 @@ async fn attach_checks_the_live_cluster() {
     assert!(aks(wait(dev).await).is_attached());
     // A missing cluster.
     let err = ws
-        .attach(
+        .begin_attach(
             "ghost",
             AksAttachConfiguration::builder().resource_id(cluster("aks-ghost")),
             AttachOptions::default(),
@@ -218,7 +220,7 @@ async fn attach_checks_the_live_cluster() {
     assert!(matches!(err, Error::ClusterNotFound { .. }), "{err}");
     // R15: authorized ranges on a basic load balancer is a warning, not a refusal.
     let op = ws
-        .attach(
+        .begin_attach(
             "authorized",
             AksAttachConfiguration::builder().resource_id(cluster("aks-authorized")),
             AttachOptions::default(),
@@ -244,7 +246,7 @@ async fn r9_other_subscription_is_refused_client_side() {
         "/subscriptions/{OTHER_SUBSCRIPTION}/resourceGroups/other-rg/providers/Microsoft.ContainerService/managedClusters/aks-other-sub"
     );
     let err = ws
-        .attach(
+        .begin_attach(
             "other",
             AksAttachConfiguration::builder().resource_id(other),
             AttachOptions::default(),
@@ -262,7 +264,7 @@ async fn r9_other_subscription_is_refused_client_side() {
 async fn r10_a_second_attachment_is_refused_and_the_hazard_is_real() {
     let (emu, ws) = setup().await;
     wait(
-        ws.attach("first", attach_prod(), AttachOptions::default())
+        ws.begin_attach("first", attach_prod(), AttachOptions::default())
             .await
             .unwrap(),
     )
@@ -272,7 +274,7 @@ async fn r10_a_second_attachment_is_refused_and_the_hazard_is_real() {
         .replace("resourcegroups", "RESOURCEGROUPS")
         .replace("aks-rg", "AKS-RG");
     let err = ws
-        .attach(
+        .begin_attach(
             "second",
             AksAttachConfiguration::builder().resource_id(shouting),
             AttachOptions::default(),
@@ -286,7 +288,7 @@ async fn r10_a_second_attachment_is_refused_and_the_hazard_is_real() {
     assert_eq!(emu.requests().count("PUT", "/computes/second"), 0);
     // The documented opt-out shows why the guard exists: the first attachment breaks.
     let op = ws
-        .attach(
+        .begin_attach(
             "second",
             attach_prod(),
             AttachOptions::default().allow_second_attachment(true),
@@ -350,7 +352,7 @@ async fn ensure_adopts_without_writing_and_reports_differences() {
 async fn update_switches_load_balancer_keeps_unknown_fields_and_refuses_tls_with_ilb() {
     let (emu, ws) = setup().await;
     let op = ws
-        .attach(
+        .begin_attach(
             "upd",
             attach_prod().enable_ssl(TlsSettings::microsoft("upd", true)),
             AttachOptions::default(),
@@ -361,7 +363,7 @@ async fn update_switches_load_balancer_keeps_unknown_fields_and_refuses_tls_with
     let id = ws.id().compute("upd".parse().unwrap());
     // R18 against the current state: TLS is on, so an internal load balancer is refused.
     let err = ws
-        .update(
+        .begin_update(
             "upd",
             AksUpdateConfiguration::builder()
                 .load_balancer(LoadBalancerSettings::internal("aks-subnet")),
@@ -377,7 +379,7 @@ async fn update_switches_load_balancer_keeps_unknown_fields_and_refuses_tls_with
     let puts = emu.requests().count("PUT", "/computes/upd");
 
     let op = ws
-        .update(
+        .begin_update(
             "upd",
             AksUpdateConfiguration::builder()
                 .ssl(TlsSettings::disabled())
@@ -386,36 +388,42 @@ async fn update_switches_load_balancer_keeps_unknown_fields_and_refuses_tls_with
         .await
         .unwrap();
     let updated = aks(wait(op).await);
-    assert_eq!(updated.load_balancer_type(), "InternalLoadBalancer");
+    assert_eq!(
+        *updated.load_balancer_type(),
+        aml_model::wire::LoadBalancerType::InternalLoadBalancer
+    );
     assert_eq!(updated.load_balancer_subnet(), Some("aks-subnet"));
     assert!(!updated.ssl_enabled());
     assert_eq!(emu.requests().count("PUT", "/computes/upd"), puts + 1);
 
     // GET-modify-PUT sends back every field the service gave, not just the changed ones (the
-    // model's tests cover fields unknown to this library).
-    let dry = ws
-        .dry_run_update(
+    // model's tests cover fields unknown to this library): the plan says so, and after the
+    // update the compute still names its cluster and keeps its size and FQDN.
+    let plan = ws
+        .plan_update(
+            "upd",
+            AksUpdateConfiguration::builder().load_balancer(LoadBalancerSettings::public()),
+        )
+        .unwrap();
+    assert!(
+        plan.to_string().contains("the compute as read, with the changes"),
+        "{plan}"
+    );
+    let back = aks(wait(
+        ws.begin_update(
             "upd",
             AksUpdateConfiguration::builder().load_balancer(LoadBalancerSettings::public()),
         )
         .await
-        .unwrap();
-    let body = dry.steps()[1].request.body.clone().unwrap();
-    let props = &body["properties"];
+        .unwrap(),
+    )
+    .await);
+    assert_eq!(back.cluster_id(), updated.cluster_id());
+    assert_eq!(back.cluster_fqdn(), updated.cluster_fqdn());
+    assert_eq!(back.agent_count(), Some(3));
     assert_eq!(
-        props["resourceId"],
-        cluster("aks-prod").replace("resourcegroups", "resourceGroups")
-    );
-    assert_eq!(
-        props["properties"]["clusterFqdn"],
-        updated.cluster_fqdn().unwrap()
-    );
-    assert_eq!(props["properties"]["agentCount"], 3);
-    assert_eq!(props["properties"]["loadBalancerType"], "PublicIp");
-    assert!(props["properties"].get("loadBalancerSubnet").is_none());
-    assert!(
-        props.get("provisioningState").is_none(),
-        "read-only fields are not sent"
+        *back.load_balancer_type(),
+        aml_model::wire::LoadBalancerType::PublicIp
     );
     assert!(emu.compute(&id).is_some());
 }
@@ -424,21 +432,21 @@ async fn update_switches_load_balancer_keeps_unknown_fields_and_refuses_tls_with
 async fn delete_is_refused_for_an_attached_cluster_and_removes_a_created_one() {
     let (emu, ws) = setup().await;
     wait(
-        ws.attach("att", attach_prod(), AttachOptions::default())
+        ws.begin_attach("att", attach_prod(), AttachOptions::default())
             .await
             .unwrap(),
     )
     .await;
-    let err = ws.delete("att").await.unwrap_err();
+    let err = ws.begin_delete("att").await.unwrap_err();
     assert!(matches!(err, Error::Refused { .. }), "{err}");
     assert_eq!(emu.requests().count("DELETE", "/computes/att"), 0);
     assert!(emu.cluster(&cluster_id("aks-prod")).is_some());
 
-    let created = aks(wait(ws.create("made", devtest()).await.unwrap()).await);
+    let created = aks(wait(ws.begin_create("made", devtest()).await.unwrap()).await);
     let made_cluster = created.cluster_id().unwrap();
     assert!(emu.cluster(&made_cluster).is_some());
     assert_eq!(
-        wait(ws.delete("made").await.unwrap()).await,
+        wait(ws.begin_delete("made").await.unwrap()).await,
         Completion::Removed
     );
     assert!(
@@ -446,41 +454,47 @@ async fn delete_is_refused_for_an_attached_cluster_and_removes_a_created_one() {
         "delete removes the cluster the workspace made"
     );
     // Detach of the attached one keeps aks-prod.
-    wait(ws.detach("att").await.unwrap()).await;
+    wait(ws.begin_detach("att").await.unwrap()).await;
     assert!(emu.cluster(&cluster_id("aks-prod")).is_some());
 }
 
 #[tokio::test]
-async fn progress_is_printed_and_reported() {
+async fn progress_is_a_stream_of_every_step_and_poll() {
+    use aml_compute::Activity;
+    use futures::StreamExt;
+
     let (_emu, ws) = setup().await;
-    let op = ws.create("prog", devtest()).await.unwrap();
-    let mut out = Vec::new();
-    let mut events = Vec::new();
-    let mut record = |e: &aml_compute::ProgressEvent| events.push(e.clone());
-    let done = op
-        .wait(WaitOptions {
-            output: Some(&mut out),
-            on_progress: Some(&mut record),
-            timeout: None,
-        })
-        .await
-        .unwrap();
-    assert!(done.compute().is_some());
-    let text = String::from_utf8(out).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    assert!(lines.len() >= 2, "{text}");
+    let mut op = ws.begin_create("prog", devtest()).await.unwrap();
+    let steps = op.plan().steps().len();
+    let events: Vec<aml_compute::ProgressEvent> = op
+        .progress()
+        .map(Result::unwrap)
+        .collect::<Vec<_>>()
+        .await;
+    // The create's read, check and write ran before `begin_create` returned: the stream shows
+    // the wait's polls, then the end.
+    assert!(events.len() >= 2, "{events:?}");
+    assert!(events.iter().all(|e| e.steps == steps && e.compute == "prog"));
+    let (last, polls) = events.split_last().unwrap();
+    assert_eq!(last.activity, Activity::Finished);
+    assert_eq!(last.to_string(), "prog: create done");
     assert!(
-        lines
-            .last()
-            .unwrap()
-            .starts_with("prog: create Succeeded ("),
-        "{text}"
+        polls
+            .iter()
+            .all(|e| matches!(e.activity, Activity::Polled { .. })),
+        "{events:?}"
     );
-    // One line per state change, not per poll.
-    let mut dedup = lines.clone();
-    dedup.dedup_by_key(|l| l.split(" (").next().unwrap().to_owned());
-    assert_eq!(dedup.len(), lines.len(), "{text}");
-    assert!(events.last().unwrap().finished);
+    let Activity::Polled { status, .. } = &polls.last().unwrap().activity else {
+        unreachable!()
+    };
+    assert_eq!(status.as_str(), "Succeeded");
+    assert!(
+        polls.last().unwrap().to_string().starts_with("prog: create 4/4 Succeeded ("),
+        "{}",
+        polls.last().unwrap()
+    );
+    // Awaiting after the stream returns the outcome without another request.
+    assert!(op.await.unwrap().compute().is_some());
 }
 
 #[tokio::test]
@@ -494,10 +508,13 @@ async fn a_failed_operation_carries_the_arm_error() {
         ),
         ..ErrorDetail::default()
     });
-    let op = ws.create("quota", devtest()).await.unwrap();
-    let err = op.wait_for_completion(false).await.unwrap_err();
+    let op = ws.begin_create("quota", devtest()).await.unwrap();
+    let err = op.await.unwrap_err();
     assert_eq!(err.arm_code(), Some("QuotaExceeded"), "{err}");
-    assert!(err.to_string().contains("QuotaExceeded"), "{err}");
+    // The code is in the source chain, not repeated in the message.
+    let chain = aml_model::error::chain(&err);
+    assert!(!chain[0].contains("QuotaExceeded"), "{chain:?}");
+    assert!(chain[1].contains("QuotaExceeded"), "{chain:?}");
     assert!(matches!(err, Error::OperationFailed { .. }));
 }
 
@@ -507,10 +524,9 @@ async fn a_canceled_operation_is_reported() {
     emu.faults()
         .end_next_operations(OperationOutcome::Canceled, 1);
     let err = ws
-        .create("cxl", devtest())
+        .begin_create("cxl", devtest())
         .await
         .unwrap()
-        .wait_for_completion(false)
         .await
         .unwrap_err();
     match err {
@@ -522,8 +538,8 @@ async fn a_canceled_operation_is_reported() {
 #[tokio::test]
 async fn an_operation_resumes_in_a_new_client_without_a_second_put() {
     let (emu, ws) = setup().await;
-    let op = ws.create("resumed", devtest()).await.unwrap();
-    let token = op.resume_token();
+    let op = ws.begin_create("resumed", devtest()).await.unwrap();
+    let token = op.resume_token().unwrap();
     drop(op);
     let fresh = Workspace::new(arm(&emu), emu.workspace_id().unwrap());
     let op = fresh
@@ -543,12 +559,9 @@ async fn waiting_times_out_with_a_resume_token() {
         .await
         .unwrap();
     let ws = Workspace::new(arm(&emu), emu.workspace_id().unwrap());
-    let op = ws.create("slow", devtest()).await.unwrap();
+    let op = ws.begin_create("slow", devtest()).await.unwrap();
     let err = op
-        .wait(WaitOptions {
-            timeout: Some(Duration::from_millis(50)),
-            ..WaitOptions::default()
-        })
+        .with_timeout(Duration::from_millis(50))
         .await
         .unwrap_err();
     let Error::Timeout { resume_token, .. } = err else {
@@ -566,7 +579,7 @@ async fn waiting_times_out_with_a_resume_token() {
 async fn credentials_versions_and_dry_runs() {
     let (emu, ws) = setup().await;
     wait(
-        ws.attach("creds", attach_prod(), AttachOptions::default())
+        ws.begin_attach("creds", attach_prod(), AttachOptions::default())
             .await
             .unwrap(),
     )
@@ -595,22 +608,23 @@ async fn credentials_versions_and_dry_runs() {
     let before = emu.requests().len();
     let key = "-----BEGIN PRIVATE KEY-----\nSECRETKEYMATERIAL\n-----END PRIVATE KEY-----\n";
     let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-    let dry = ws.dry_run_attach(
+    let dry = ws.plan_attach(
         "dry",
         attach_prod().enable_ssl(TlsSettings::custom(
             cert,
             PrivateKeyPem::new(key),
             "www.contoso.com",
         )),
+        AttachOptions::default(),
     );
     // The made-up certificate fails aml-tls's checks: a dry run validates like the real thing.
     assert!(dry.is_err());
-    let dry = ws.dry_run_create("dry", devtest()).unwrap();
+    let dry = ws.plan_create("dry", devtest()).unwrap();
     let text = dry.to_string();
     assert!(text.contains("PUT http://127.0.0.1"), "{text}");
     assert!(!text.contains("SECRETKEYMATERIAL"));
     assert_eq!(emu.requests().len(), before, "a dry run sends nothing");
-    let dry = ws.dry_run_detach("creds").unwrap().to_string();
+    let dry = ws.plan_detach("creds").unwrap().to_string();
     assert!(dry.contains("underlyingResourceAction=Detach"), "{dry}");
 }
 
@@ -618,16 +632,17 @@ async fn credentials_versions_and_dry_runs() {
 async fn attach_with_an_internal_load_balancer_applies_it_after_attaching() {
     let (emu, ws) = setup().await;
     let op = ws
-        .attach(
+        .begin_attach(
             "ilb",
             attach_prod().load_balancer(LoadBalancerSettings::internal("aks-subnet")),
             AttachOptions::default(),
         )
         .await
         .unwrap();
-    assert!(op.has_follow_up());
+    // The plan ends with the update that switches the load balancer.
+    assert_eq!(op.plan().writes().count(), 2, "{}", op.plan());
     let done = aks(wait(op).await);
-    assert_eq!(done.load_balancer_type(), "InternalLoadBalancer");
+    assert!(done.has_internal_load_balancer());
     assert_eq!(
         emu.requests().count("PUT", "/computes/ilb"),
         2,
@@ -635,9 +650,9 @@ async fn attach_with_an_internal_load_balancer_applies_it_after_attaching() {
     );
     // Re-attaching with TLS would lose the internal load balancer or break R18: refused.
     let now = ws.get_aks("ilb").await.unwrap();
-    assert_eq!(now.load_balancer_type(), "InternalLoadBalancer", "{now}");
+    assert!(now.has_internal_load_balancer(), "{now}");
     let err = ws
-        .reattach_with_tls("ilb", TlsSettings::microsoft("ilb", true), &mut Vec::new())
+        .begin_reattach_with_tls("ilb", TlsSettings::microsoft("ilb", true))
         .await
         .unwrap_err();
     assert!(
@@ -693,7 +708,7 @@ fn secret_dump(cname: &str) -> String {
 async fn reattach_with_tls_recovered_from_the_secret() {
     let (emu, ws) = setup().await;
     wait(
-        ws.attach("reatt", attach_prod(), AttachOptions::default())
+        ws.begin_attach("reatt", attach_prod(), AttachOptions::default())
             .await
             .unwrap(),
     )
@@ -705,20 +720,37 @@ async fn reattach_with_tls_recovered_from_the_secret() {
         time::OffsetDateTime::now_utc(),
     )
     .unwrap();
-    let mut out = Vec::new();
-    let done = ws.reattach_with_tls("reatt", tls, &mut out).await.unwrap();
-    let text = String::from_utf8(out).unwrap();
-    assert!(text.starts_with("plan for reatt:"), "{text}");
-    assert!(text.contains("reatt: detach Succeeded"), "{text}");
-    assert!(text.contains("reatt: attach Succeeded"), "{text}");
-    assert!(!text.contains("PRIVATE KEY"), "{text}");
+    let settings = || {
+        aml_compute::tls::settings_from_secret(
+            dump.as_bytes(),
+            "score.contoso.com",
+            time::OffsetDateTime::now_utc(),
+        )
+        .unwrap()
+    };
+    let plan = ws
+        .plan_reattach_with_tls("reatt", settings())
+        .await
+        .unwrap()
+        .to_string();
+    assert!(plan.starts_with("re-attach compute reatt"), "{plan}");
+    // Every check of the new attachment comes before the detach.
+    let detach_at = plan.find("DELETE").unwrap();
+    assert!(
+        plan.find("[cluster.kubernetes_version]").unwrap() < detach_at,
+        "{plan}"
+    );
+    assert!(!plan.contains("PRIVATE KEY"), "{plan}");
+    drop(tls);
+    let op = ws.begin_reattach_with_tls("reatt", settings()).await.unwrap();
+    let done = aks(op.await.unwrap());
     assert_eq!(done.ssl_status().unwrap().as_str(), "Enabled");
     assert_eq!(done.ssl_cname(), Some("score.contoso.com"));
     assert!(emu.cluster(&cluster_id("aks-prod")).is_some());
     assert_eq!(emu.requests().count("DELETE", "/computes/reatt"), 1);
 
     // A compute the workspace created is not re-attached: that would orphan its cluster.
-    wait(ws.create("made", devtest()).await.unwrap()).await;
+    wait(ws.begin_create("made", devtest()).await.unwrap()).await;
     let tls = aml_compute::tls::settings_from_secret(
         dump.as_bytes(),
         "score.contoso.com",
@@ -726,7 +758,7 @@ async fn reattach_with_tls_recovered_from_the_secret() {
     )
     .unwrap();
     let err = ws
-        .reattach_with_tls("made", tls, &mut Vec::new())
+        .begin_reattach_with_tls("made", tls)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Refused { .. }), "{err}");
@@ -767,9 +799,9 @@ async fn error_kinds_cover_auth_throttling_transport_and_the_rest() {
         ws.get("1x").await.unwrap_err().kind(),
         ErrorKind::Validation
     );
-    wait(ws.create("kinds", devtest()).await.unwrap()).await;
+    wait(ws.begin_create("kinds", devtest()).await.unwrap()).await;
     assert_eq!(
-        ws.create("kinds", devtest()).await.unwrap_err().kind(),
+        ws.begin_create("kinds", devtest()).await.unwrap_err().kind(),
         ErrorKind::AlreadyExists
     );
 
@@ -784,7 +816,7 @@ async fn error_kinds_cover_auth_throttling_transport_and_the_rest() {
 async fn dry_runs_of_delete_and_reattach_send_no_write() {
     let (emu, ws) = setup().await;
     wait(
-        ws.attach("dryre", attach_prod(), AttachOptions::default())
+        ws.begin_attach("dryre", attach_prod(), AttachOptions::default())
             .await
             .unwrap(),
     )
@@ -793,15 +825,18 @@ async fn dry_runs_of_delete_and_reattach_send_no_write() {
         emu.requests().count("PUT", "/computes/") + emu.requests().count("DELETE", "/computes/")
     };
     let before = writes(&emu);
-    let delete = ws.dry_run_delete("dryre").unwrap().to_string();
+    let delete = ws.plan_delete("dryre").unwrap().to_string();
     assert!(
         delete.contains("underlyingResourceAction=Delete"),
         "{delete}"
     );
     let tls = TlsSettings::microsoft("dryre", true);
-    let plan = ws.dry_run_reattach_with_tls("dryre", tls).await.unwrap();
+    let plan = ws.plan_reattach_with_tls("dryre", tls).await.unwrap();
     let text = plan.to_string();
-    assert_eq!(plan.steps().len(), 3, "{text}");
+    // Read and check the compute, read the cluster and its versions and check them, detach,
+    // wait, attach, wait: two writes.
+    assert_eq!(plan.steps().len(), 10, "{text}");
+    assert_eq!(plan.writes().count(), 2, "{text}");
     assert!(text.contains("underlyingResourceAction=Detach"), "{text}");
     assert!(text.contains("\"leafDomainLabel\": \"dryre\""), "{text}");
     assert_eq!(writes(&emu), before, "dry runs write nothing");
@@ -823,7 +858,7 @@ async fn concurrent_attaches_of_one_cluster_through_clones_attach_it_once() {
         .map(|(i, id)| {
             let ws = ws.clone();
             tokio::spawn(async move {
-                ws.attach(
+                ws.begin_attach(
                     &format!("race-{i}"),
                     AksAttachConfiguration::builder().resource_id(id),
                     AttachOptions::default(),
@@ -851,13 +886,13 @@ async fn concurrent_attaches_of_one_cluster_through_clones_attach_it_once() {
 async fn unreadable_polls_end_with_a_resume_token_not_a_lost_operation() {
     use aml_emulator::{Fault, FaultRule};
     let (emu, ws) = setup().await;
-    let op = ws.create("polls", devtest()).await.unwrap();
+    let op = ws.begin_create("polls", devtest()).await.unwrap();
     let rule = emu.faults().inject(
         FaultRule::new(Fault::MalformedJson)
             .always()
             .path_contains("computeOperationsStatus"),
     );
-    let err = op.wait_for_completion(false).await.unwrap_err();
+    let err = op.await.unwrap_err();
     let Error::WaitInterrupted {
         ref resume_token, ..
     } = err
@@ -887,7 +922,7 @@ async fn a_create_whose_answer_was_lost_is_followed_not_lost() {
             .method("PUT")
             .path_contains("/computes/lost"),
     );
-    let op = ws.create("lost", devtest()).await.unwrap();
+    let op = ws.begin_create("lost", devtest()).await.unwrap();
     let done = aks(wait(op).await);
     assert_eq!(done.provisioning_state().unwrap().as_str(), "Succeeded");
     let puts = emu.requests().matching("PUT", "/computes/lost");
@@ -941,10 +976,10 @@ fn refuse_put_then_conflict(emu: &Emulator, compute: &str) {
 #[tokio::test]
 async fn a_retried_update_refused_by_another_operation_is_sent_again() {
     let (emu, ws) = quick_retries(Duration::from_millis(20)).await;
-    wait(ws.create("again", devtest()).await.unwrap()).await;
+    wait(ws.begin_create("again", devtest()).await.unwrap()).await;
     refuse_put_then_conflict(&emu, "again");
     let op = ws
-        .update(
+        .begin_update(
             "again",
             AksUpdateConfiguration::builder()
                 .load_balancer(LoadBalancerSettings::internal("aks-subnet")),
@@ -952,7 +987,10 @@ async fn a_retried_update_refused_by_another_operation_is_sent_again() {
         .await
         .unwrap();
     let updated = aks(wait(op).await);
-    assert_eq!(updated.load_balancer_type(), "InternalLoadBalancer");
+    assert_eq!(
+        *updated.load_balancer_type(),
+        aml_model::wire::LoadBalancerType::InternalLoadBalancer
+    );
     let statuses: Vec<_> = emu
         .requests()
         .matching("PUT", "/computes/again")
@@ -970,7 +1008,7 @@ async fn a_retried_update_refused_by_another_operation_is_sent_again() {
 async fn a_retried_create_refused_by_another_operation_is_rejected_with_nothing_written() {
     let (emu, ws) = quick_retries(Duration::from_millis(20)).await;
     refuse_put_then_conflict(&emu, "nowrite");
-    let err = ws.create("nowrite", devtest()).await.unwrap_err();
+    let err = ws.begin_create("nowrite", devtest()).await.unwrap_err();
     assert!(matches!(err, Error::Rejected { .. }), "{err}");
     assert!(err.is_client_side(), "nothing was written: {err}");
     assert_eq!(err.arm_code(), Some("Conflict"), "{err:?}");

@@ -29,14 +29,16 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use aml_arm::{ArmClient, ArmClientOptions, Cloud, PollOptions, RetryOptions, Timeouts};
+use aml_arm::{
+    ArmClient, ArmClientOptions, Cloud, PollOptions, RetryOptions, StaticTokenCredential, Timeouts,
+};
 use aml_compute::config::{
     AksAttachConfiguration, AksProvisioningConfiguration, AksUpdateConfiguration, ClusterPurpose,
     LoadBalancerSettings,
 };
 use aml_compute::{
     AksCompute, AttachOptions, Completion, ComputeOperation, Error, OperationKind,
-    StaticTokenCredential, WaitOptions, Workspace,
+    Workspace,
 };
 use aml_emulator::{
     Emulator, Fault, FaultRule, LoggedRequest, OperationOutcome, STANDARD_CLUSTER_RESOURCE_GROUP,
@@ -574,7 +576,7 @@ fn expected(e: &Error) -> bool {
         | Error::OperationFailed { .. }
         | Error::Rejected { .. }
         | Error::Decode { .. } => true,
-        Error::Arm(arm) | Error::WaitInterrupted { source: arm, .. } => match arm {
+        Error::Arm(arm) | Error::WaitInterrupted { source: arm, .. } => match &**arm {
             A::Transport { .. } | A::Timeout { .. } | A::Throttled(_) | A::Decode { .. } => true,
             // 5xx after the retries ran out; 409 when a retried write finds its own first
             // try still running.
@@ -702,11 +704,13 @@ impl Soak {
     /// Waits for an operation; on an error other than the operation's own failure, resumes from
     /// the token (as a caller that saved it would) a few times.
     async fn wait(&self, rng: &mut Rng, op: ComputeOperation) -> Result<Completion, Error> {
-        let token = op.resume_token();
+        let token = op
+            .resume_token()
+            .expect("an operation starts with its first write sent");
         let kind = op.kind();
         let name = op.name().to_owned();
         self.inject(rng, &name, Stage::Wait, None);
-        let mut result = op.wait(WaitOptions::default()).await;
+        let mut result = op.await;
         self.record(wait_step(kind), &name, &result);
         let mut resumes = 0;
         while let Err(e) = &result
@@ -715,7 +719,7 @@ impl Soak {
         {
             resumes += 1;
             result = match self.ws.resume(&token, &name, kind) {
-                Ok(op) => op.wait(WaitOptions::default()).await,
+                Ok(op) => op.await,
                 Err(e) => Err(e),
             };
             self.record("resume", &name, &result);
@@ -739,12 +743,12 @@ impl Soak {
         lock(&self.create_names).insert(name.to_owned());
         let production = rng.chance(50);
         self.inject(rng, name, Stage::Create, None);
-        let mut begun = self.ws.create(name, provisioning(production)).await;
+        let mut begun = self.ws.begin_create(name, provisioning(production)).await;
         self.record("create", name, &begun);
         if let Err(e) = &begun
             && may_have_been_sent(e)
         {
-            begun = self.ws.create(name, provisioning(production)).await;
+            begun = self.ws.begin_create(name, provisioning(production)).await;
             self.record("create again", name, &begun);
         }
         if let Ok(op) = begun
@@ -772,7 +776,7 @@ impl Soak {
         let options = AttachOptions::default();
         let mut begun = self
             .ws
-            .attach(name, attach_config(cluster, purpose, spelling), options)
+            .begin_attach(name, attach_config(cluster, purpose, spelling), options)
             .await;
         self.record("attach", name, &begun);
         if let Err(e) = &begun
@@ -780,7 +784,7 @@ impl Soak {
         {
             begun = self
                 .ws
-                .attach(name, attach_config(cluster, purpose, spelling), options)
+                .begin_attach(name, attach_config(cluster, purpose, spelling), options)
                 .await;
             self.record("attach again", name, &begun);
         }
@@ -822,7 +826,7 @@ impl Soak {
             self.inject(rng, name, Stage::Update, None);
             let begun = self
                 .ws
-                .update(name, AksUpdateConfiguration::builder().load_balancer(lb))
+                .begin_update(name, AksUpdateConfiguration::builder().load_balancer(lb))
                 .await;
             self.record("update", name, &begun);
             let Ok(op) = begun else { return };
@@ -844,9 +848,9 @@ impl Soak {
         for _ in 0..3 {
             self.inject(rng, name, Stage::Remove, None);
             let begun = if delete {
-                self.ws.delete(name).await
+                self.ws.begin_delete(name).await
             } else {
-                self.ws.detach(name).await
+                self.ws.begin_detach(name).await
             };
             self.record(if delete { "delete" } else { "detach" }, name, &begun);
             match begun {
@@ -962,9 +966,9 @@ impl Soak {
                 continue;
             }
             left += 1;
-            let op = self.ws.detach(name).await;
+            let op = self.ws.begin_detach(name).await;
             let done = match op {
-                Ok(op) => op.wait(WaitOptions::default()).await.map(|_| ()),
+                Ok(op) => op.await.map(|_| ()),
                 Err(Error::NotFound { .. }) => Ok(()),
                 Err(e) => Err(e),
             };
@@ -1216,7 +1220,7 @@ impl Soak {
             .arm()
             .get_json(&format!(
                 "/subscriptions/{STANDARD_SUBSCRIPTION}/resourceGroups/{STANDARD_RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters?api-version={}",
-                aml_compute::CONTAINER_SERVICE_API_VERSION
+                aml_model::request::CONTAINER_SERVICE_API_VERSION
             ))
             .await
             .unwrap();

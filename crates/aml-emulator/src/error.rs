@@ -56,3 +56,54 @@ pub enum Error {
 
 /// The emulator's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Seed;
+
+    /// One value of every variant, with the sources the emulator really wraps.
+    fn every_variant() -> Vec<Error> {
+        let io = || io::Error::new(io::ErrorKind::AddrInUse, "address already in use");
+        let json = serde_json::from_str::<Seed>("{\"subscriptions\": 5}").unwrap_err();
+        let yaml = yaml_serde::from_str::<Seed>("subscriptions: [").unwrap_err();
+        let invalid = Seed::from_yaml(
+            "subscriptions:\n  - id: s\n    resourceGroups:\n      - name: rg\n        \
+             clusters:\n          - {name: c, location: eastus, kubernetesVersion: '1.30.4', \
+             agentPools: []}\n",
+        )
+        .unwrap_err();
+        vec![
+            Error::Bind {
+                port: 8443,
+                source: io(),
+            },
+            Error::ReadSeed {
+                path: PathBuf::from("seed.yaml"),
+                source: io::Error::new(io::ErrorKind::NotFound, "No such file or directory"),
+            },
+            Error::SeedJson(json),
+            Error::SeedYaml(yaml),
+            invalid,
+            Error::Certificate(rcgen::Error::KeyGenerationUnavailable),
+            Error::Tls(rustls::Error::General("no usable certificate".into())),
+        ]
+    }
+
+    #[test]
+    fn no_message_repeats_its_source() {
+        let errors = every_variant();
+        assert!(
+            matches!(errors[4], Error::InvalidSeed { .. }),
+            "{:?}",
+            errors[4]
+        );
+        for error in &errors {
+            assert_eq!(
+                aml_model::error::repeated_sentence(error),
+                None,
+                "{error:?}"
+            );
+        }
+    }
+}

@@ -1,63 +1,42 @@
-//! Fresh identifiers: request ids, operation ids, random name suffixes, tokens.
-//!
-//! Not cryptographic: a SplitMix64 sequence seeded from the standard library's per-process
-//! random hasher keys, which is all an emulator needs (unique, unpredictable enough for tests).
+//! Fresh identifiers: [`uuid`] for request and operation ids (version 4, from the `uuid` crate),
+//! and [`IdSource`] for random name suffixes, tokens and addresses (`fastrand`: not
+//! cryptographic, which is all an emulator needs).
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-/// The SplitMix64 increment.
-const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+/// A fresh version-4 UUID in its usual text form, as ARM uses for request and operation ids.
+pub(crate) fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
 
-/// A thread-safe source of random-looking ids.
+/// A thread-safe source of random-looking names and numbers.
 #[derive(Debug)]
 pub(crate) struct IdSource {
-    state: AtomicU64,
+    rng: Mutex<fastrand::Rng>,
 }
 
 impl IdSource {
-    /// A source seeded from the process's random hasher keys.
+    /// A source with a random seed.
     pub(crate) fn new() -> Self {
-        let mut hasher = RandomState::new().build_hasher();
-        hasher.write_u64(0x0061_6d6c_2d65_6d75);
         Self {
-            state: AtomicU64::new(hasher.finish()),
+            rng: Mutex::new(fastrand::Rng::new()),
         }
+    }
+
+    fn rng(&self) -> MutexGuard<'_, fastrand::Rng> {
+        self.rng.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The next 64 random bits.
     pub(crate) fn next_u64(&self) -> u64 {
-        let mut z = self
-            .state
-            .fetch_add(GAMMA, Ordering::Relaxed)
-            .wrapping_add(GAMMA);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A version-4 UUID in its usual text form, as ARM uses for request ids.
-    pub(crate) fn uuid(&self) -> String {
-        let high = (self.next_u64() & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000;
-        let low = (self.next_u64() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            high >> 32,
-            (high >> 16) & 0xFFFF,
-            high & 0xFFFF,
-            low >> 48,
-            low & 0xFFFF_FFFF_FFFF
-        )
+        self.rng().u64(..)
     }
 
     /// `len` random characters from `alphabet`.
     fn pick(&self, len: usize, alphabet: &[u8]) -> String {
+        let mut rng = self.rng();
         (0..len)
-            .map(|_| {
-                let index = self.next_u64() % alphabet.len() as u64;
-                char::from(alphabet[usize::try_from(index).unwrap_or_default()])
-            })
+            .map(|_| char::from(alphabet[rng.usize(..alphabet.len())]))
             .collect()
     }
 
@@ -73,7 +52,7 @@ impl IdSource {
 
     /// A random byte.
     pub(crate) fn byte(&self) -> u8 {
-        self.next_u64().to_le_bytes()[0]
+        self.rng().u8(..)
     }
 }
 
@@ -85,10 +64,9 @@ mod tests {
 
     #[test]
     fn uuids_are_well_formed_and_distinct() {
-        let ids = IdSource::new();
         let mut seen = HashSet::new();
         for _ in 0..1000 {
-            let id = ids.uuid();
+            let id = uuid();
             assert_eq!(id.len(), 36, "{id}");
             assert_eq!(&id[14..15], "4", "{id}");
             assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "{id}");

@@ -8,85 +8,82 @@
 //! It prints the URL it listens on, where it wrote the CA certificate (with `--https`), and
 //! what its seed holds, then serves until Ctrl-C (or SIGTERM).
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use aml_emulator::{Emulator, Seed, Timings};
+use clap::Parser;
 
-const USAGE: &str = "\
-usage: aml-emulator [options]
-
-  --port N             port on 127.0.0.1 (default 8443; 0 picks a free one)
-  --https              serve HTTPS with a certificate generated at start; the CA certificate
-                       is written to a file whose path is printed
-  --cert-dir DIR       where to write ca.pem with --https (default: a new folder in the
-                       system's temporary directory)
-  --seed FILE          what the emulator holds at start (YAML, or JSON if FILE ends in .json);
-                       default: the standard seed, printed at start
-  --token TOKEN        accept only this bearer token (default: any)
-  --operation-ms N     how long every long-running operation takes (default: create 2000,
-                       others 1000)
-  --retry-after-ms N   the polling interval advertised (default 200, or a fifth of
-                       --operation-ms)
-  --page-size N        computes per list page (default 20)
-  --verbose            print every request on stderr
-  --help               this text";
-
-/// The command line.
-#[derive(Debug, Default)]
+/// A local, stateful emulator of the Azure Resource Manager APIs behind Azure Machine Learning
+/// AKS computes, on 127.0.0.1.
+///
+/// It prints the URL it listens on, the admin endpoint, the operation timings and what its seed
+/// holds, then serves until Ctrl-C (or SIGTERM).
+#[derive(Debug, Parser)]
+#[command(name = "aml-emulator", version)]
 struct Args {
-    port: Option<u16>,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, value_name = "N", default_value_t = 8443)]
+    port: u16,
+    /// Serve HTTPS with a certificate generated at start; the CA certificate is written to a
+    /// file whose path is printed.
+    #[arg(long)]
     https: bool,
+    /// Where to write ca.pem with --https (default: a new folder in the system's temporary
+    /// directory).
+    #[arg(long, value_name = "DIR")]
     cert_dir: Option<PathBuf>,
+    /// What the emulator holds at start (YAML, or JSON if FILE ends in .json); default: the
+    /// standard seed, printed at start.
+    #[arg(long, value_name = "FILE")]
     seed: Option<PathBuf>,
+    /// Accept only this bearer token (default: any non-empty token).
+    #[arg(long, value_name = "TOKEN")]
     token: Option<String>,
+    /// How long every long-running operation takes, in milliseconds (default: create 2000,
+    /// others 1000).
+    #[arg(long, value_name = "N")]
     operation_ms: Option<u64>,
+    /// The polling interval advertised, in milliseconds (default 200, or a fifth of
+    /// --operation-ms).
+    #[arg(long, value_name = "N")]
     retry_after_ms: Option<u64>,
+    /// Computes per list page (default 20).
+    #[arg(long, value_name = "N")]
     page_size: Option<usize>,
+    /// Print every request on stderr.
+    #[arg(short, long)]
     verbose: bool,
-    help: bool,
 }
 
-fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
-    value
-        .parse()
-        .map_err(|_| format!("{flag} needs a number, not {value:?}"))
-}
-
-impl Args {
-    fn parse(mut raw: impl Iterator<Item = String>) -> Result<Self, String> {
-        let mut args = Self::default();
-        while let Some(arg) = raw.next() {
-            let (flag, inline) = match arg.split_once('=') {
-                Some((flag, value)) if flag.starts_with("--") => {
-                    (flag.to_owned(), Some(value.to_owned()))
-                }
-                _ => (arg.clone(), None),
-            };
-            let mut value = || {
-                inline
-                    .clone()
-                    .or_else(|| raw.next())
-                    .ok_or_else(|| format!("{flag} needs a value"))
-            };
-            match flag.as_str() {
-                "--port" => args.port = Some(number(&flag, &value()?)?),
-                "--https" => args.https = true,
-                "--cert-dir" => args.cert_dir = Some(PathBuf::from(value()?)),
-                "--seed" => args.seed = Some(PathBuf::from(value()?)),
-                "--token" => args.token = Some(value()?),
-                "--operation-ms" => args.operation_ms = Some(number(&flag, &value()?)?),
-                "--retry-after-ms" => args.retry_after_ms = Some(number(&flag, &value()?)?),
-                "--page-size" => args.page_size = Some(number(&flag, &value()?)?),
-                "--verbose" | "-v" => args.verbose = true,
-                "--help" | "-h" => args.help = true,
-                other => return Err(format!("unknown argument {other:?}")),
-            }
-        }
-        Ok(args)
-    }
+/// Why the binary stopped with an error (the emulator's own errors, and writing what it prints).
+#[derive(Debug, thiserror::Error)]
+enum RunError {
+    /// The emulator could not start, or the seed could not be read.
+    #[error(transparent)]
+    Emulator(#[from] aml_emulator::Error),
+    /// The folder for the CA certificate could not be created.
+    #[error("cannot create the folder {} for the CA certificate", path.display())]
+    CertDir {
+        /// The folder.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The CA certificate could not be written.
+    #[error("cannot write the CA certificate to {}", path.display())]
+    WriteCa {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// What the binary prints could not be written to stdout.
+    #[error("cannot write to standard output")]
+    Stdout(#[source] std::io::Error),
 }
 
 /// Prints an error and its causes.
@@ -117,17 +114,8 @@ async fn stop_signal() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match Args::parse(std::env::args().skip(1)) {
-        Ok(args) => args,
-        Err(message) => {
-            eprintln!("aml-emulator: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    if args.help {
-        println!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
+    // `--help` and `--version` print and exit 0; a bad argument prints why and exits 2.
+    let args = Args::parse();
     if args.verbose {
         tracing_subscriber::fmt()
             .with_writer(std::io::stderr)
@@ -137,19 +125,19 @@ async fn main() -> ExitCode {
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            report(error.as_ref());
+            report(&error);
             ExitCode::FAILURE
         }
     }
 }
 
-async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(args: Args) -> Result<(), RunError> {
     let seed = match &args.seed {
         Some(path) => Seed::from_path(path)?,
         None => Seed::standard(),
     };
     let mut builder = Emulator::builder()
-        .port(args.port.unwrap_or(8443))
+        .port(args.port)
         .https(args.https)
         .seed(seed);
     if let Some(token) = args.token {
@@ -168,20 +156,58 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     let emulator = builder.start().await?;
 
-    let mut out = std::io::stdout().lock();
-    if let Some(pem) = emulator.ca_certificate_pem() {
-        let dir = args.cert_dir.unwrap_or_else(|| {
-            std::env::temp_dir().join(format!(
-                "aml-emulator-{}-{}",
-                emulator.addr().port(),
-                std::process::id()
-            ))
-        });
-        std::fs::create_dir_all(&dir)
-            .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
-        let path = dir.join("ca.pem");
-        std::fs::write(&path, pem)
-            .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    print_banner(&emulator, &timings, args.cert_dir)?;
+    stop_signal().await;
+    println!("stopping");
+    emulator.shutdown().await;
+    println!("stopped");
+    Ok(())
+}
+
+/// Writes the CA certificate (with `--https`) and prints where everything is.
+fn print_banner(
+    emulator: &Emulator,
+    timings: &Timings,
+    cert_dir: Option<PathBuf>,
+) -> Result<(), RunError> {
+    let ca_path = match emulator.ca_certificate_pem() {
+        None => None,
+        Some(pem) => {
+            let dir = cert_dir.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!(
+                    "aml-emulator-{}-{}",
+                    emulator.addr().port(),
+                    std::process::id()
+                ))
+            });
+            std::fs::create_dir_all(&dir).map_err(|source| RunError::CertDir {
+                path: dir.clone(),
+                source,
+            })?;
+            let path = dir.join("ca.pem");
+            std::fs::write(&path, pem).map_err(|source| RunError::WriteCa {
+                path: path.clone(),
+                source,
+            })?;
+            Some(path)
+        }
+    };
+    write_banner(
+        &mut std::io::stdout().lock(),
+        emulator,
+        timings,
+        ca_path.as_deref(),
+    )
+    .map_err(RunError::Stdout)
+}
+
+fn write_banner(
+    out: &mut impl std::io::Write,
+    emulator: &Emulator,
+    timings: &Timings,
+    ca_path: Option<&std::path::Path>,
+) -> std::io::Result<()> {
+    if let Some(path) = ca_path {
         writeln!(out, "CA certificate (PEM): {}", path.display())?;
         writeln!(
             out,
@@ -214,22 +240,21 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         writeln!(out, "  {line}")?;
     }
     writeln!(out, "press Ctrl-C to stop")?;
-    out.flush()?;
-    drop(out);
-
-    stop_signal().await;
-    println!("stopping");
-    emulator.shutdown().await;
-    println!("stopped");
-    Ok(())
+    out.flush()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse(args: &[&str]) -> Result<Args, String> {
-        Args::parse(args.iter().map(|arg| (*arg).to_owned()))
+    fn parse(args: &[&str]) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("aml-emulator").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory as _;
+        Args::command().debug_assert();
     }
 
     #[test]
@@ -241,26 +266,55 @@ mod tests {
             "--seed=s.yaml",
             "--operation-ms",
             "50",
+            "-v",
         ])
         .unwrap();
-        assert_eq!(args.port, Some(0));
+        assert_eq!(args.port, 0);
         assert!(args.https);
         assert_eq!(args.seed, Some(PathBuf::from("s.yaml")));
         assert_eq!(args.operation_ms, Some(50));
+        assert!(args.verbose);
+        let defaults = parse(&[]).unwrap();
+        assert_eq!(defaults.port, 8443);
+        assert!(!defaults.https && !defaults.verbose);
+        assert_eq!(defaults.page_size, None);
     }
 
     #[test]
     fn bad_arguments_are_explained() {
-        assert!(parse(&["--port"]).unwrap_err().contains("needs a value"));
-        assert!(
-            parse(&["--port", "x"])
-                .unwrap_err()
-                .contains("needs a number")
-        );
-        assert!(
-            parse(&["--bogus"])
-                .unwrap_err()
-                .contains("unknown argument")
-        );
+        use clap::error::ErrorKind;
+        let kind = |args: &[&str]| parse(args).map(|_| ()).unwrap_err().kind();
+        assert_eq!(kind(&["--port"]), ErrorKind::InvalidValue);
+        assert_eq!(kind(&["--port", "x"]), ErrorKind::ValueValidation);
+        assert_eq!(kind(&["--bogus"]), ErrorKind::UnknownArgument);
+        assert_eq!(kind(&["--help"]), ErrorKind::DisplayHelp);
+        assert_eq!(kind(&["-h"]), ErrorKind::DisplayHelp);
+    }
+
+    #[test]
+    fn errors_do_not_repeat_their_sources() {
+        let io = || std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+        let errors = [
+            RunError::Emulator(aml_emulator::Error::ReadSeed {
+                path: PathBuf::from("seed.yaml"),
+                source: io(),
+            }),
+            RunError::CertDir {
+                path: PathBuf::from("/certs"),
+                source: io(),
+            },
+            RunError::WriteCa {
+                path: PathBuf::from("/certs/ca.pem"),
+                source: io(),
+            },
+            RunError::Stdout(io()),
+        ];
+        for error in &errors {
+            assert_eq!(
+                aml_model::error::repeated_sentence(error),
+                None,
+                "{error:?}"
+            );
+        }
     }
 }

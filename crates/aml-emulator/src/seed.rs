@@ -301,7 +301,7 @@ impl Seed {
     }
 
     /// The version table in force: the seed's, or the built-in one.
-    pub fn versions(&self) -> VersionTable {
+    pub(crate) fn versions(&self) -> VersionTable {
         self.kubernetes_versions.clone().unwrap_or_default()
     }
 

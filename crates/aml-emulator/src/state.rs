@@ -22,7 +22,7 @@ mod compute;
 mod operation;
 
 pub(crate) use cluster::Cluster;
-pub(crate) use compute::{Compute, DeleteAction};
+pub(crate) use compute::Compute;
 pub use operation::Timings;
 pub(crate) use operation::{Ending, Operation, OperationRef, Progress};
 

@@ -138,7 +138,7 @@ pub(crate) fn is_version(text: &str, parts: std::ops::RangeInclusive<usize>) -> 
 
 impl VersionTable {
     /// The list for `location`.
-    pub fn for_location(&self, location: &str) -> &[MinorVersion] {
+    pub(crate) fn for_location(&self, location: &str) -> &[MinorVersion] {
         let wanted = normalize_location(location);
         self.locations
             .iter()
@@ -147,7 +147,7 @@ impl VersionTable {
     }
 
     /// The newest patch of the default minor version in `location` (what creation uses, R14).
-    pub fn default_patch(&self, location: &str) -> Option<&str> {
+    pub(crate) fn default_patch(&self, location: &str) -> Option<&str> {
         let versions = self.for_location(location);
         versions
             .iter()
@@ -159,7 +159,7 @@ impl VersionTable {
 
     /// Whether a cluster running `version` (`1.30.4` or `1.30`) can be attached in `location`:
     /// its minor version is in the location's list.
-    pub fn supports(&self, location: &str, version: &str) -> bool {
+    pub(crate) fn supports(&self, location: &str, version: &str) -> bool {
         let minor = minor_of(version);
         self.for_location(location)
             .iter()

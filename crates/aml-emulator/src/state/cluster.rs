@@ -7,6 +7,7 @@ use aml_model::AksClusterId;
 use aml_model::wire::{
     AgentPoolMode, AgentPoolProfile, ApiServerAccessProfile, CredentialResult, CredentialResults,
     LoadBalancerSku, ManagedCluster, ManagedClusterProperties, NetworkProfile, OsType,
+    ProvisioningState,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -38,7 +39,7 @@ pub(crate) struct Cluster {
     pub(crate) authorized_ip_ranges: Vec<String>,
     pub(crate) load_balancer_sku: LoadBalancerSku,
     pub(crate) tags: BTreeMap<String, String>,
-    pub(crate) provisioning_state: &'static str,
+    pub(crate) provisioning_state: ProvisioningState,
     pub(crate) dns_prefix: String,
     /// The API server's FQDN (the private one for a private cluster).
     pub(crate) fqdn: String,
@@ -101,7 +102,7 @@ impl Cluster {
             authorized_ip_ranges: Vec::new(),
             load_balancer_sku: LoadBalancerSku::Standard,
             tags: BTreeMap::new(),
-            provisioning_state: "Succeeded",
+            provisioning_state: ProvisioningState::Succeeded,
             dns_prefix,
             fqdn,
             user_token: ids.hex(64),
@@ -183,7 +184,7 @@ impl Cluster {
             (Some(self.fqdn.clone()), None)
         };
         let properties = ManagedClusterProperties {
-            provisioning_state: Some(self.provisioning_state.to_owned()),
+            provisioning_state: Some(self.provisioning_state.to_string()),
             kubernetes_version: Some(minor_of(&self.kubernetes_version).to_owned()),
             current_kubernetes_version: Some(self.kubernetes_version.clone()),
             dns_prefix: Some(self.dns_prefix.clone()),
@@ -218,7 +219,7 @@ impl Cluster {
                 os_type: Some(OsType::Linux),
                 orchestrator_version: Some(self.kubernetes_version.clone()),
                 enable_auto_scaling: Some(false),
-                provisioning_state: Some(self.provisioning_state.to_owned()),
+                provisioning_state: Some(self.provisioning_state.to_string()),
                 extra: object(json!({
                     "maxPods": 110,
                     "type": "VirtualMachineScaleSets",
@@ -303,7 +304,7 @@ fn fqdn(dns_prefix: &str, location: &str, private: bool, ids: &IdSource) -> Stri
         format!(
             "{dns_prefix}-{}.{}.privatelink.{location}.azmk8s.io",
             ids.hex(8),
-            ids.uuid()
+            crate::ids::uuid()
         )
     } else {
         format!("{dns_prefix}-{}.hcp.{location}.azmk8s.io", ids.hex(8))

@@ -221,7 +221,7 @@ impl State {
             None => planned,
         };
         let operation = Operation {
-            id: ctx.ids.uuid(),
+            id: crate::ids::uuid(),
             subscription: subscription.to_owned(),
             location: crate::versions::normalize_location(location),
             kind,
@@ -310,9 +310,9 @@ impl State {
             && let Some(cluster) = cluster.as_ref().and_then(|key| self.cluster_mut(key))
         {
             cluster.provisioning_state = match ending {
-                Ending::Succeeded => "Succeeded",
-                Ending::Failed(..) => "Failed",
-                Ending::Canceled => "Canceled",
+                Ending::Succeeded => ProvisioningState::Succeeded,
+                Ending::Failed(..) => ProvisioningState::Failed,
+                Ending::Canceled => ProvisioningState::Canceled,
             };
         }
         if matches!(kind, OperationKind::Attach | OperationKind::Update)

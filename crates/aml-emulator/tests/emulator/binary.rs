@@ -238,7 +238,7 @@ fn bad_arguments_and_bad_seeds_exit_with_an_explanation() {
 
     let bad = Command::new(binary).arg("--nope").output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown argument"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unexpected argument '--nope'"));
 
     let dir = scratch("bad-seed");
     let seed = dir.join("seed.json");

@@ -1,0 +1,171 @@
+//! One plan per operation: for every mutating operation, the writes the emulator receives are
+//! exactly the writes the operation's plan (its dry run) lists, in order — and the plan is the
+//! one the operation runs.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test support
+
+use std::time::Duration;
+
+use aml_arm::{
+    ArmClient, ArmClientOptions, Cloud, PollOptions, RetryOptions, StaticTokenCredential,
+};
+use aml_compute::config::{
+    AksAttachConfiguration, AksProvisioningConfiguration, AksUpdateConfiguration, ClusterPurpose,
+    LoadBalancerSettings, TlsSettings,
+};
+use aml_compute::{AttachOptions, ComputeOperation, Plan, Workspace};
+use aml_emulator::{Emulator, STANDARD_CLUSTER_RESOURCE_GROUP, STANDARD_SUBSCRIPTION};
+
+async fn setup() -> (Emulator, Workspace) {
+    let emu = Emulator::builder()
+        .operation_duration(Duration::from_millis(30))
+        .retry_after(Duration::from_millis(5))
+        .start()
+        .await
+        .unwrap();
+    let arm = ArmClient::new(
+        StaticTokenCredential::new("plans-test-token"),
+        ArmClientOptions {
+            cloud: Cloud::custom(emu.base_url(), "https://management.azure.com/.default").unwrap(),
+            poll: PollOptions {
+                interval: Duration::from_millis(5),
+                max_interval: Duration::from_millis(20),
+                timeout: None,
+            },
+            retry: RetryOptions::none(),
+            ..ArmClientOptions::default()
+        },
+    )
+    .unwrap();
+    let ws = Workspace::new(arm, emu.workspace_id().unwrap());
+    (emu, ws)
+}
+
+fn cluster(name: &str) -> String {
+    format!(
+        "/subscriptions/{STANDARD_SUBSCRIPTION}/resourcegroups/{STANDARD_CLUSTER_RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/{name}"
+    )
+}
+
+/// `METHOD /path?query` of every write a plan lists, in order.
+fn planned_writes(plan: &Plan) -> Vec<String> {
+    plan.writes()
+        .map(|r| format!("{} {}", r.method(), r.uri()))
+        .collect()
+}
+
+/// `METHOD /path?query` of every write the emulator received since the log was cleared.
+fn received_writes(emu: &Emulator) -> Vec<String> {
+    emu.requests()
+        .entries()
+        .into_iter()
+        .filter(|r| matches!(r.method.as_str(), "PUT" | "PATCH" | "DELETE" | "POST"))
+        .filter(|r| !r.path.ends_with("/listKeys"))
+        .map(|r| match &r.query {
+            Some(q) => format!("{} {}?{q}", r.method, r.path),
+            None => format!("{} {}", r.method, r.path),
+        })
+        .collect()
+}
+
+/// Runs `op` to the end and checks that the emulator received exactly the plan's writes.
+async fn runs_as_planned(emu: &Emulator, shown: &Plan, op: ComputeOperation) {
+    // The plan the operation runs is the one the dry run showed.
+    assert_eq!(op.plan().to_string(), shown.to_string());
+    op.await.unwrap();
+    let planned = planned_writes(shown);
+    assert!(!planned.is_empty(), "{shown}");
+    assert_eq!(received_writes(emu), planned, "{shown}");
+}
+
+#[tokio::test]
+async fn every_operation_sends_exactly_the_writes_its_plan_lists() {
+    let (emu, ws) = setup().await;
+    let devtest = || {
+        AksProvisioningConfiguration::builder()
+            .agent_count(2)
+            .vm_size("Standard_D2_v3")
+            .location("eastus")
+            .cluster_purpose(ClusterPurpose::DevTest)
+            .enable_ssl(TlsSettings::microsoft("contoso", false))
+    };
+
+    // create
+    let plan = ws.plan_create("made", devtest()).unwrap();
+    emu.requests().clear();
+    let op = ws.begin_create("made", devtest()).await.unwrap();
+    runs_as_planned(&emu, &plan, op).await;
+
+    // attach, with the update that sets the internal load balancer afterwards
+    let attach = || {
+        AksAttachConfiguration::builder()
+            .resource_id(cluster("aks-prod"))
+            .load_balancer(LoadBalancerSettings::internal("aks-subnet"))
+    };
+    let plan = ws
+        .plan_attach("att", attach(), AttachOptions::default())
+        .unwrap();
+    assert_eq!(plan.writes().count(), 2, "{plan}");
+    emu.requests().clear();
+    let op = ws
+        .begin_attach("att", attach(), AttachOptions::default())
+        .await
+        .unwrap();
+    runs_as_planned(&emu, &plan, op).await;
+
+    // update
+    let update = || {
+        AksUpdateConfiguration::builder()
+            .ssl(TlsSettings::disabled())
+            .load_balancer(LoadBalancerSettings::public())
+    };
+    let plan = ws.plan_update("att", update()).unwrap();
+    emu.requests().clear();
+    let op = ws.begin_update("att", update()).await.unwrap();
+    runs_as_planned(&emu, &plan, op).await;
+
+    // re-attach with TLS: detach, then attach again
+    let tls = || TlsSettings::microsoft("att", true);
+    let plan = ws.plan_reattach_with_tls("att", tls()).await.unwrap();
+    emu.requests().clear();
+    let op = ws.begin_reattach_with_tls("att", tls()).await.unwrap();
+    runs_as_planned(&emu, &plan, op).await;
+
+    // detach
+    let plan = ws.plan_detach("att").unwrap();
+    emu.requests().clear();
+    let op = ws.begin_detach("att").await.unwrap();
+    runs_as_planned(&emu, &plan, op).await;
+
+    // delete
+    let plan = ws.plan_delete("made").unwrap();
+    emu.requests().clear();
+    let op = ws.begin_delete("made").await.unwrap();
+    runs_as_planned(&emu, &plan, op).await;
+}
+
+#[tokio::test]
+async fn a_refusing_check_stops_the_plan_before_its_write() {
+    let (emu, ws) = setup().await;
+    let attach = || AksAttachConfiguration::builder().resource_id(cluster("aks-prod"));
+    ws.begin_attach("first", attach(), AttachOptions::default())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    emu.requests().clear();
+    // The cluster is attached already: the plan's check refuses, its write is never sent.
+    let err = ws
+        .begin_attach("second", attach(), AttachOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.rule(), Some(aml_model::Rule::AttachClusterAttached));
+    assert!(received_writes(&emu).is_empty());
+    // The dry run showed that check before the write.
+    let plan = ws
+        .plan_attach("second", attach(), AttachOptions::default())
+        .unwrap()
+        .to_string();
+    let check = plan.find("[attach.cluster_attached]").unwrap();
+    assert!(check < plan.find("PUT").unwrap(), "{plan}");
+}

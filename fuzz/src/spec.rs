@@ -1,6 +1,7 @@
 //! What the two spec targets check once a spec has parsed.
 
-use aml_model::request::{ArmRequest, Method, Requests};
+use aml_model::plan::Step;
+use aml_model::request::{Request, Requests};
 use aml_model::spec::{ComputeSpec, TlsFiles};
 use aml_model::wire::ComputeResource;
 use aml_model::{PrivateKeyPem, ResourceId};
@@ -25,12 +26,21 @@ pub fn check(spec: ComputeSpec) {
 }
 
 fn plan(spec: ComputeSpec, files: TlsFiles) {
-    match spec.plan(files) {
-        Ok(plan) => {
-            let _ = (plan.warnings(), plan.create_config(), plan.attach_config());
-            let _ = format!("{plan:?}");
-            for planned in plan.requests(&Requests::default()) {
-                request(&planned.request);
+    match spec.validate(files) {
+        Ok(valid) => {
+            let _ = (valid.warnings(), valid.create_config(), valid.attach_config());
+            let _ = format!("{valid:?}");
+            let plan = valid.plan(&Requests::default());
+            let _ = format!("{plan} {plan:?}");
+            for step in plan.steps() {
+                match step {
+                    Step::Read {
+                        request: Some(r), ..
+                    }
+                    | Step::Write { request: r, .. }
+                    | Step::Modify { request: r, .. } => request(r, step),
+                    _ => {}
+                }
             }
         }
         Err(report) => {
@@ -43,14 +53,16 @@ fn plan(spec: ComputeSpec, files: TlsFiles) {
     }
 }
 
-fn request(request: &ArmRequest) {
-    if let Err(e) = request.path.parse::<ResourceId>() {
-        panic!("a planned request addresses {:?}: {e}", request.path);
+fn request(request: &Request, step: &Step) {
+    let path = request.uri().path();
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    if let Err(e) = decoded.parse::<ResourceId>() {
+        panic!("a planned request addresses {path:?}: {e}");
     }
     let _ = format!("{request:?}");
-    if request.method == Method::Put {
-        let body = request.body.clone().expect("a PUT has a body");
-        if let Err(e) = serde_json::from_value::<ComputeResource>(body) {
+    // A GET-modify-PUT's body is built at run time; every other PUT carries its body.
+    if request.method() == "PUT" && matches!(step, Step::Write { .. }) {
+        if let Err(e) = serde_json::from_slice::<ComputeResource>(request.body().as_bytes()) {
             panic!("a planned PUT body is not a compute resource: {e}");
         }
     }

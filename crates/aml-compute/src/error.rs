@@ -185,6 +185,9 @@ pub enum Error {
     Config {
         /// What is wrong and what to do.
         message: String,
+        /// Why the file could not be read or parsed, when that is the cause.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
 
     /// The TLS certificate or key is unusable (checked before anything is sent).

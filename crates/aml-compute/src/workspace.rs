@@ -95,7 +95,8 @@ impl Workspace {
             &config.workspace_name,
         )
         .map_err(|e| Error::Config {
-            message: format!("{} names an invalid workspace: {e}", path.display()),
+            message: format!("{} names an invalid workspace", path.display()),
+            source: Some(Box::new(e)),
         })
     }
 
@@ -148,6 +149,7 @@ impl Workspace {
                         "workspace {} was not found; check the subscription, resource group and name",
                         self.id
                     ),
+                    source: Some(Box::new(e)),
                 });
             }
             Err(e) => return Err(e.into()),
@@ -190,14 +192,16 @@ pub fn find_config(start: &Path) -> Result<(PathBuf, WorkspaceConfig)> {
         for candidate in [d.join(CONFIG_FILE), d.join(".azureml").join(CONFIG_FILE)] {
             if candidate.is_file() {
                 let text = std::fs::read_to_string(&candidate).map_err(|e| Error::Config {
-                    message: format!("cannot read {}: {e}", candidate.display()),
+                    message: format!("cannot read {}", candidate.display()),
+                    source: Some(Box::new(e)),
                 })?;
                 let config: WorkspaceConfig =
                     serde_json::from_str(&text).map_err(|e| Error::Config {
                         message: format!(
-                            "{} is not a workspace configuration (subscription_id, resource_group, workspace_name): {e}",
+                            "{} is not a workspace configuration (subscription_id, resource_group, workspace_name)",
                             candidate.display()
                         ),
+                        source: Some(Box::new(e)),
                     })?;
                 return Ok((candidate, config));
             }
@@ -211,6 +215,7 @@ pub fn find_config(start: &Path) -> Result<(PathBuf, WorkspaceConfig)> {
             start.display(),
             searched.len()
         ),
+        source: None,
     })
 }
 

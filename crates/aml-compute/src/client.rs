@@ -91,18 +91,26 @@ impl Ensured {
     }
 }
 
-fn to_arm(r: &model_request::ArmRequest) -> Result<aml_arm::ArmRequest> {
+fn to_arm(r: &model_request::ArmRequest) -> Result<http::Request<Vec<u8>>> {
     let method = match r.method {
-        model_request::Method::Get => aml_arm::Method::Get,
-        model_request::Method::Put => aml_arm::Method::Put,
-        model_request::Method::Patch => aml_arm::Method::Patch,
-        model_request::Method::Post => aml_arm::Method::Post,
-        model_request::Method::Delete => aml_arm::Method::Delete,
+        model_request::Method::Get => http::Method::GET,
+        model_request::Method::Put => http::Method::PUT,
+        model_request::Method::Patch => http::Method::PATCH,
+        model_request::Method::Post => http::Method::POST,
+        model_request::Method::Delete => http::Method::DELETE,
     };
-    let mut request = aml_arm::ArmRequest::new(method, r.path_and_query());
-    if let Some(body) = &r.body {
-        request = request.json(body)?;
-    }
+    // A JSON value's text is its serialization (infallible).
+    let body = r
+        .body
+        .as_ref()
+        .map_or_else(Vec::new, |b| b.to_string().into_bytes());
+    let request = http::Request::builder()
+        .method(method)
+        .uri(r.path_and_query())
+        .body(body)
+        .map_err(|_| aml_arm::Error::InvalidConfig {
+            message: format!("{:?} is not a valid request target", r.path),
+        })?;
     Ok(request)
 }
 
@@ -340,7 +348,7 @@ impl Workspace {
         };
         let follow = || -> Result<aml_arm::Poller> {
             Ok(self.arm.follow_resource(
-                aml_arm::Method::Put,
+                http::Method::PUT,
                 &self.requests.get(&self.compute_id(name)?).path_and_query(),
             )?)
         };
@@ -1034,10 +1042,8 @@ impl Workspace {
 
     /// Every compute of the workspace, of every type, following `nextLink`.
     pub fn list(&self) -> impl Stream<Item = Result<ComputeTarget>> + Send + 'static {
-        let request = aml_arm::ArmRequest::get(self.requests.list(&self.id).path_and_query());
         self.arm
-            .list_pages::<ComputeResource>(request)
-            .into_items()
+            .list::<ComputeResource>(&self.requests.list(&self.id).path_and_query())
             .map(|item| item.map(ComputeTarget::from_resource).map_err(Error::from))
     }
 

@@ -5,8 +5,9 @@ use std::fmt;
 use std::io::Write;
 use std::time::Duration;
 
-use aml_arm::{OperationStatus, Poller, Progress, ResumeToken};
+use aml_arm::{Poller, Progress, ResumeToken};
 use aml_model::wire::ComputeResource;
+use aml_model::wire::OperationStatus;
 
 use aml_model::config::AksUpdateConfiguration;
 

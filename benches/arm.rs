@@ -17,7 +17,7 @@
 
 use std::time::{Duration, Instant};
 
-use aml_arm::{ArmClient, ArmClientOptions, ArmRequest, Cloud};
+use aml_arm::{ArmClient, ArmClientOptions, Cloud};
 use aml_emulator::{Emulator, STANDARD_RESOURCE_GROUP, STANDARD_SUBSCRIPTION, STANDARD_WORKSPACE};
 use criterion::Criterion;
 
@@ -104,7 +104,8 @@ async fn headers_round(bare: &reqwest::Client, url: &str, concurrency: usize) {
 }
 
 async fn arm_round(arm: &ArmClient, target: &str, concurrency: usize) {
-    let calls = (0..concurrency).map(|_| arm.send(ArmRequest::get(target)));
+    let calls =
+        (0..concurrency).map(|_| arm.send(http::Request::get(target).body(aml_model::request::Body::default()).unwrap()));
     for r in futures::future::join_all(calls).await {
         r.unwrap();
     }

@@ -1,27 +1,34 @@
 #![doc = include_str!("../README.md")]
 
+mod api_error;
 mod client;
 mod credential;
 mod error;
+mod operation_body;
 mod options;
 mod pager;
 mod poller;
+mod request;
+mod request_ids;
+mod response;
 mod retry;
+mod static_token;
 mod token_cache;
+mod transport;
+mod url;
 
-pub use client::{ArmClient, ArmRequest, ArmResponse, Method};
-pub use credential::{
-    CredentialChain, CredentialChainOptions, CredentialKind, StaticTokenCredential,
-};
-pub use error::{
-    ApiError, ArmAdditionalInfo, ArmErrorDetail, ArmErrorEnvelope, Error, OperationError,
-    RequestIds, Result, TimeoutScope, UrlSource,
-};
+pub use api_error::{ApiError, OperationError};
+pub use client::ArmClient;
+pub use credential::{CredentialChain, CredentialChainOptions, CredentialKind};
+pub use error::{Error, Result, TimeoutScope, UrlSource};
 pub use options::{ArmClientOptions, Cloud, PollOptions, RequestOptions, Timeouts};
 pub use pager::{Page, Pager};
-pub use poller::{OperationStatus, Poller, Progress, ResumeToken};
+pub use poller::resume::ResumeToken;
+pub use poller::{Poller, Progress};
+pub use request_ids::RequestIds;
+pub use response::ArmResponse;
 pub use retry::RetryOptions;
-pub use token_cache::{REFRESH_MARGIN, TokenCache};
+pub use static_token::StaticTokenCredential;
 
 /// The credential types this crate accepts, re-exported from `azure_core`.
 pub mod credentials {

@@ -1,16 +1,13 @@
 //! Clouds, client options and per-call options.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::time::Duration;
 
-use url::{Host, Url};
+use url::Url;
 
 use crate::error::{Error, Result};
 use crate::retry::RetryOptions;
-
-/// What is shown in place of a secret (a proxy's user name and password, a query string).
-const REDACTED: &str = "[redacted]";
+use crate::url::{is_loopback, origin_of, redact_url};
 
 /// Which Azure Resource Manager endpoint to talk to, and the token scope it accepts.
 ///
@@ -218,74 +215,6 @@ fn check_endpoint(url: &Url) -> Result<()> {
     Ok(())
 }
 
-/// Whether the URL's host is a loopback address or `localhost`.
-pub(crate) fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        Some(Host::Domain(d)) => {
-            let d = d.trim_end_matches('.');
-            d.eq_ignore_ascii_case("localhost")
-        }
-        None => false,
-    }
-}
-
-/// `scheme://host:port` of a URL: what errors may show without leaking paths or queries.
-pub(crate) fn origin_of(url: &Url) -> String {
-    let host = url.host_str().unwrap_or("");
-    match url.port_or_known_default() {
-        Some(port) => format!("{}://{host}:{port}", url.scheme()),
-        None => format!("{}://{host}", url.scheme()),
-    }
-}
-
-/// A URL string with its query and fragment removed, for errors and logs.
-///
-/// A user name or password (`http://user:secret@proxy:3128`) is never shown: it becomes
-/// `[redacted]@`, also in a string that does not parse as a URL.
-pub(crate) fn redact_url(raw: &str) -> String {
-    if let Ok(url) = Url::parse(raw) {
-        let shown = path_of(&url, true);
-        if url.username().is_empty() && url.password().is_none() {
-            return without_user_info(&shown);
-        }
-        return match shown.split_once("://") {
-            Some((scheme, rest)) => format!("{scheme}://{REDACTED}@{rest}"),
-            None => without_user_info(&shown),
-        };
-    }
-    let cut = raw.find(['?', '#']).unwrap_or(raw.len());
-    let mut s = without_user_info(&raw[..cut].chars().take(200).collect::<String>());
-    if cut < raw.len() {
-        s.push('?');
-        s.push_str(REDACTED);
-    }
-    s
-}
-
-/// `text` with whatever stands before the last `@` of its authority (after `scheme://`, or from
-/// the start, up to the first `/`) replaced by `[redacted]`: a user name and password.
-fn without_user_info(text: &str) -> String {
-    let start = text.find("://").map_or(0, |i| i + 3);
-    let end = text[start..].find('/').map_or(text.len(), |i| start + i);
-    match text[start..end].rfind('@') {
-        Some(at) => format!("{}{REDACTED}{}", &text[..start], &text[start + at..]),
-        None => text.to_owned(),
-    }
-}
-
-/// The URL without query or fragment; with `with_origin` the scheme, host and port too.
-pub(crate) fn path_of(url: &Url, with_origin: bool) -> String {
-    let mut s = if with_origin {
-        origin_of(url)
-    } else {
-        String::new()
-    };
-    s.push_str(url.path());
-    s
-}
-
 /// Timeouts applied by [`crate::ArmClient`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timeouts {
@@ -392,6 +321,23 @@ impl Default for ArmClientOptions {
 }
 
 /// Per-call overrides. Every field is optional.
+///
+/// They travel in the request's [`http::Extensions`]: `request.extensions_mut().insert(options)`
+/// before [`crate::ArmClient::send`], [`crate::ArmClient::begin`] or
+/// [`crate::ArmClient::list_pages`]. A request without them uses the client's settings.
+///
+/// ```
+/// use aml_arm::RequestOptions;
+///
+/// let mut request = http::Request::get("/subscriptions/00000000-0000-0000-0000-000000000000")
+///     .body(aml_model::request::Body::default())
+///     .unwrap();
+/// request.extensions_mut().insert(RequestOptions {
+///     api_version: Some("2022-12-01".to_owned()),
+///     correlation_id: Some("deploy-42".to_owned()),
+///     ..RequestOptions::default()
+/// });
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct RequestOptions {
     /// Overrides the client's `api-version` (and replaces one already in the URL).
@@ -409,6 +355,7 @@ pub struct RequestOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::url::REDACTED;
 
     #[test]
     fn proxy_credentials_never_show_in_debug_or_redacted_urls() {
@@ -428,14 +375,6 @@ mod tests {
             assert!(!shown.contains("hunter2"), "{proxy}: {shown}");
             assert!(shown.contains(REDACTED), "{proxy}: {shown}");
         }
-        assert_eq!(
-            redact_url("http://alice:hunter2@proxy.contoso.com:3128"),
-            "http://[redacted]@proxy.contoso.com:3128/"
-        );
-        assert_eq!(
-            redact_url("https://management.azure.com/subscriptions?api-version=1"),
-            "https://management.azure.com:443/subscriptions"
-        );
     }
 
     #[test]
@@ -507,13 +446,5 @@ mod tests {
     fn custom_cloud_keeps_path_prefix_with_trailing_slash() {
         let c = Cloud::custom("http://127.0.0.1:9/arm", "s").unwrap();
         assert_eq!(c.endpoint().as_str(), "http://127.0.0.1:9/arm/");
-    }
-
-    #[test]
-    fn origin_and_redaction_drop_path_and_query() {
-        let url = Url::parse("https://h.example:444/a/b?sig=secret").unwrap();
-        assert_eq!(origin_of(&url), "https://h.example:444");
-        assert_eq!(redact_url(url.as_str()), "https://h.example:444/a/b");
-        assert_eq!(redact_url("::bad?sig=secret"), "::bad?[redacted]");
     }
 }

@@ -9,9 +9,12 @@ use futures::stream::{BoxStream, Stream, StreamExt};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::client::{ArmClient, ArmRequest, parse_link};
-use crate::error::{Error, RequestIds, Result, UrlSource};
-use crate::options::{RequestOptions, redact_url};
+use crate::client::ArmClient;
+use crate::error::{Error, Result, UrlSource};
+use crate::options::RequestOptions;
+use crate::request::Outgoing;
+use crate::request_ids::RequestIds;
+use crate::url::{api_version_pair, parse_link, redact_url};
 
 /// One page of an ARM list: `{"value": [...], "nextLink": "..."}`.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,7 +48,7 @@ pub struct Pager<T> {
 
 struct State {
     client: ArmClient,
-    next: Option<ArmRequest>,
+    next: Option<Outgoing>,
     /// The first request's api-version override, for `nextLink`s without an api-version.
     api_version: Option<String>,
     /// The first request's options that every page's request carries.
@@ -59,14 +62,23 @@ impl<T> Pager<T>
 where
     T: DeserializeOwned + Send + 'static,
 {
-    pub(crate) fn new(client: ArmClient, first: ArmRequest) -> Self {
+    /// A pager whose first page is `first`; a request that failed its checks is the stream's
+    /// one item.
+    pub(crate) fn new(client: ArmClient, first: Result<Outgoing>) -> Self {
+        let (first, pending) = match first {
+            Ok(first) => (Some(first), None),
+            Err(e) => (None, Some(e)),
+        };
         let state = State {
             client,
-            api_version: first.api_version_override().map(str::to_owned),
-            options: first.follow_up_options(),
-            next: Some(first),
+            api_version: first.as_ref().and_then(|f| f.options.api_version.clone()),
+            options: first
+                .as_ref()
+                .map(Outgoing::follow_up_options)
+                .unwrap_or_default(),
+            next: first,
             seen: HashSet::new(),
-            pending: None,
+            pending,
         };
         let inner = futures::stream::unfold(state, |mut state| async move {
             if let Some(e) = state.pending.take() {
@@ -104,11 +116,8 @@ where
     }
 }
 
-async fn fetch_page<T: DeserializeOwned>(
-    state: &mut State,
-    request: &ArmRequest,
-) -> Result<Page<T>> {
-    let response = state.client.send(request.clone()).await?;
+async fn fetch_page<T: DeserializeOwned>(state: &mut State, request: &Outgoing) -> Result<Page<T>> {
+    let response = state.client.send_outgoing(request).await?;
     if !state.seen.insert(response.url().to_string()) {
         // Only reachable for the first request (later links are checked before fetching).
         return Err(Error::NextLinkLoop {
@@ -134,7 +143,7 @@ async fn fetch_page<T: DeserializeOwned>(
 }
 
 /// The request for a `nextLink`: on the endpoint, not fetched before.
-fn next_request(state: &State, current: &url::Url, link: &str) -> Result<ArmRequest> {
+fn next_request(state: &State, current: &url::Url, link: &str) -> Result<Outgoing> {
     let mut url = parse_link(current, link)?;
     state.client.check_origin(&url, UrlSource::NextLink)?;
     // A link without api-version inherits the first request's override, if any (on every
@@ -142,7 +151,11 @@ fn next_request(state: &State, current: &url::Url, link: &str) -> Result<ArmRequ
     if let Some(v) = state.api_version.as_deref()
         && !url.query_pairs().any(|(k, _)| k == "api-version")
     {
-        url.query_pairs_mut().append_pair("api-version", v);
+        let query = match url.query() {
+            Some(q) if !q.is_empty() => format!("{q}&{}", api_version_pair(v)),
+            _ => api_version_pair(v),
+        };
+        url.set_query(Some(&query));
     }
     // Compare with what would actually be requested (api-version included).
     let resolved = state.client.url(url.as_str())?;
@@ -151,9 +164,11 @@ fn next_request(state: &State, current: &url::Url, link: &str) -> Result<ArmRequ
             url: redact_url(resolved.as_str()),
         });
     }
-    Ok(ArmRequest::get(resolved.as_str())
-        .options(state.options.clone())
-        .with_source(UrlSource::NextLink))
+    Ok(Outgoing::follow_up(
+        &resolved,
+        state.options.clone(),
+        UrlSource::NextLink,
+    ))
 }
 
 impl<T> Stream for Pager<T> {

@@ -9,69 +9,29 @@
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::str::FromStr;
 use std::time::Duration;
 
+use aml_model::wire::{ErrorDetail, OperationStatus};
 use futures::Stream;
-use serde::{Deserialize, Serialize};
+use http::Method;
 use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
-use crate::client::{ArmClient, ArmRequest, ArmResponse, Method};
-use crate::error::{ArmErrorDetail, Error, OperationError, Result, UrlSource, decode_arm_error};
-use crate::options::{PollOptions, RequestOptions, path_of};
+use crate::api_error::{OperationError, decode_arm_error};
+use crate::client::ArmClient;
+use crate::error::{Error, Result, UrlSource};
+use crate::operation_body::{
+    percent_complete, provisioning_errors, provisioning_state, read_status,
+};
+use crate::options::{PollOptions, RequestOptions};
+
+pub(crate) mod resume;
+use crate::poller::resume::PollMode;
+use crate::request::Outgoing;
+use crate::response::ArmResponse;
 use crate::retry::{retry_after, usable_hint};
-
-/// The state of a long-running operation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum OperationStatus {
-    /// Not finished; the service's word for it (`InProgress`, `Creating`, `Accepted`, ...).
-    InProgress(String),
-    /// Finished successfully.
-    Succeeded,
-    /// Finished with an error.
-    Failed,
-    /// Cancelled before finishing.
-    Canceled,
-}
-
-impl OperationStatus {
-    /// Parses a status or provisioning state, case-insensitively (`Cancelled` is `Canceled`).
-    pub fn parse(s: &str) -> Self {
-        if s.eq_ignore_ascii_case("succeeded") {
-            Self::Succeeded
-        } else if s.eq_ignore_ascii_case("failed") {
-            Self::Failed
-        } else if s.eq_ignore_ascii_case("canceled") || s.eq_ignore_ascii_case("cancelled") {
-            Self::Canceled
-        } else {
-            Self::InProgress(s.to_owned())
-        }
-    }
-
-    /// `Succeeded`, `Failed` or `Canceled`.
-    pub fn is_terminal(&self) -> bool {
-        !matches!(self, Self::InProgress(_))
-    }
-
-    /// The status as text.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InProgress(s) => s,
-            Self::Succeeded => "Succeeded",
-            Self::Failed => "Failed",
-            Self::Canceled => "Canceled",
-        }
-    }
-}
-
-impl fmt::Display for OperationStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::url::path_of;
 
 /// One observation of a long-running operation.
 #[derive(Clone, Debug, PartialEq)]
@@ -93,105 +53,6 @@ impl Progress {
     /// Whether the operation has finished (successfully or not).
     pub fn is_terminal(&self) -> bool {
         self.status.is_terminal()
-    }
-}
-
-/// How the operation is being polled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-enum PollMode {
-    /// `GET` the `Azure-AsyncOperation` URL and read `status`.
-    AsyncOperation,
-    /// `GET` the `Location` URL: 202 means running, 200/201/204 means done.
-    Location,
-    /// `GET` the resource and read `properties.provisioningState` (404 ends a `DELETE`).
-    ResourceState,
-    /// Finished successfully; only the final `GET` may be left.
-    Done,
-}
-
-/// What a resume token holds (serialized as JSON).
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TokenState {
-    v: u32,
-    method: Method,
-    resource_url: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    async_operation_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    location_url: Option<String>,
-    mode: PollMode,
-    status: String,
-    elapsed_ms: u64,
-}
-
-const TOKEN_VERSION: u32 = 1;
-
-/// A serialized poller: enough for another process to continue polling without re-sending the
-/// original request.
-///
-/// It holds the operation's URLs, which may carry signed query parameters: store it like a
-/// credential-adjacent value (not in public logs). `Debug` does not print it; [`as_str`] does.
-/// A resumed poller refuses any URL not on its own client's endpoint.
-///
-/// [`as_str`]: ResumeToken::as_str
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ResumeToken(String);
-
-impl ResumeToken {
-    /// The token text, to store.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    fn state(&self) -> Result<TokenState> {
-        let state: TokenState =
-            serde_json::from_str(&self.0).map_err(|e| Error::InvalidResumeToken {
-                reason: format!("not a resume token ({e})"),
-            })?;
-        if state.v != TOKEN_VERSION {
-            return Err(Error::InvalidResumeToken {
-                reason: format!(
-                    "version {} is not supported (expected {TOKEN_VERSION})",
-                    state.v
-                ),
-            });
-        }
-        Ok(state)
-    }
-}
-
-impl FromStr for ResumeToken {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        let token = Self(s.to_owned());
-        token.state()?;
-        Ok(token)
-    }
-}
-
-impl TryFrom<String> for ResumeToken {
-    type Error = Error;
-
-    fn try_from(s: String) -> Result<Self> {
-        let token = Self(s);
-        token.state()?;
-        Ok(token)
-    }
-}
-
-impl From<ResumeToken> for String {
-    fn from(t: ResumeToken) -> Self {
-        t.0
-    }
-}
-
-impl fmt::Debug for ResumeToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ResumeToken([redacted])")
     }
 }
 
@@ -230,7 +91,7 @@ pub struct Poller {
     mode: PollMode,
     options: PollOptions,
     /// Options every poll and the final `GET` carry (from the first request; see
-    /// `ArmRequest::follow_up_options`).
+    /// `Outgoing::follow_up_options`).
     follow_up: RequestOptions,
     started: Instant,
     elapsed_before: Duration,
@@ -249,7 +110,7 @@ impl Poller {
         options: PollOptions,
         follow_up: RequestOptions,
     ) -> Result<Self> {
-        let method = response.method();
+        let method = response.method().clone();
         let request_url = response.url().clone();
         let headers = response.headers();
         let async_operation_url =
@@ -259,7 +120,7 @@ impl Poller {
         let hint = retry_after(response.headers(), time::OffsetDateTime::now_utc());
         let mut poller = Self {
             client,
-            method,
+            method: method.clone(),
             resource_url: request_url,
             async_operation_url,
             location_url,
@@ -270,7 +131,7 @@ impl Poller {
             elapsed_before: Duration::ZERO,
             next_delay: Duration::ZERO,
             polls: 0,
-            status: OperationStatus::InProgress("Accepted".to_owned()),
+            status: OperationStatus::parse("Accepted"),
             percent: None,
             outcome: None,
         };
@@ -281,7 +142,7 @@ impl Poller {
         } else if poller.location_url.is_some() && matches!(status, 201 | 202) {
             poller.mode = PollMode::Location;
         } else if status == 202 {
-            if method == Method::Delete {
+            if method == Method::DELETE {
                 poller.mode = PollMode::ResourceState;
             } else {
                 return Err(Error::UnexpectedResponse {
@@ -296,13 +157,14 @@ impl Poller {
         } else {
             // 200, 201 or 204 with nothing to poll: finished, unless a PUT/PATCH reports a
             // provisioning state that is not terminal yet.
-            let state = match method {
-                Method::Put | Method::Patch => provisioning_state(response.body()),
-                _ => None,
+            let state = if is_put_or_patch(&method) {
+                provisioning_state(response.body())
+            } else {
+                None
             };
-            match state.map(|s| OperationStatus::parse(&s)) {
-                Some(OperationStatus::InProgress(s)) => {
-                    poller.status = OperationStatus::InProgress(s);
+            match state {
+                Some(s) if !s.is_terminal() => {
+                    poller.status = s;
                     poller.mode = PollMode::ResourceState;
                 }
                 Some(s @ (OperationStatus::Failed | OperationStatus::Canceled)) => {
@@ -346,62 +208,10 @@ impl Poller {
             elapsed_before: Duration::ZERO,
             next_delay: Duration::ZERO,
             polls: 0,
-            status: OperationStatus::InProgress("Unknown".to_owned()),
+            status: OperationStatus::Unknown("Unknown".to_owned()),
             percent: None,
             outcome: None,
         }
-    }
-
-    /// Rebuilds a poller from a token (see [`ArmClient::resume`]).
-    pub(crate) fn from_token(
-        client: ArmClient,
-        token: &ResumeToken,
-        options: PollOptions,
-    ) -> Result<Self> {
-        let state = token.state()?;
-        let parse = |s: &str| -> Result<Url> {
-            let url = Url::parse(s).map_err(|source| Error::InvalidUrl {
-                url: crate::options::redact_url(s),
-                source,
-            })?;
-            client.check_origin(&url, UrlSource::ResumeToken)?;
-            Ok(url)
-        };
-        let resource_url = parse(&state.resource_url)?;
-        let async_operation_url = state
-            .async_operation_url
-            .as_deref()
-            .map(parse)
-            .transpose()?;
-        let location_url = state.location_url.as_deref().map(parse).transpose()?;
-        let missing = match state.mode {
-            PollMode::AsyncOperation => async_operation_url.is_none(),
-            PollMode::Location => location_url.is_none(),
-            PollMode::ResourceState | PollMode::Done => false,
-        };
-        if missing {
-            return Err(Error::InvalidResumeToken {
-                reason: "the URL to poll is missing".to_owned(),
-            });
-        }
-        Ok(Self {
-            client,
-            method: state.method,
-            resource_url,
-            async_operation_url,
-            location_url,
-            mode: state.mode,
-            options,
-            follow_up: RequestOptions::default(),
-            started: Instant::now(),
-            elapsed_before: Duration::from_millis(state.elapsed_ms),
-            // A resumed poller looks at once: time has passed since the token was written.
-            next_delay: Duration::ZERO,
-            polls: 0,
-            status: OperationStatus::parse(&state.status),
-            percent: None,
-            outcome: None,
-        })
     }
 
     /// Replaces the polling options (interval, timeout).
@@ -447,23 +257,6 @@ impl Poller {
                 Some(self.next_delay)
             },
         }
-    }
-
-    /// A token from which [`ArmClient::resume`] continues this operation, in this process or
-    /// another, without re-sending the original request.
-    pub fn resume_token(&self) -> ResumeToken {
-        let state = TokenState {
-            v: TOKEN_VERSION,
-            method: self.method,
-            resource_url: self.resource_url.to_string(),
-            async_operation_url: self.async_operation_url.as_ref().map(Url::to_string),
-            location_url: self.location_url.as_ref().map(Url::to_string),
-            mode: self.mode,
-            status: self.status.as_str().to_owned(),
-            elapsed_ms: u64::try_from(self.elapsed().as_millis()).unwrap_or(u64::MAX),
-        };
-        // Serializing this plain struct cannot fail; fall back to an empty object regardless.
-        ResumeToken(serde_json::to_string(&state).unwrap_or_else(|_| "{}".to_owned()))
     }
 
     /// Waits for the next poll (see [`Poller::next_poll_in`]), polls once and returns the
@@ -558,10 +351,8 @@ impl Poller {
     }
 
     /// A `GET` of a poll URL or the resource, with the operation's follow-up options.
-    fn get_request(&self, url: &Url, source: UrlSource) -> ArmRequest {
-        ArmRequest::get(url.as_str())
-            .options(self.follow_up.clone())
-            .with_source(source)
+    fn get_request(&self, url: &Url, source: UrlSource) -> Outgoing {
+        Outgoing::follow_up(url, self.follow_up.clone(), source)
     }
 
     async fn get(&self, url: &Url, source: UrlSource) -> Result<ArmResponse> {
@@ -577,10 +368,10 @@ impl Poller {
         if !(200..300).contains(&response.status()) {
             return Err(response.into_error());
         }
-        let body: serde_json::Value = response.json()?;
-        let Some(status) = body.get("status").and_then(serde_json::Value::as_str) else {
+        let body = read_status(&response.json()?);
+        let Some(status) = body.status.clone() else {
             return Err(Error::UnexpectedResponse {
-                method: Method::Get,
+                method: Method::GET,
                 path: response.path(),
                 status: response.status(),
                 reason: "the operation status has no \"status\" field".to_owned(),
@@ -592,17 +383,14 @@ impl Poller {
             response.headers(),
             time::OffsetDateTime::now_utc(),
         ));
-        match OperationStatus::parse(status) {
+        match status {
             OperationStatus::Succeeded => self.finish(Some(response)).await,
             s @ (OperationStatus::Failed | OperationStatus::Canceled) => {
-                let error = body
-                    .get("error")
-                    .and_then(|e| serde_json::from_value::<ArmErrorDetail>(e.clone()).ok());
                 let provisioning_errors = self.fetch_provisioning_errors().await;
-                self.fail(s, error, provisioning_errors, &response);
+                self.fail(s, body.error, provisioning_errors, &response);
                 Ok(())
             }
-            s @ OperationStatus::InProgress(_) => {
+            s => {
                 self.status = s;
                 Ok(())
             }
@@ -622,11 +410,11 @@ impl Poller {
         ));
         match status {
             202 => {
-                self.status = OperationStatus::InProgress("InProgress".to_owned());
+                self.status = OperationStatus::InProgress;
                 Ok(())
             }
             200 | 201 | 204 => self.finish(Some(response)).await,
-            404 if self.method == Method::Delete => self.finish(Some(response)).await,
+            404 if self.method == Method::DELETE => self.finish(Some(response)).await,
             400..=499 => {
                 let error = decode_arm_error(response.body());
                 let provisioning_errors = self.fetch_provisioning_errors().await;
@@ -654,31 +442,28 @@ impl Poller {
             response.headers(),
             time::OffsetDateTime::now_utc(),
         ));
-        if self.method == Method::Delete && matches!(status, 404 | 204) {
+        let deleting = self.method == Method::DELETE;
+        if deleting && matches!(status, 404 | 204) {
             return self.finish(Some(response)).await;
         }
         if !(200..300).contains(&status) {
             return Err(response.into_error());
         }
-        let state = provisioning_state(response.body()).map(|s| OperationStatus::parse(&s));
-        match (self.method, state) {
-            (_, Some(s @ (OperationStatus::Failed | OperationStatus::Canceled))) => {
+        match provisioning_state(response.body()) {
+            Some(s @ (OperationStatus::Failed | OperationStatus::Canceled)) => {
                 let errors = provisioning_errors(response.body());
                 self.fail(s, None, errors, &response);
                 Ok(())
             }
-            (Method::Delete, s) => {
-                self.status = match s {
-                    Some(OperationStatus::InProgress(s)) => OperationStatus::InProgress(s),
-                    _ => OperationStatus::InProgress("Deleting".to_owned()),
-                };
+            Some(s) if !s.is_terminal() => {
+                self.status = s;
                 Ok(())
             }
-            (_, Some(OperationStatus::InProgress(s))) => {
-                self.status = OperationStatus::InProgress(s);
+            _ if deleting => {
+                self.status = OperationStatus::parse("Deleting");
                 Ok(())
             }
-            (_, _) => {
+            _ => {
                 // Succeeded (or no state at all): this response is the resource.
                 self.status = OperationStatus::Succeeded;
                 self.mode = PollMode::Done;
@@ -692,20 +477,21 @@ impl Poller {
     async fn finish(&mut self, last: Option<ArmResponse>) -> Result<()> {
         self.status = OperationStatus::Succeeded;
         self.mode = PollMode::Done;
-        let final_response = match self.method {
-            Method::Put | Method::Patch => {
-                let request = self.get_request(&self.resource_url, UrlSource::Request);
-                self.client.send(request).await?
-            }
-            Method::Post if self.async_operation_url.is_some() && self.location_url.is_some() => {
-                let url = self.location_url.as_ref().unwrap_or(&self.resource_url);
-                let request = self.get_request(url, UrlSource::Location);
-                self.client.send(request).await?
-            }
-            _ => match last {
+        let final_response = if is_put_or_patch(&self.method) {
+            let request = self.get_request(&self.resource_url, UrlSource::Request);
+            self.client.send_outgoing(&request).await?
+        } else if self.method == Method::POST
+            && self.async_operation_url.is_some()
+            && self.location_url.is_some()
+        {
+            let url = self.location_url.as_ref().unwrap_or(&self.resource_url);
+            let request = self.get_request(url, UrlSource::Location);
+            self.client.send_outgoing(&request).await?
+        } else {
+            match last {
                 Some(r) => r,
-                None => ArmResponse::synthetic(self.method, self.resource_url.clone(), 204),
-            },
+                None => ArmResponse::synthetic(self.method.clone(), self.resource_url.clone(), 204),
+            }
         };
         self.outcome = Some(Outcome::Done(Box::new(final_response)));
         Ok(())
@@ -714,8 +500,8 @@ impl Poller {
     fn fail(
         &mut self,
         status: OperationStatus,
-        error: Option<ArmErrorDetail>,
-        provisioning_errors: Vec<ArmErrorDetail>,
+        error: Option<ErrorDetail>,
+        provisioning_errors: Vec<ErrorDetail>,
         response: &ArmResponse,
     ) {
         tracing::debug!(
@@ -736,8 +522,8 @@ impl Poller {
     }
 
     /// Best effort: the resource's `properties.provisioningErrors` after a failed PUT/PATCH.
-    async fn fetch_provisioning_errors(&self) -> Vec<ArmErrorDetail> {
-        if !matches!(self.method, Method::Put | Method::Patch) {
+    async fn fetch_provisioning_errors(&self) -> Vec<ErrorDetail> {
+        if !is_put_or_patch(&self.method) {
             return Vec::new();
         }
         match self.get(&self.resource_url, UrlSource::Request).await {
@@ -745,6 +531,11 @@ impl Poller {
             _ => Vec::new(),
         }
     }
+}
+
+/// A `PUT` or `PATCH`: an operation whose result is the resource.
+fn is_put_or_patch(method: &Method) -> bool {
+    *method == Method::PUT || *method == Method::PATCH
 }
 
 impl IntoFuture for Poller {
@@ -765,115 +556,5 @@ impl fmt::Debug for Poller {
             .field("status", &self.status)
             .field("polls", &self.polls)
             .finish_non_exhaustive()
-    }
-}
-
-/// `percentComplete` of an operation status, if it is a number, clamped to `0..=100` (a service
-/// can send any number; JSON has no NaN or infinity, and `as_f64` reads big integers as finite).
-fn percent_complete(body: &serde_json::Value) -> Option<f64> {
-    body.get("percentComplete")
-        .and_then(serde_json::Value::as_f64)
-        .filter(|p| p.is_finite())
-        .map(|p| p.clamp(0.0, 100.0))
-}
-
-/// `properties.provisioningState` of a resource body.
-fn provisioning_state(body: &[u8]) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
-    v.get("properties")?
-        .get("provisioningState")?
-        .as_str()
-        .map(str::to_owned)
-}
-
-/// `properties.provisioningErrors` of a resource body. Items are either `{ "error": {...} }`
-/// (Azure Machine Learning's shape) or bare error objects.
-fn provisioning_errors(body: &[u8]) -> Vec<ArmErrorDetail> {
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return Vec::new();
-    };
-    let Some(items) = v
-        .get("properties")
-        .and_then(|p| p.get("provisioningErrors"))
-        .and_then(serde_json::Value::as_array)
-    else {
-        return Vec::new();
-    };
-    items
-        .iter()
-        .filter_map(|item| {
-            let inner = item.get("error").unwrap_or(item);
-            serde_json::from_value::<ArmErrorDetail>(inner.clone()).ok()
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statuses_parse_case_insensitively() {
-        assert_eq!(
-            OperationStatus::parse("SUCCEEDED"),
-            OperationStatus::Succeeded
-        );
-        assert_eq!(OperationStatus::parse("failed"), OperationStatus::Failed);
-        assert_eq!(
-            OperationStatus::parse("Cancelled"),
-            OperationStatus::Canceled
-        );
-        assert_eq!(
-            OperationStatus::parse("canceled"),
-            OperationStatus::Canceled
-        );
-        let s = OperationStatus::parse("Creating");
-        assert!(!s.is_terminal());
-        assert_eq!(s.to_string(), "Creating");
-    }
-
-    #[test]
-    fn provisioning_errors_accept_both_shapes() {
-        let body = br#"{"properties":{"provisioningState":"Failed","provisioningErrors":[
-            {"error":{"code":"AksQuota","message":"no quota"}},
-            {"code":"Bare","message":"bare"}]}}"#;
-        let e = provisioning_errors(body);
-        assert_eq!(e.len(), 2);
-        assert_eq!(e[0].code.as_deref(), Some("AksQuota"));
-        assert_eq!(e[1].code.as_deref(), Some("Bare"));
-        assert_eq!(provisioning_state(body).as_deref(), Some("Failed"));
-        assert!(provisioning_errors(b"{}").is_empty());
-    }
-
-    #[test]
-    fn percent_complete_is_a_number_between_0_and_100() {
-        let read = |text: &str| percent_complete(&serde_json::from_str(text).unwrap());
-        assert_eq!(read(r#"{"percentComplete": 42.5}"#), Some(42.5));
-        assert_eq!(read(r#"{"percentComplete": 1e308}"#), Some(100.0));
-        assert_eq!(read(r#"{"percentComplete": -1e308}"#), Some(0.0));
-        assert_eq!(
-            read(r#"{"percentComplete": 18446744073709551615}"#),
-            Some(100.0)
-        );
-        assert_eq!(
-            read(r#"{"percentComplete": -9223372036854775808}"#),
-            Some(0.0)
-        );
-        assert_eq!(read(r#"{"percentComplete": "50"}"#), None);
-        assert_eq!(read(r#"{"percentComplete": null}"#), None);
-        assert_eq!(read("{}"), None);
-    }
-
-    #[test]
-    fn resume_tokens_are_versioned_and_redacted_in_debug() {
-        let err = "{\"v\":2}".parse::<ResumeToken>().unwrap_err();
-        assert!(matches!(err, Error::InvalidResumeToken { .. }), "{err}");
-        assert!("garbage".parse::<ResumeToken>().is_err());
-        let ok = r#"{"v":1,"method":"PUT","resourceUrl":"http://127.0.0.1:1/r?sig=s","mode":"resourceState","status":"Creating","elapsedMs":5}"#;
-        let t: ResumeToken = ok.parse().unwrap();
-        assert_eq!(format!("{t:?}"), "ResumeToken([redacted])");
-        let json = serde_json::to_string(&t).unwrap();
-        let back: ResumeToken = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, t);
     }
 }

@@ -1,7 +1,5 @@
 //! Retry policy: the Azure SDK guideline (exponential back-off with jitter, server hints first).
 
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
@@ -109,23 +107,6 @@ impl Default for RetryOptions {
             retry_transport_errors: true,
         }
     }
-}
-
-/// A uniformly distributed number in `[0, 1)` for jitter. Uses the standard library's randomly
-/// keyed hasher, so no RNG crate is needed; quality is ample for spreading retries.
-pub(crate) fn jitter_unit() -> f64 {
-    // 53 random bits -> an exactly representable f64 in [0, 1).
-    #[allow(clippy::cast_precision_loss, reason = "53-bit value is exact in f64")]
-    let v = (random_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    v
-}
-
-/// 64 random bits from the standard library's randomly keyed SipHash over a counter.
-pub(crate) fn random_u64() -> u64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    h.finish()
 }
 
 /// The wait a response asks for (see [`RetryOptions::parse_retry_after`]).
@@ -428,13 +409,6 @@ mod tests {
         assert_eq!(o.backoff(3, 1.0), Duration::from_millis(3200).mul_f64(1.2));
         assert_eq!(o.backoff(20, 1.0), Duration::from_secs(60));
         assert_eq!(o.backoff(u32::MAX, 0.9), Duration::from_secs(60));
-    }
-
-    #[test]
-    fn jitter_is_in_unit_interval_and_varies() {
-        let v: Vec<f64> = (0..64).map(|_| jitter_unit()).collect();
-        assert!(v.iter().all(|x| (0.0..1.0).contains(x)));
-        assert!(v.windows(2).any(|w| (w[0] - w[1]).abs() > f64::EPSILON));
     }
 
     #[test]

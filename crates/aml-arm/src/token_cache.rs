@@ -18,7 +18,7 @@ struct Cached {
 }
 
 /// How long before `expires_on` a cached token is replaced.
-pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+pub(crate) const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 
 /// Caches one scope's access token and refreshes it once for all concurrent callers.
 ///
@@ -28,7 +28,7 @@ pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 /// (the Azure CLI one) do not cache at all, so this matters.
 ///
 /// If the refreshing caller is dropped (cancelled), the next waiter refreshes instead.
-pub struct TokenCache {
+pub(crate) struct TokenCache {
     credential: Arc<dyn TokenCredential>,
     scope: String,
     current: RwLock<Option<Cached>>,
@@ -38,12 +38,12 @@ pub struct TokenCache {
 
 impl TokenCache {
     /// A cache for `scope` (e.g. `https://management.azure.com/.default`) over `credential`.
-    pub fn new(credential: Arc<dyn TokenCredential>, scope: impl Into<String>) -> Self {
+    pub(crate) fn new(credential: Arc<dyn TokenCredential>, scope: impl Into<String>) -> Self {
         Self::with_clock(credential, scope, OffsetDateTime::now_utc)
     }
 
     /// Like [`TokenCache::new`] with an injected wall clock, for tests of expiry handling.
-    pub fn with_clock(
+    pub(crate) fn with_clock(
         credential: Arc<dyn TokenCredential>,
         scope: impl Into<String>,
         now: fn() -> OffsetDateTime,
@@ -57,13 +57,9 @@ impl TokenCache {
         }
     }
 
-    /// The scope this cache requests.
-    pub fn scope(&self) -> &str {
-        &self.scope
-    }
-
     /// A token valid for at least [`REFRESH_MARGIN`] more, from the cache or the credential.
-    pub async fn get(&self) -> Result<Arc<AccessToken>> {
+    #[cfg(test)]
+    pub(crate) async fn get(&self) -> Result<Arc<AccessToken>> {
         Ok(self.get_cached().await?.token)
     }
 
@@ -111,7 +107,7 @@ impl TokenCache {
 
     /// Drops `used` from the cache (after ARM rejected it with 401), unless it was already
     /// replaced by a newer token.
-    pub fn invalidate(&self, used: &Arc<AccessToken>) {
+    pub(crate) fn invalidate(&self, used: &Arc<AccessToken>) {
         let mut slot = self.write();
         if slot.as_ref().is_some_and(|c| Arc::ptr_eq(&c.token, used)) {
             *slot = None;

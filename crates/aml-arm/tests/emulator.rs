@@ -24,13 +24,14 @@ use std::time::Duration;
 
 use aml_arm::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use aml_arm::{
-    ArmClient, ArmClientOptions, ArmRequest, Cloud, Error, OperationStatus, PollOptions,
-    RequestOptions, ResumeToken, RetryOptions, UrlSource,
+    ArmClient, ArmClientOptions, Cloud, Error, PollOptions, RequestOptions, ResumeToken,
+    RetryOptions, UrlSource,
 };
 use aml_emulator::{
     Bucket, Emulator, Fault, FaultRule, LoggedRequest, OperationOutcome, STANDARD_RESOURCE_GROUP,
     STANDARD_SUBSCRIPTION, STANDARD_WORKSPACE, Throttling,
 };
+use aml_model::wire::OperationStatus;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -286,7 +287,11 @@ async fn a_200_answer_without_an_operation_is_terminal_and_never_polled() {
 
     // An action answered 200 at once.
     let poller = client
-        .begin(ArmRequest::post(format!("{}/listKeys", compute("keys"))))
+        .begin(
+            http::Request::post(format!("{}/listKeys", compute("keys")))
+                .body(aml_model::request::Body::default())
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert!(poller.is_done());
@@ -296,7 +301,7 @@ async fn a_200_answer_without_an_operation_is_terminal_and_never_polled() {
     assert!(keys.json::<Value>().unwrap().is_object());
     // A plain read used as an operation.
     let workspace = client
-        .begin(ArmRequest::get(workspace()))
+        .begin(get(workspace()))
         .await
         .unwrap()
         .wait()
@@ -322,11 +327,11 @@ async fn a_200_answer_with_an_async_operation_is_polled_then_the_resource_read()
 
     let scale = json!({ "maxNodeCount": 4, "minNodeCount": 0 });
     let poller = client
-        .begin(
-            ArmRequest::patch(compute("cpu"))
-                .json(&json!({ "properties": { "properties": { "scaleSettings": scale } } }))
-                .unwrap(),
-        )
+        .begin(json_request(
+            http::Method::PATCH,
+            compute("cpu"),
+            &json!({ "properties": { "properties": { "scaleSettings": scale } } }),
+        ))
         .await
         .unwrap();
     assert!(!poller.is_done());
@@ -368,8 +373,9 @@ async fn a_failed_operation_carries_its_error_details_and_the_provisioning_error
     let error = op.error.as_ref().unwrap();
     assert_eq!(error.code.as_deref(), Some("AksCreateFailed"));
     assert_eq!(error.message.as_deref(), Some("quota exceeded"));
-    assert_eq!(error.details[0].code.as_deref(), Some("QuotaExceeded"));
-    assert_eq!(error.details[0].target.as_deref(), Some("agentCount"));
+    let details = error.details.as_deref().unwrap();
+    assert_eq!(details[0].code.as_deref(), Some("QuotaExceeded"));
+    assert_eq!(details[0].target.as_deref(), Some("agentCount"));
     // The compute went Failed with the same error in provisioningErrors ({"error": {...}}).
     assert_eq!(op.provisioning_errors.len(), 1);
     assert_eq!(
@@ -571,10 +577,7 @@ async fn polls_wait_what_retry_after_ms_says_capped_at_max_interval() {
         .unwrap();
     assert_eq!(poller.next_poll_in(), Duration::from_millis(20));
     let progress = poller.step().await.unwrap();
-    assert_eq!(
-        progress.status,
-        OperationStatus::InProgress("InProgress".to_owned())
-    );
+    assert_eq!(progress.status, OperationStatus::InProgress);
     assert_eq!(progress.polls, 1);
     assert_eq!(progress.next_poll_in, Some(Duration::from_millis(20)));
     let percent = progress.percent_complete.unwrap();
@@ -612,7 +615,7 @@ async fn items_and_pages_follow_next_link_to_the_end() {
     assert_eq!(listed, names);
 
     let pages: Vec<_> = client
-        .list_pages::<Value>(ArmRequest::get(&list))
+        .list_pages::<Value>(get(&list))
         .map(Result::unwrap)
         .collect()
         .await;
@@ -638,10 +641,7 @@ async fn injected_throttling_is_waited_out_with_one_client_request_id() {
     let emu = emulator().await;
     emu.faults()
         .inject(FaultRule::new(Fault::throttle(HINT)).times(2).method("GET"));
-    let response = client(&emu)
-        .send(ArmRequest::get(workspace()))
-        .await
-        .unwrap();
+    let response = client(&emu).send(get(workspace())).await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.attempts(), 3);
 
@@ -676,7 +676,7 @@ async fn resets_and_5xx_bursts_are_retried_on_one_client_request_id() {
         .method("GET"),
     );
     let response = client(&emu)
-        .send(ArmRequest::get(workspace()).options(RequestOptions {
+        .send(get(workspace()).options(RequestOptions {
             client_request_id: Some("caller-chosen-id".to_owned()),
             ..RequestOptions::default()
         }))
@@ -746,10 +746,7 @@ async fn exhausted_retries_return_the_emulators_last_error() {
     let emu = emulator().await;
     emu.faults()
         .inject(FaultRule::new(Fault::status(503)).times(4));
-    let err = client(&emu)
-        .send(ArmRequest::get(workspace()))
-        .await
-        .unwrap_err();
+    let err = client(&emu).send(get(workspace())).await.unwrap_err();
     let Error::Api(api) = &err else {
         panic!("{err:?}")
     };
@@ -781,12 +778,12 @@ async fn subscription_throttling_headers_are_reported_and_an_empty_bucket_is_wai
         },
     }));
     let client = client(&emu);
-    let first = client.send(ArmRequest::get(workspace())).await.unwrap();
+    let first = client.send(get(workspace())).await.unwrap();
     assert_eq!(
         first.header("x-ms-ratelimit-remaining-subscription-reads"),
         Some("0")
     );
-    let second = client.send(ArmRequest::get(workspace())).await.unwrap();
+    let second = client.send(get(workspace())).await.unwrap();
     assert!(
         second
             .header("x-ms-ratelimit-remaining-subscription-reads")
@@ -825,8 +822,8 @@ async fn throttling_beyond_max_delay_fails_at_once_with_the_hint() {
         },
     }));
     let client = client(&emu);
-    client.send(ArmRequest::get(workspace())).await.unwrap();
-    let err = client.send(ArmRequest::get(workspace())).await.unwrap_err();
+    client.send(get(workspace())).await.unwrap();
+    let err = client.send(get(workspace())).await.unwrap_err();
     assert!(matches!(err, Error::Throttled(_)), "{err:?}");
     assert_eq!(err.status(), Some(429));
     assert_eq!(err.arm_code(), Some("SubscriptionRequestsThrottled"));
@@ -840,7 +837,7 @@ async fn dropping_a_call_during_back_off_sends_nothing_more() {
     emu.faults()
         .inject(FaultRule::new(Fault::throttle(Duration::from_millis(150))));
     let client = client(&emu);
-    let call = tokio::spawn(async move { client.send(ArmRequest::get(workspace())).await });
+    let call = tokio::spawn(async move { client.send(get(workspace())).await });
     while emu.requests().is_empty() {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
@@ -876,7 +873,7 @@ async fn client_errors_from_real_routes_are_not_retried_and_keep_the_envelope() 
     assert_eq!(envelope.target.as_deref(), Some("computeName"));
 
     let bad_version = client
-        .send(ArmRequest::get(workspace()).api_version("latest"))
+        .send(get(workspace()).api_version("latest"))
         .await
         .unwrap_err();
     assert_eq!(bad_version.status(), Some(400));
@@ -904,7 +901,7 @@ async fn requests_carry_the_ids_and_the_token_the_emulator_checks() {
     )
     .unwrap();
     let response = client
-        .send(ArmRequest::get(workspace()).options(RequestOptions {
+        .send(get(workspace()).options(RequestOptions {
             client_request_id: Some("id-1".to_owned()),
             ..RequestOptions::default()
         }))
@@ -924,8 +921,8 @@ async fn requests_carry_the_ids_and_the_token_the_emulator_checks() {
     );
 
     // Without a caller id, each call gets a fresh UUID.
-    client.send(ArmRequest::get(workspace())).await.unwrap();
-    client.send(ArmRequest::get(workspace())).await.unwrap();
+    client.send(get(workspace())).await.unwrap();
+    client.send(get(workspace())).await.unwrap();
     let generated: Vec<_> = emu.requests().entries()[1..]
         .iter()
         .map(|e| e.client_request_id.clone().unwrap())
@@ -940,11 +937,11 @@ async fn a_refused_token_is_replaced_once() {
     // The first token is refused (401 InvalidAuthenticationToken); the retry gets a new one.
     let credential = TestCredential::wrong_first(1);
     let client = ArmClient::new(credential.clone(), options(emu.base_url())).unwrap();
-    let response = client.send(ArmRequest::get(workspace())).await.unwrap();
+    let response = client.send(get(workspace())).await.unwrap();
     assert_eq!(response.attempts(), 2);
     assert_eq!(credential.calls(), 2);
     // The new token is cached.
-    client.send(ArmRequest::get(workspace())).await.unwrap();
+    client.send(get(workspace())).await.unwrap();
     assert_eq!(credential.calls(), 2);
     let statuses: Vec<_> = emu.requests().entries().iter().map(|e| e.status).collect();
     assert_eq!(statuses, [Some(401), Some(200), Some(200)]);
@@ -953,7 +950,7 @@ async fn a_refused_token_is_replaced_once() {
     let stuck = TestCredential::wrong_first(u32::MAX);
     let err = ArmClient::new(stuck.clone(), options(emu.base_url()))
         .unwrap()
-        .send(ArmRequest::get(workspace()))
+        .send(get(workspace()))
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(401));
@@ -1107,7 +1104,7 @@ async fn urls_pointing_at_another_host_are_refused_and_that_host_hears_nothing()
     let home = emulator().await;
     let home_client = client(&home);
     let err = home_client
-        .send(ArmRequest::get(other.url(&workspace())))
+        .send(get(other.url(&workspace())))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::ForeignHost { .. }), "{err:?}");
@@ -1157,7 +1154,7 @@ async fn per_call_options_apply_to_every_page() {
             .unwrap();
     }
     emu.requests().clear();
-    let request = ArmRequest::get(format!("{}/computes", workspace())).options(RequestOptions {
+    let request = get(format!("{}/computes", workspace())).options(RequestOptions {
         correlation_id: Some("corr-listing".to_owned()),
         client_request_id: Some("first-page".to_owned()),
         retry: Some(RetryOptions::none()),
@@ -1190,14 +1187,13 @@ async fn per_call_options_apply_to_every_page() {
 #[tokio::test]
 async fn per_call_options_apply_to_every_poll_and_the_final_get() {
     let emu = emulator().await;
-    let request = ArmRequest::put(compute("correlated"))
-        .json(&aks_create())
-        .unwrap()
-        .options(RequestOptions {
+    let request = json_request(http::Method::PUT, compute("correlated"), &aks_create()).options(
+        RequestOptions {
             correlation_id: Some("corr-operation".to_owned()),
             client_request_id: Some("the-put".to_owned()),
             ..RequestOptions::default()
-        });
+        },
+    );
     let response = client(&emu)
         .begin(request)
         .await
@@ -1218,4 +1214,43 @@ async fn per_call_options_apply_to_every_poll_and_the_final_get() {
             .iter()
             .all(|e| e.client_request_id.as_deref() != Some("the-put"))
     );
+}
+
+/// `GET target`, as the client takes it.
+fn get(target: impl AsRef<str>) -> aml_model::request::Request {
+    http::Request::get(target.as_ref())
+        .body(aml_model::request::Body::default())
+        .unwrap()
+}
+
+/// `method target` with `body` as JSON.
+fn json_request(
+    method: http::Method,
+    target: impl AsRef<str>,
+    body: &serde_json::Value,
+) -> aml_model::request::Request {
+    http::Request::builder()
+        .method(method)
+        .uri(target.as_ref())
+        .body(aml_model::request::Body::json(body).unwrap())
+        .unwrap()
+}
+
+/// Per-call options on a request, as callers attach them: in its extensions.
+trait WithOptions: Sized {
+    fn options(self, options: aml_arm::RequestOptions) -> Self;
+
+    fn api_version(self, api_version: &str) -> Self {
+        self.options(aml_arm::RequestOptions {
+            api_version: Some(api_version.to_owned()),
+            ..aml_arm::RequestOptions::default()
+        })
+    }
+}
+
+impl WithOptions for aml_model::request::Request {
+    fn options(mut self, options: aml_arm::RequestOptions) -> Self {
+        self.extensions_mut().insert(options);
+        self
+    }
 }

@@ -1,7 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod aks;
-mod arm;
+
 mod attach;
 mod checks;
 mod create;

@@ -202,10 +202,8 @@ impl ComputeOperation {
     }
 
     /// The state of the running ARM operation after its latest poll, if one is running.
-    pub fn status(&self) -> Option<OperationStatus> {
-        self.poller
-            .as_ref()
-            .map(|p| OperationStatus::parse(p.status().as_str()))
+    pub fn status(&self) -> Option<&OperationStatus> {
+        self.poller.as_ref().map(Poller::status)
     }
 
     /// Whether every step ran.

@@ -43,7 +43,7 @@ impl Workspace {
 
     /// Every compute of the workspace, of every type, following `nextLink`.
     pub fn list(&self) -> impl Stream<Item = Result<ComputeTarget>> + Send + 'static {
-        let request = crate::arm::to_arm(&self.requests.list(&self.id));
+        let request = self.requests.list(&self.id);
         self.arm
             .list_pages::<ComputeResource>(request)
             .into_items()
@@ -64,7 +64,7 @@ impl Workspace {
     /// The kubeconfigs of an AKS compute (`listKeys`), for debugging with kubectl (R6).
     pub async fn get_credentials(&self, name: &str) -> Result<AksComputeSecrets> {
         let id = self.compute_id(name)?;
-        match self.arm.send(crate::arm::to_arm(&self.requests.list_keys(&id))).await {
+        match self.arm.send(self.requests.list_keys(&id)).await {
             Ok(r) => Ok(r.json()?),
             Err(e) if e.is_not_found() => Err(self.not_found(name)),
             Err(e) => Err(e.into()),
@@ -76,14 +76,14 @@ impl Workspace {
     pub async fn kubernetes_versions(&self, location: &str) -> Result<KubernetesVersions> {
         let subscription = self.id.subscription_id();
         let current = self.requests.kubernetes_versions(subscription, location);
-        match self.arm.send(crate::arm::to_arm(&current)).await {
+        match self.arm.send(current).await {
             Ok(r) => {
                 let list: KubernetesVersionListResult = r.json()?;
                 Ok(KubernetesVersions::from_list(location, &list))
             }
             Err(e) if e.is_not_found() => {
                 let old = self.requests.orchestrators(subscription, location);
-                let r = self.arm.send(crate::arm::to_arm(&old)).await?;
+                let r = self.arm.send(old).await?;
                 let list: OrchestratorVersionProfileListResult = r.json()?;
                 Ok(KubernetesVersions::from_orchestrators(location, &list))
             }
@@ -124,7 +124,7 @@ impl Workspace {
 
     /// A compute by `request`; `None` when it does not exist.
     pub(crate) async fn get_resource(&self, request: Request) -> Result<Option<ComputeResource>> {
-        match self.arm.send(crate::arm::to_arm(&request)).await {
+        match self.arm.send(request).await {
             Ok(response) => Ok(Some(response.json()?)),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e.into()),
@@ -133,7 +133,7 @@ impl Workspace {
 
     /// A managed cluster by `request`; `None` when it does not exist.
     pub(crate) async fn get_cluster(&self, request: Request) -> Result<Option<ManagedCluster>> {
-        match self.arm.send(crate::arm::to_arm(&request)).await {
+        match self.arm.send(request).await {
             Ok(response) => Ok(Some(response.json()?)),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e.into()),

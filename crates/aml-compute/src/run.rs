@@ -7,7 +7,7 @@
 use aml_arm::Poller;
 use aml_model::plan::{Check, Read, Step};
 use aml_model::request::Request;
-use aml_model::wire::{ComputeResource, ManagedCluster, OperationStatus, ProvisioningState};
+use aml_model::wire::{ComputeResource, ManagedCluster, ProvisioningState};
 use aml_model::{AksClusterId, Report};
 use futures::TryStreamExt;
 
@@ -176,7 +176,7 @@ impl ComputeOperation {
                 self.failed_polls += 1;
                 tracing::debug!(compute = %name, attempt = self.failed_polls, "poll failed, polling again");
                 return Ok(Activity::Polled {
-                    status: OperationStatus::parse(poller.status().as_str()),
+                    status: poller.status().clone(),
                     elapsed: poller.elapsed(),
                     polls: 0,
                 });
@@ -192,7 +192,7 @@ impl ComputeOperation {
             Err(e) => return Err(operation_error(e, kind, &name)),
         };
         let activity = Activity::Polled {
-            status: OperationStatus::parse(progress.status.as_str()),
+            status: progress.status.clone(),
             elapsed: progress.elapsed,
             polls: progress.polls,
         };
@@ -340,7 +340,7 @@ impl Workspace {
         kind: aml_model::plan::OperationKind,
     ) -> Result<Poller> {
         let retry = clone_request(&request);
-        match self.arm.begin(crate::arm::to_arm(&request)).await {
+        match self.arm.begin(request).await {
             Ok(poller) => Ok(poller),
             Err(e) if is_retried_conflict(&retry, &e) => {
                 self.after_retried_conflict(retry, name, kind, e).await
@@ -376,10 +376,9 @@ impl Workspace {
                     "first answer lost; following the running operation"
                 );
                 let get = self.requests.get(&id);
-                Ok(self.arm.follow_resource(
-                    aml_arm::Method::Put,
-                    &get.uri().to_string(),
-                )?)
+                Ok(self
+                    .arm
+                    .follow_resource(http::Method::PUT, &get.uri().to_string())?)
             }
             Conflicted::Absent => Err(rejected(conflict)),
             Conflicted::Settled => {
@@ -387,7 +386,7 @@ impl Workspace {
                     compute = name,
                     "update refused while another operation ran; sending it again"
                 );
-                match self.arm.begin(crate::arm::to_arm(&request)).await {
+                match self.arm.begin(request).await {
                     Ok(poller) => Ok(poller),
                     Err(e) if e.status() == Some(409) => Err(rejected(e)),
                     Err(e) => Err(e.into()),

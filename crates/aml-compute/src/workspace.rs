@@ -140,7 +140,7 @@ impl Workspace {
         struct WorkspaceBody {
             location: Option<String>,
         }
-        let request = crate::arm::to_arm(&self.requests.workspace(&self.id));
+        let request = self.requests.workspace(&self.id);
         let body: WorkspaceBody = match self.arm.send(request).await {
             Ok(response) => response.json()?,
             Err(e) if e.is_not_found() => {

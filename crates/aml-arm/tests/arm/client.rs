@@ -1,9 +1,12 @@
 //! What goes on the wire: headers, api-version, bodies.
 
-use aml_arm::{ArmRequest, Error, RequestOptions};
+use aml_arm::{Error, RequestOptions};
 use serde_json::json;
 
-use crate::support::{API_VERSION, Reply, Server, TOKEN, TestCredential, client, client_with};
+use crate::support::{
+    API_VERSION, Reply, Server, TOKEN, TestCredential, WithOptions, client, client_with, get,
+    json_request,
+};
 
 // EMULATOR: also against aml-emulator: `requests_carry_the_ids_and_the_token_the_emulator_checks`
 // in tests/emulator.rs.
@@ -16,7 +19,7 @@ async fn requests_carry_the_documented_headers() {
     });
     let body = json!({ "properties": { "computeType": "AKS" } });
     client
-        .send(ArmRequest::put("/subscriptions/s/x").json(&body).unwrap())
+        .send(json_request(http::Method::PUT, "/subscriptions/s/x", &body))
         .await
         .unwrap();
     let r = &server.requests()[0];
@@ -51,15 +54,14 @@ async fn per_call_options_override_the_client() {
     let client = client(&server);
     client
         .send(
-            ArmRequest::get("/x?api-version=2000-01-01&$top=3")
+            get("/x?api-version=2000-01-01&$top=3")
                 .options(RequestOptions {
                     api_version: Some("2025-01-01-preview".to_owned()),
                     client_request_id: Some("my-id".to_owned()),
                     correlation_id: Some("corr-2".to_owned()),
                     ..RequestOptions::default()
                 })
-                .header("If-Match", "\"etag-1\"")
-                .unwrap(),
+                .with_header("If-Match", "\"etag-1\""),
         )
         .await
         .unwrap();
@@ -84,7 +86,7 @@ async fn response_ids_and_json_are_exposed() {
     })
     .await;
     let client = client(&server);
-    let response = client.send(ArmRequest::get("/ws")).await.unwrap();
+    let response = client.send(get("/ws")).await.unwrap();
     assert_eq!(response.request_ids().request_id.as_deref(), Some("rid-1"));
     assert_eq!(
         response.request_ids().correlation_request_id.as_deref(),
@@ -110,7 +112,7 @@ async fn a_body_of_the_wrong_shape_is_a_decode_error_that_does_not_quote_it() {
 async fn a_missing_api_version_is_refused_before_sending() {
     let server = Server::start_ok().await;
     let client = client_with(&server, TestCredential::new(), |o| o.api_version = None);
-    let err = client.send(ArmRequest::get("/ws")).await.unwrap_err();
+    let err = client.send(get("/ws")).await.unwrap_err();
     assert!(matches!(err, Error::MissingApiVersion { .. }), "{err:?}");
     assert_eq!(server.count(), 0);
 }

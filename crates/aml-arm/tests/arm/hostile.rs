@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aml_arm::{
-    ArmClient, ArmClientOptions, ArmRequest, Cloud, Error, PollOptions, RequestIds, RetryOptions,
-    TimeoutScope, Timeouts,
+    ArmClient, ArmClientOptions, Cloud, Error, PollOptions, RequestIds, RetryOptions, TimeoutScope,
+    Timeouts,
 };
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -25,7 +25,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
 use crate::lro::RESOURCE;
-use crate::support::{API_VERSION, TestCredential};
+use crate::support::{API_VERSION, TestCredential, get};
 
 /// What the raw server does with one request.
 enum Raw {
@@ -178,11 +178,7 @@ async fn absurd_retry_hints_end_in_a_throttle_with_the_capped_hint() {
         let server =
             RawServer::start(move |_, _| Raw::Bytes(response(status, &[(name, value)], b""))).await;
         let start = Instant::now();
-        let err = server
-            .client(|_| {})
-            .send(ArmRequest::get("/ws"))
-            .await
-            .unwrap_err();
+        let err = server.client(|_| {}).send(get("/ws")).await.unwrap_err();
         let what = format!("{status} {name}: {}", value.escape_ascii());
         assert!(matches!(err, Error::Throttled(_)), "{what}: {err:?}");
         assert_eq!(err.status(), Some(status), "{what}");
@@ -218,11 +214,7 @@ async fn unusable_retry_hints_fall_back_to_the_computed_back_off() {
         })
         .await;
         let start = Instant::now();
-        let answer = server
-            .client(|_| {})
-            .send(ArmRequest::get("/ws"))
-            .await
-            .unwrap();
+        let answer = server.client(|_| {}).send(get("/ws")).await.unwrap();
         let what = format!("{name}: {}", value.escape_ascii());
         assert_eq!(answer.attempts(), 4, "{what}");
         // 0.8 s + 1.6 s + 3.2 s, each scaled by a jitter factor in [0.8, 1.2].
@@ -251,11 +243,7 @@ async fn a_repeated_retry_after_counts_by_its_first_value() {
     })
     .await;
     let start = Instant::now();
-    server
-        .client(|_| {})
-        .send(ArmRequest::get("/ws"))
-        .await
-        .unwrap();
+    server.client(|_| {}).send(get("/ws")).await.unwrap();
     assert_eq!(start.elapsed(), Duration::from_secs(2));
 }
 
@@ -357,11 +345,7 @@ async fn a_redirect_to_an_enormous_location_is_reported_short() {
         Raw::Bytes(response(302, &[("Location", target.as_bytes())], b""))
     })
     .await;
-    let err = server
-        .client(|_| {})
-        .send(ArmRequest::get("/ws"))
-        .await
-        .unwrap_err();
+    let err = server.client(|_| {}).send(get("/ws")).await.unwrap_err();
     let Error::Redirect { location, .. } = &err else {
         panic!("{err:?}")
     };
@@ -467,7 +451,7 @@ async fn a_body_that_never_ends_is_bounded_by_the_timeouts() {
                 ..Timeouts::default()
             };
         })
-        .send(ArmRequest::get("/ws"))
+        .send(get("/ws"))
         .await
         .unwrap_err();
     let Error::Timeout {
@@ -489,7 +473,7 @@ async fn a_body_that_never_ends_is_bounded_by_the_timeouts() {
                 ..Timeouts::default()
             };
         })
-        .send(ArmRequest::get("/ws"))
+        .send(get("/ws"))
         .await
         .unwrap_err();
     assert!(
@@ -543,11 +527,7 @@ async fn huge_and_binary_request_ids_stay_short_and_printable() {
         ))
     })
     .await;
-    let err = server
-        .client(|_| {})
-        .send(ArmRequest::get("/ws"))
-        .await
-        .unwrap_err();
+    let err = server.client(|_| {}).send(get("/ws")).await.unwrap_err();
     let ids = err.request_ids().unwrap();
     assert_eq!(ids.request_id.as_ref().unwrap().len(), RequestIds::MAX_LEN);
     assert_eq!(
@@ -572,7 +552,7 @@ async fn absurd_lengths_and_statuses_are_typed_errors() {
         .await;
         let err = server
             .client(|o| o.retry = RetryOptions::none())
-            .send(ArmRequest::get("/ws"))
+            .send(get("/ws"))
             .await
             .unwrap_err();
         assert!(
@@ -587,11 +567,7 @@ async fn absurd_lengths_and_statuses_are_typed_errors() {
     let server =
         RawServer::start(|_, _| Raw::Bytes(response(999, &[("Retry-After", b"1e30")], b"\xff")))
             .await;
-    let err = server
-        .client(|_| {})
-        .send(ArmRequest::get("/ws"))
-        .await
-        .unwrap_err();
+    let err = server.client(|_| {}).send(get("/ws")).await.unwrap_err();
     assert_eq!(err.status(), Some(999), "{err:?}");
     assert_eq!(err.retry_after(), Some(RetryOptions::MAX_RETRY_AFTER));
 }
@@ -608,10 +584,7 @@ async fn a_failing_proxy_never_shows_its_credentials() {
         options.retry = RetryOptions::none();
     });
     assert!(!format!("{client:?}").contains("hunter2"));
-    let err = client
-        .send(ArmRequest::get("/subscriptions"))
-        .await
-        .unwrap_err();
+    let err = client.send(get("/subscriptions")).await.unwrap_err();
     let mut shown = format!("{err} {err:?}");
     let mut source = std::error::Error::source(&err);
     while let Some(cause) = source {

@@ -4,12 +4,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use aml_arm::{ArmRequest, Error, OperationStatus, PollOptions, ResumeToken};
+use aml_arm::{Error, PollOptions, ResumeToken};
+use aml_model::wire::OperationStatus;
 use futures::StreamExt;
 use serde_json::json;
 use tokio::time::Instant;
 
-use crate::support::{API_VERSION, Recorded, Reply, Server, TestCredential, client, client_with};
+use crate::support::{
+    API_VERSION, Recorded, Reply, Server, TestCredential, client, client_with, json_request,
+};
 
 pub(crate) const RESOURCE: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/computes/aks1";
 
@@ -163,7 +166,10 @@ async fn a_failed_operation_carries_its_error_and_the_provisioning_errors() {
     assert_eq!(op.status, OperationStatus::Failed);
     let e = op.error.as_ref().unwrap();
     assert_eq!(e.code.as_deref(), Some("AksCreateFailed"));
-    assert_eq!(e.details[0].code.as_deref(), Some("QuotaExceeded"));
+    assert_eq!(
+        e.details.as_deref().unwrap()[0].code.as_deref(),
+        Some("QuotaExceeded")
+    );
     assert_eq!(
         op.provisioning_errors[0].code.as_deref(),
         Some("ProvisioningFailed")
@@ -207,10 +213,7 @@ async fn step_polls_once_and_progress_streams_every_poll() {
         .await
         .unwrap();
     let first = poller.step().await.unwrap();
-    assert_eq!(
-        first.status,
-        OperationStatus::InProgress("InProgress".to_owned())
-    );
+    assert_eq!(first.status, OperationStatus::InProgress);
     assert_eq!(first.polls, 1);
     assert_eq!(first.percent_complete, Some(10.0));
     assert_eq!(first.elapsed, Duration::from_secs(5));
@@ -281,7 +284,7 @@ async fn a_timeout_yields_a_resume_token_that_a_fresh_client_continues_without_a
     else {
         panic!("{err:?}")
     };
-    assert_eq!(status, OperationStatus::InProgress("Running".to_owned()));
+    assert_eq!(status, OperationStatus::Unknown("Running".to_owned()));
     assert_eq!(elapsed, Duration::from_secs(12));
     assert_eq!(count(&server, "GET /operations/op1"), 2);
 
@@ -414,7 +417,7 @@ async fn put_with_a_non_terminal_provisioning_state_polls_the_resource() {
         .unwrap();
     assert_eq!(
         poller.status(),
-        &OperationStatus::InProgress("Creating".to_owned())
+        &OperationStatus::Unknown("Creating".to_owned())
     );
     assert!(!poller.is_done());
     poller.step().await.unwrap();
@@ -435,11 +438,11 @@ async fn put_with_a_non_terminal_provisioning_state_polls_the_resource() {
 async fn a_200_response_is_terminal_and_never_polled() {
     let server = Server::start(|_, _| Reply::json(200, &resource("Succeeded"))).await;
     let poller = client(&server)
-        .begin(
-            ArmRequest::put(RESOURCE)
-                .json(&json!({ "properties": {} }))
-                .unwrap(),
-        )
+        .begin(json_request(
+            http::Method::PUT,
+            RESOURCE,
+            &json!({ "properties": {} }),
+        ))
         .await
         .unwrap();
     assert!(poller.is_done());

@@ -1,10 +1,10 @@
 //! `nextLink` paging.
 
-use aml_arm::{ArmRequest, Error};
+use aml_arm::Error;
 use futures::StreamExt;
 use serde_json::json;
 
-use crate::support::{API_VERSION, Reply, Server, client};
+use crate::support::{API_VERSION, Reply, Server, WithOptions, client, get};
 
 // EMULATOR: also against aml-emulator (page size 2, five computes): same name in tests/emulator.rs.
 #[tokio::test]
@@ -45,7 +45,7 @@ async fn items_and_pages_follow_next_link_to_the_end() {
     assert_eq!(server.count(), 3);
 
     let pages: Vec<_> = client
-        .list_pages::<serde_json::Value>(ArmRequest::get("/computes"))
+        .list_pages::<serde_json::Value>(get("/computes"))
         .collect()
         .await;
     assert_eq!(pages.len(), 3);
@@ -67,7 +67,7 @@ async fn an_empty_or_missing_next_link_ends_paging() {
         })
         .await;
         let all = client(&server)
-            .list_pages::<u32>(ArmRequest::get("/x"))
+            .list_pages::<u32>(get("/x"))
             .collect_all()
             .await
             .unwrap();
@@ -109,10 +109,7 @@ async fn a_next_link_to_itself_is_caught_at_once() {
         )
     })
     .await;
-    let pages: Vec<_> = client(&server)
-        .list_pages::<u32>(ArmRequest::get("/x"))
-        .collect()
-        .await;
+    let pages: Vec<_> = client(&server).list_pages::<u32>(get("/x")).collect().await;
     assert_eq!(pages.len(), 2);
     assert!(pages[0].as_ref().unwrap().has_next);
     let err = pages[1].as_ref().unwrap_err();
@@ -141,7 +138,7 @@ async fn a_per_call_api_version_reaches_every_next_link_without_one() {
     })
     .await;
     let all = client(&server)
-        .list_pages::<u32>(ArmRequest::get("/x").api_version("2025-01-01-preview"))
+        .list_pages::<u32>(get("/x").api_version("2025-01-01-preview"))
         .collect_all()
         .await
         .unwrap();

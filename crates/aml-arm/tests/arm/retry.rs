@@ -2,10 +2,12 @@
 
 use std::time::Duration;
 
-use aml_arm::{ArmRequest, Error, RetryOptions, TimeoutScope, Timeouts};
+use aml_arm::{Error, RetryOptions, TimeoutScope, Timeouts};
 use tokio::time::Instant;
 
-use crate::support::{Reply, Server, TestCredential, client, client_with};
+use crate::support::{
+    Reply, Server, TestCredential, WithOptions, client, client_with, get, json_request,
+};
 
 fn ok() -> Reply {
     Reply::json(200, &serde_json::json!({ "name": "ws" }))
@@ -27,7 +29,7 @@ async fn throttling_waits_exactly_what_each_retry_after_form_asks() {
         })
         .await;
         let start = Instant::now();
-        let response = client(&server).send(ArmRequest::get("/ws")).await.unwrap();
+        let response = client(&server).send(get("/ws")).await.unwrap();
         assert_eq!(start.elapsed(), expected, "{header}");
         assert_eq!(response.attempts(), 2);
         assert_eq!(server.count(), 2);
@@ -48,7 +50,7 @@ async fn throttling_honours_an_http_date_retry_after() {
     })
     .await;
     let start = Instant::now();
-    client(&server).send(ArmRequest::get("/ws")).await.unwrap();
+    client(&server).send(get("/ws")).await.unwrap();
     let waited = start.elapsed();
     assert!(
         waited >= Duration::from_secs(2) && waited <= Duration::from_secs(4),
@@ -66,7 +68,7 @@ async fn bursts_of_5xx_back_off_exponentially_with_jitter() {
     })
     .await;
     let start = Instant::now();
-    let response = client(&server).send(ArmRequest::get("/ws")).await.unwrap();
+    let response = client(&server).send(get("/ws")).await.unwrap();
     let waited = start.elapsed();
     // 0.8 s + 1.6 s + 3.2 s, each scaled by a jitter factor in [0.8, 1.2].
     let nominal = Duration::from_millis(5600);
@@ -83,7 +85,7 @@ async fn bursts_of_5xx_back_off_exponentially_with_jitter() {
 #[tokio::test(start_paused = true)]
 async fn every_try_carries_the_same_client_request_id() {
     let server = Server::start(|_, i| if i < 2 { Reply::status(503) } else { ok() }).await;
-    client(&server).send(ArmRequest::get("/ws")).await.unwrap();
+    client(&server).send(get("/ws")).await.unwrap();
     let requests = server.requests();
     assert_eq!(requests.len(), 3);
     let id = requests[0]
@@ -103,10 +105,7 @@ async fn exhausted_retries_return_the_last_arm_error() {
         Reply::arm_error(503, "ServiceUnavailable", "try later").header("x-ms-request-id", "rid-9")
     })
     .await;
-    let err = client(&server)
-        .send(ArmRequest::get("/ws"))
-        .await
-        .unwrap_err();
+    let err = client(&server).send(get("/ws")).await.unwrap_err();
     assert_eq!(server.count(), 4, "1 try + 3 retries");
     let Error::Api(api) = &err else {
         panic!("{err:?}")
@@ -124,10 +123,7 @@ async fn exhausted_retries_return_the_last_arm_error() {
 #[tokio::test(start_paused = true)]
 async fn throttling_until_exhaustion_is_a_throttled_error_with_the_hint() {
     let server = Server::start(|_, _| Reply::status(429).header("retry-after", "2")).await;
-    let err = client(&server)
-        .send(ArmRequest::get("/ws"))
-        .await
-        .unwrap_err();
+    let err = client(&server).send(get("/ws")).await.unwrap_err();
     assert!(matches!(err, Error::Throttled(_)), "{err:?}");
     assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));
     assert_eq!(server.count(), 4);
@@ -137,10 +133,7 @@ async fn throttling_until_exhaustion_is_a_throttled_error_with_the_hint() {
 async fn a_retry_after_beyond_max_delay_fails_at_once() {
     let server = Server::start(|_, _| Reply::status(429).header("retry-after", "120")).await;
     let start = Instant::now();
-    let err = client(&server)
-        .send(ArmRequest::get("/ws"))
-        .await
-        .unwrap_err();
+    let err = client(&server).send(get("/ws")).await.unwrap_err();
     assert_eq!(start.elapsed(), Duration::ZERO);
     assert_eq!(server.count(), 1);
     assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
@@ -165,10 +158,7 @@ async fn client_errors_are_not_retried_and_keep_the_envelope() {
             .header("x-ms-correlation-request-id", "cid")
         })
         .await;
-        let err = client(&server)
-            .send(ArmRequest::get("/ws"))
-            .await
-            .unwrap_err();
+        let err = client(&server).send(get("/ws")).await.unwrap_err();
         assert_eq!(server.count(), 1, "{status}");
         assert_eq!(err.status(), Some(status));
         assert_eq!(err.is_not_found(), status == 404);
@@ -177,8 +167,14 @@ async fn client_errors_are_not_retried_and_keep_the_envelope() {
         };
         let e = api.error.as_ref().unwrap();
         assert_eq!(e.target.as_deref(), Some("name"));
-        assert_eq!(e.details[0].code.as_deref(), Some("Inner"));
-        assert_eq!(e.additional_info[0].kind.as_deref(), Some("T"));
+        assert_eq!(
+            e.details.as_deref().unwrap()[0].code.as_deref(),
+            Some("Inner")
+        );
+        assert_eq!(
+            e.additional_info.as_deref().unwrap()[0].type_.as_deref(),
+            Some("T")
+        );
         let ids = &api.request_ids;
         assert_eq!(ids.request_id.as_deref(), Some("rid"));
         assert_eq!(ids.correlation_request_id.as_deref(), Some("cid"));
@@ -189,7 +185,7 @@ async fn client_errors_are_not_retried_and_keep_the_envelope() {
 #[tokio::test(start_paused = true)]
 async fn connection_resets_are_retried() {
     let server = Server::start(|_, i| if i < 2 { Reply::reset() } else { ok() }).await;
-    let response = client(&server).send(ArmRequest::get("/ws")).await.unwrap();
+    let response = client(&server).send(get("/ws")).await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(server.count(), 3);
 }
@@ -198,7 +194,11 @@ async fn connection_resets_are_retried() {
 async fn resets_on_every_try_may_have_been_sent() {
     let server = Server::start(|_, _| Reply::reset()).await;
     let err = client(&server)
-        .send(ArmRequest::put("/ws").json(&serde_json::json!({})).unwrap())
+        .send(json_request(
+            http::Method::PUT,
+            "/ws",
+            &serde_json::json!({}),
+        ))
         .await
         .unwrap_err();
     assert!(
@@ -222,7 +222,7 @@ async fn refused_connections_were_never_sent() {
         )
         .unwrap();
     });
-    let err = client.send(ArmRequest::get("/ws")).await.unwrap_err();
+    let err = client.send(get("/ws")).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(!err.may_have_been_sent(), "{err:?}");
 }
@@ -235,7 +235,7 @@ async fn a_silent_server_hits_the_per_try_timeout_on_every_try() {
         o.retry.max_retries = 1;
     });
     let start = Instant::now();
-    let err = client.send(ArmRequest::get("/ws")).await.unwrap_err();
+    let err = client.send(get("/ws")).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -267,7 +267,7 @@ async fn the_operation_timeout_bounds_retries_and_back_off() {
         };
     });
     let start = Instant::now();
-    let err = client.send(ArmRequest::get("/ws")).await.unwrap_err();
+    let err = client.send(get("/ws")).await.unwrap_err();
     assert_eq!(start.elapsed(), Duration::from_millis(1500));
     assert!(
         matches!(
@@ -288,7 +288,7 @@ async fn dropping_the_call_during_back_off_stops_everything() {
     let server = Server::start(|_, _| Reply::status(503).header("retry-after", "10")).await;
     let client = client(&server);
     tokio::select! {
-        r = client.send(ArmRequest::get("/ws")) => panic!("finished: {r:?}"),
+        r = client.send(get("/ws")) => panic!("finished: {r:?}"),
         () = tokio::time::sleep(Duration::from_secs(5)) => {}
     }
     tokio::time::sleep(Duration::from_secs(600)).await;
@@ -301,7 +301,7 @@ async fn retry_policy_is_configurable_per_client_and_per_call() {
     let none = client_with(&server, TestCredential::new(), |o| {
         o.retry = RetryOptions::none();
     });
-    none.send(ArmRequest::get("/a")).await.unwrap_err();
+    none.send(get("/a")).await.unwrap_err();
     assert_eq!(server.count(), 1);
 
     let custom = RetryOptions {
@@ -310,7 +310,7 @@ async fn retry_policy_is_configurable_per_client_and_per_call() {
         ..RetryOptions::default()
     };
     client(&server)
-        .send(ArmRequest::get("/b").options(aml_arm::RequestOptions {
+        .send(get("/b").options(aml_arm::RequestOptions {
             retry: Some(custom),
             ..aml_arm::RequestOptions::default()
         }))
@@ -323,10 +323,7 @@ async fn retry_policy_is_configurable_per_client_and_per_call() {
 async fn an_undecodable_error_body_is_quoted_truncated() {
     let html = format!("<html>{}</html>", "x".repeat(2000));
     let server = Server::start(move |_, _| Reply::status(400).body(html.clone())).await;
-    let err = client(&server)
-        .send(ArmRequest::get("/ws"))
-        .await
-        .unwrap_err();
+    let err = client(&server).send(get("/ws")).await.unwrap_err();
     let Error::Api(api) = &err else {
         panic!("{err:?}")
     };
@@ -342,7 +339,7 @@ async fn bodies_over_the_size_cap_are_refused() {
     let client = client_with(&server, TestCredential::new(), |o| {
         o.max_response_bytes = 1024;
     });
-    let err = client.send(ArmRequest::get("/ws")).await.unwrap_err();
+    let err = client.send(get("/ws")).await.unwrap_err();
     assert!(
         matches!(err, Error::ResponseTooLarge { limit: 1024, .. }),
         "{err:?}"

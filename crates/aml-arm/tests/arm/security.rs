@@ -1,11 +1,11 @@
 //! The token goes to the configured endpoint only, and never into logs, `Debug` or errors.
 
-use aml_arm::{ArmRequest, Cloud, Error, ResumeToken, UrlSource};
+use aml_arm::{Cloud, Error, ResumeToken, UrlSource};
 use futures::StreamExt;
 use serde_json::json;
 
 use crate::lro::RESOURCE;
-use crate::support::{API_VERSION, Reply, Server, client};
+use crate::support::{API_VERSION, Reply, Server, client, get};
 
 fn assert_foreign(err: &Error, evil: &Server, source: UrlSource) {
     match err {
@@ -69,10 +69,7 @@ async fn redirects_are_not_followed() {
     let evil = Server::start_ok().await;
     let evil_url = evil.url("/steal?code=1");
     let server = Server::start(move |_, _| Reply::status(307).header("location", &evil_url)).await;
-    let err = client(&server)
-        .send(ArmRequest::get("/ws"))
-        .await
-        .unwrap_err();
+    let err = client(&server).send(get("/ws")).await.unwrap_err();
     let Error::Redirect {
         status, location, ..
     } = &err
@@ -89,14 +86,11 @@ async fn redirects_are_not_followed() {
 async fn a_request_target_on_another_host_is_refused() {
     let evil = Server::start_ok().await;
     let server = Server::start_ok().await;
-    let err = client(&server)
-        .send(ArmRequest::get(evil.url("/x")))
-        .await
-        .unwrap_err();
+    let err = client(&server).send(get(evil.url("/x"))).await.unwrap_err();
     assert_foreign(&err, &evil, UrlSource::Request);
     assert_eq!(evil.count(), 0);
     let err = client(&server)
-        .send(ArmRequest::get("http://10.1.2.3/x"))
+        .send(get("http://10.1.2.3/x"))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::ForeignHost { .. }), "{err:?}");

@@ -344,3 +344,50 @@ pub(crate) fn client_with(
     edit(&mut o);
     ArmClient::new(credential, o).unwrap()
 }
+
+/// `GET target`, as the client takes it.
+pub(crate) fn get(target: impl AsRef<str>) -> aml_model::request::Request {
+    http::Request::get(target.as_ref())
+        .body(aml_model::request::Body::default())
+        .unwrap()
+}
+
+/// `method target` with `body` as JSON.
+pub(crate) fn json_request(
+    method: http::Method,
+    target: impl AsRef<str>,
+    body: &serde_json::Value,
+) -> aml_model::request::Request {
+    http::Request::builder()
+        .method(method)
+        .uri(target.as_ref())
+        .body(aml_model::request::Body::json(body).unwrap())
+        .unwrap()
+}
+
+/// Per-call options on a request, as callers attach them: in its extensions.
+pub(crate) trait WithOptions: Sized {
+    fn options(self, options: aml_arm::RequestOptions) -> Self;
+
+    fn with_header(self, name: &'static str, value: &'static str) -> Self;
+
+    fn api_version(self, api_version: &str) -> Self {
+        self.options(aml_arm::RequestOptions {
+            api_version: Some(api_version.to_owned()),
+            ..aml_arm::RequestOptions::default()
+        })
+    }
+}
+
+impl WithOptions for aml_model::request::Request {
+    fn options(mut self, options: aml_arm::RequestOptions) -> Self {
+        self.extensions_mut().insert(options);
+        self
+    }
+
+    fn with_header(mut self, name: &'static str, value: &'static str) -> Self {
+        self.headers_mut()
+            .append(name, http::HeaderValue::from_static(value));
+        self
+    }
+}

@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use aml_arm::{ArmRequest, Error};
+use aml_arm::Error;
 use serde_json::json;
 
-use crate::support::{Reply, Server, TestCredential, client_with};
+use crate::support::{Reply, Server, TestCredential, client_with, get};
 
 #[tokio::test]
 async fn one_get_token_serves_many_requests() {
@@ -13,7 +13,7 @@ async fn one_get_token_serves_many_requests() {
     let credential = TestCredential::new();
     let client = client_with(&server, credential.clone(), |_| {});
     for _ in 0..20 {
-        client.send(ArmRequest::get("/ws")).await.unwrap();
+        client.send(get("/ws")).await.unwrap();
     }
     assert_eq!(credential.calls(), 1);
     assert_eq!(server.count(), 20);
@@ -25,7 +25,7 @@ async fn concurrent_requests_share_one_refresh() {
     // A slow credential: every request arrives while the first refresh is in flight.
     let credential = TestCredential::with(time::Duration::hours(1), Duration::from_secs(2));
     let client = client_with(&server, credential.clone(), |_| {});
-    let calls = (0..16).map(|_| client.send(ArmRequest::get("/ws")));
+    let calls = (0..16).map(|_| client.send(get("/ws")));
     for r in futures::future::join_all(calls).await {
         r.unwrap();
     }
@@ -38,8 +38,8 @@ async fn a_token_within_five_minutes_of_expiry_is_refreshed() {
     let server = Server::start(|_, _| Reply::json(200, &json!({}))).await;
     let credential = TestCredential::with(time::Duration::minutes(4), Duration::ZERO);
     let client = client_with(&server, credential.clone(), |_| {});
-    client.send(ArmRequest::get("/ws")).await.unwrap();
-    client.send(ArmRequest::get("/ws")).await.unwrap();
+    client.send(get("/ws")).await.unwrap();
+    client.send(get("/ws")).await.unwrap();
     assert_eq!(credential.calls(), 2);
 }
 
@@ -55,7 +55,7 @@ async fn a_401_gets_one_fresh_token_and_one_more_try() {
     .await;
     let credential = TestCredential::new();
     let client = client_with(&server, credential.clone(), |_| {});
-    client.send(ArmRequest::get("/ws")).await.unwrap();
+    client.send(get("/ws")).await.unwrap();
     assert_eq!(credential.calls(), 2);
     assert_eq!(server.count(), 2);
 
@@ -63,7 +63,7 @@ async fn a_401_gets_one_fresh_token_and_one_more_try() {
     let always =
         Server::start(|_, _| Reply::arm_error(401, "InvalidAuthenticationToken", "no")).await;
     let err = client_with(&always, TestCredential::new(), |_| {})
-        .send(ArmRequest::get("/ws"))
+        .send(get("/ws"))
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(401));
@@ -74,7 +74,7 @@ async fn a_401_gets_one_fresh_token_and_one_more_try() {
 async fn a_credential_failure_is_typed_and_nothing_is_sent() {
     let server = Server::start(|_, _| Reply::json(200, &json!({}))).await;
     let client = client_with(&server, TestCredential::failing(), |_| {});
-    let err = client.send(ArmRequest::get("/ws")).await.unwrap_err();
+    let err = client.send(get("/ws")).await.unwrap_err();
     assert!(matches!(err, Error::Credential { .. }), "{err:?}");
     assert!(!err.may_have_been_sent());
     assert_eq!(server.count(), 0);

@@ -38,6 +38,25 @@ wire_object! {
     }
 }
 
+impl std::fmt::Display for ErrorDetail {
+    /// `code: message (target t); detail; detail`: one line, the nested details after the error.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.code, &self.message) {
+            (Some(c), Some(m)) => write!(f, "{c}: {m}")?,
+            (Some(c), None) => f.write_str(c)?,
+            (None, Some(m)) => f.write_str(m)?,
+            (None, None) => f.write_str("no error code or message")?,
+        }
+        if let Some(t) = &self.target {
+            write!(f, " (target {t})")?;
+        }
+        for d in self.details.iter().flatten() {
+            write!(f, "; {d}")?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -66,6 +85,11 @@ mod tests {
         let details = error.details.as_ref().unwrap();
         assert_eq!(details[0].code.as_deref(), Some("AgentCountTooLow"));
         assert_eq!(details[0].details, Some(vec![]));
+        assert_eq!(
+            error.to_string(),
+            "BadRequest: The request is invalid. (target properties.agentCount); \
+             AgentCountTooLow: needs 3"
+        );
         let info = &error.additional_info.as_ref().unwrap()[0];
         assert_eq!(info.type_.as_deref(), Some("PolicyViolation"));
         assert_eq!(serde_json::to_value(&parsed).unwrap(), body);

@@ -27,13 +27,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::Rule;
 use crate::config::{
-    AksAttachConfiguration, AksProvisioningConfiguration, ClusterPurpose, LoadBalancerSettings,
-    LoadBalancerType, TlsSettings, VnetSettings,
+    AksAttachConfiguration, AksProvisioningConfiguration, LoadBalancerSettings, TlsSettings,
+    VnetSettings,
 };
 use crate::request::{ArmRequest, AttachCompute, CreateCompute, Requests, WorkspaceRef};
 use crate::resource_id::WorkspaceId;
 use crate::secret::PrivateKeyPem;
 use crate::validate::{Issue, Report};
+use crate::wire::{ClusterPurpose, LoadBalancerType};
 
 /// A compute as a file declares it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -159,10 +159,8 @@ impl AksCompute {
     }
 
     /// Cluster purpose as the service reports it.
-    pub fn cluster_purpose(&self) -> Option<&str> {
-        self.props()
-            .and_then(|p| p.cluster_purpose.as_ref())
-            .map(wire::ClusterPurpose::as_str)
+    pub fn cluster_purpose(&self) -> Option<&wire::ClusterPurpose> {
+        self.props().and_then(|p| p.cluster_purpose.as_ref())
     }
 
     /// TLS status (`Disabled`, `Enabled` for a custom certificate, `Auto` for Microsoft's).
@@ -187,10 +185,11 @@ impl AksCompute {
     }
 
     /// Load balancer type as the service reports it (`PublicIp` when unset).
-    pub fn load_balancer_type(&self) -> &str {
+    pub fn load_balancer_type(&self) -> &wire::LoadBalancerType {
+        const PUBLIC_IP: &wire::LoadBalancerType = &wire::LoadBalancerType::PublicIp;
         self.props()
             .and_then(|p| p.load_balancer_type.as_ref())
-            .map_or("PublicIp", wire::LoadBalancerType::as_str)
+            .unwrap_or(PUBLIC_IP)
     }
 
     /// Subnet of an internal load balancer.
@@ -231,7 +230,8 @@ impl std::fmt::Display for AksCompute {
             self.agent_count()
                 .map_or_else(|| "?".into(), |n| n.to_string()),
             self.agent_vm_size().unwrap_or("?"),
-            self.cluster_purpose().unwrap_or("?"),
+            self.cluster_purpose()
+                .map_or("?", wire::ClusterPurpose::as_str),
             self.compute_location().unwrap_or("?"),
             self.ssl_status()
                 .map_or("Disabled", SslConfigStatus::as_str),

@@ -10,11 +10,11 @@ use std::io::Write;
 
 use aml_arm::ResumeToken;
 use aml_model::config::{
-    AksAttachBuilder, AksUpdateBuilder, AksUpdateConfiguration, ClusterPurpose, TlsConfig,
-    TlsSettings,
+    AksAttachBuilder, AksUpdateBuilder, AksUpdateConfiguration, TlsConfig, TlsSettings,
 };
 use aml_model::request::{self as model_request, AttachCompute, CreateCompute};
 use aml_model::spec::PlannedRequest;
+use aml_model::wire::ClusterPurpose;
 use aml_model::wire::{
     AksComputeSecrets, ComputeResource, KubernetesVersionListResult, LoadBalancerSku,
     ManagedCluster, OrchestratorVersionProfileListResult, ProvisioningState,
@@ -186,7 +186,7 @@ fn duplicate(
         agent_count: b.agent_count,
         vm_size: b.vm_size.clone(),
         location: b.location.clone(),
-        cluster_purpose: b.cluster_purpose,
+        cluster_purpose: b.cluster_purpose.clone(),
         vnet: b.vnet.clone(),
         load_balancer: b.load_balancer.clone(),
         tls: TlsSettings {
@@ -1164,7 +1164,7 @@ impl Workspace {
                 rule: None,
             });
         };
-        if existing.load_balancer_type() == "InternalLoadBalancer" {
+        if existing.load_balancer_type().is_internal() {
             return Err(Error::Refused {
                 action: "re-attach",
                 name: name.to_owned(),
@@ -1182,7 +1182,8 @@ impl Workspace {
         }
         let purpose = existing
             .cluster_purpose()
-            .and_then(|p| p.parse::<ClusterPurpose>().ok())
+            .filter(|p| !matches!(p, ClusterPurpose::Unknown(_)))
+            .cloned()
             .unwrap_or_default();
         let config = AksAttachBuilder::default()
             .resource_id(cluster.to_string())
@@ -1271,13 +1272,10 @@ fn lb_differences(
     lb: &aml_model::config::LoadBalancer,
     out: &mut Vec<Difference>,
 ) {
-    if !existing
-        .load_balancer_type()
-        .eq_ignore_ascii_case(lb.kind().as_str())
-    {
+    if existing.load_balancer_type() != lb.kind() {
         out.push(Difference {
             field: "load_balancer.type",
-            existing: existing.load_balancer_type().to_owned(),
+            existing: existing.load_balancer_type().to_string(),
             desired: lb.kind().as_str().to_owned(),
         });
     }
@@ -1292,15 +1290,16 @@ fn lb_differences(
 
 fn purpose_difference(
     existing: &AksCompute,
-    purpose: ClusterPurpose,
+    purpose: &ClusterPurpose,
     field: &'static str,
     out: &mut Vec<Difference>,
 ) {
-    let have = existing.cluster_purpose().unwrap_or("FastProd");
-    if !have.eq_ignore_ascii_case(purpose.as_str()) {
+    let fast_prod = ClusterPurpose::FastProd;
+    let have = existing.cluster_purpose().unwrap_or(&fast_prod);
+    if have != purpose {
         out.push(Difference {
             field,
-            existing: have.to_owned(),
+            existing: have.to_string(),
             desired: purpose.as_str().to_owned(),
         });
     }

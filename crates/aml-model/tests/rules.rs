@@ -143,7 +143,11 @@ fn unknown_purpose_and_load_balancer_type_are_reported_with_the_rest() {
     let paths: Vec<&str> = r.errors.iter().map(|i| i.path.as_str()).collect();
     assert_eq!(
         paths,
-        ["create.cluster_purpose", "create.agent_count", "load_balancer.type"]
+        [
+            "create.cluster_purpose",
+            "create.agent_count",
+            "load_balancer.type"
+        ]
     );
     assert!(r.errors[0].message.contains("\"Big\""), "{r}");
     // An unknown purpose is no production: no capacity error comes with it.

@@ -115,7 +115,10 @@ mod tests {
         assert_eq!(repeated_sentence(&Chains(io())), None);
         assert_eq!(
             chain(&Chains(io())),
-            ["could not read the settings file", "the disk went away at sector 7"]
+            [
+                "could not read the settings file",
+                "the disk went away at sector 7"
+            ]
         );
     }
 }

@@ -249,7 +249,7 @@ impl ComputeSpec {
     pub fn from_json(text: &str) -> crate::Result<Self> {
         serde_json::from_str(text).map_err(|e| crate::Error::Spec {
             format: "JSON",
-            message: e.to_string(),
+            source: Box::new(e),
         })
     }
 

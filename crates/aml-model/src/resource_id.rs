@@ -43,13 +43,12 @@ mod error;
 mod typed;
 
 pub use error::{
-    RESOURCE_GROUP_MAX_LEN, ResourceGroupRule, ResourceIdError, check_resource_group,
-    validate_resource_group,
+    ResourceGroupRule, ResourceIdError, check_resource_group, validate_resource_group,
 };
 pub use typed::{AksClusterId, ComputeId, SubnetId, WorkspaceId};
 
 /// The namespace ARM reports for subscriptions, resource groups and provider registrations.
-pub const RESOURCES_NAMESPACE: &str = "Microsoft.Resources";
+pub(crate) const RESOURCES_NAMESPACE: &str = "Microsoft.Resources";
 
 /// One `providers/{Namespace}/{type}/{name}...` block of an id.
 #[derive(Clone)]
@@ -97,7 +96,7 @@ impl ResourceId {
 
     /// The provider namespace of the resource, e.g. `Microsoft.ContainerService`; for an
     /// extension resource, the extension's. Subscriptions, resource groups and provider
-    /// registrations report [`RESOURCES_NAMESPACE`], as ARM does.
+    /// registrations report `Microsoft.Resources`, as ARM does.
     pub fn provider_namespace(&self) -> &str {
         self.own_block()
             .map_or(RESOURCES_NAMESPACE, |p| p.namespace.as_str())

@@ -105,11 +105,6 @@ pub fn lookup(name: &str) -> Option<&'static VmSize> {
         .and_then(|index| CATALOG.get(index))
 }
 
-/// Every size in the catalog, sorted by name ignoring ASCII case.
-pub fn catalog() -> &'static [VmSize] {
-    CATALOG
-}
-
 /// The prefix every catalog name shares.
 const PREFIX: &str = "Standard_";
 

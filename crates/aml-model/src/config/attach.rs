@@ -136,7 +136,7 @@ impl AksAttachBuilder {
     }
 
     /// Validates into `report` (paths `attach.*`, `load_balancer.*`, `tls.*`).
-    pub fn check(self, report: &mut Report) -> Option<AksAttachConfiguration> {
+    pub(crate) fn check(self, report: &mut Report) -> Option<AksAttachConfiguration> {
         let mut local = Report::new();
         let cluster = self.check_cluster(&mut local);
         let purpose = check_purpose(self.cluster_purpose, "attach.cluster_purpose", &mut local);

@@ -46,7 +46,7 @@ impl LoadBalancerSettings {
     }
 
     /// Validates, writing problems under `prefix` (usually `load_balancer`).
-    pub fn check(&self, report: &mut Report, prefix: &str) -> Option<LoadBalancer> {
+    pub(crate) fn check(&self, report: &mut Report, prefix: &str) -> Option<LoadBalancer> {
         let kind = self.kind.clone().unwrap_or_default();
         let subnet = self.subnet.as_deref().map(str::trim);
         let internal = match &kind {

@@ -29,9 +29,7 @@ pub use attach::{AksAttachBuilder, AksAttachConfiguration, ClusterRef};
 pub use load_balancer::{LoadBalancer, LoadBalancerSettings};
 pub use provisioning::{AksProvisioningBuilder, AksProvisioningConfiguration};
 pub use purpose::{DEVTEST_RECOMMENDED_VCPUS, PRODUCTION_MIN_NODES, PRODUCTION_MIN_VCPUS};
-pub use tls::{
-    CustomTls, LEAF_LABEL_MAX_LEN, LEAF_LABEL_SUFFIX_LEN, MicrosoftTls, TlsConfig, TlsSettings,
-};
+pub use tls::{CustomTls, MicrosoftTls, TlsConfig, TlsSettings};
 pub use update::{AksUpdateBuilder, AksUpdateConfiguration};
 pub use vnet::{Vnet, VnetSettings};
 

@@ -136,7 +136,7 @@ impl AksProvisioningBuilder {
     /// Validates into `report` (paths `create.*`, `load_balancer.*`, `tls.*`); the configuration
     /// is returned only when this part found no error. Warnings go to `report` and, on success,
     /// into the configuration too.
-    pub fn check(self, report: &mut Report) -> Option<AksProvisioningConfiguration> {
+    pub(crate) fn check(self, report: &mut Report) -> Option<AksProvisioningConfiguration> {
         let mut local = Report::new();
         let agent_count = self.agent_count.unwrap_or(DEFAULT_AGENT_COUNT);
         let vm_size = match self.vm_size {

@@ -5,9 +5,9 @@ use crate::secret::PrivateKeyPem;
 use crate::validate::{Report, check_dns_label, check_host_name, join};
 
 /// Characters the service appends to a leaf domain label (R17: `<label>######.<region>...`).
-pub const LEAF_LABEL_SUFFIX_LEN: usize = 6;
+pub(crate) const LEAF_LABEL_SUFFIX_LEN: usize = 6;
 /// Longest leaf domain label: a DNS label is at most 63 characters and six are added.
-pub const LEAF_LABEL_MAX_LEN: usize = 63 - LEAF_LABEL_SUFFIX_LEN;
+pub(crate) const LEAF_LABEL_MAX_LEN: usize = 63 - LEAF_LABEL_SUFFIX_LEN;
 
 /// TLS settings as given, the fields of the Python SDK's `enable_ssl` / `SslConfiguration`.
 ///
@@ -132,7 +132,7 @@ impl TlsSettings {
 
     /// Validates into a [`TlsConfig`], writing problems under `prefix` (usually `tls`).
     /// Nothing said means [`TlsConfig::Disabled`].
-    pub fn check(self, report: &mut Report, prefix: &str) -> Option<TlsConfig> {
+    pub(crate) fn check(self, report: &mut Report, prefix: &str) -> Option<TlsConfig> {
         let before = report.errors.len();
         let path = |f: &str| join(prefix, f);
         let custom_given = [
@@ -283,18 +283,6 @@ pub struct CustomTls {
 }
 
 impl CustomTls {
-    /// Validates the three parts; problems are under `tls.*`.
-    pub fn new(
-        cert_pem: impl Into<String>,
-        key_pem: PrivateKeyPem,
-        cname: impl Into<String>,
-    ) -> crate::Result<Self> {
-        let mut report = Report::new();
-        match TlsSettings::custom(cert_pem, key_pem, cname).check(&mut report, "tls") {
-            Some(TlsConfig::Custom(c)) => Ok(c),
-            _ => Err(crate::Error::Invalid(report)),
-        }
-    }
     /// The PEM certificate (chain, leaf first).
     pub fn cert_pem(&self) -> &str {
         &self.cert_pem

@@ -29,7 +29,7 @@ pub struct VnetSettings {
 
 impl VnetSettings {
     /// Validates into a [`Vnet`], writing problems under `prefix` (for example `create.vnet`).
-    pub fn check(self, report: &mut Report, prefix: &str) -> Option<Vnet> {
+    pub(crate) fn check(self, report: &mut Report, prefix: &str) -> Option<Vnet> {
         let fields = [
             ("resource_group", &self.resource_group),
             ("vnet_name", &self.vnet_name),

@@ -7,7 +7,7 @@ const SHAPE: &str =
     "/subscriptions/{subscription}/resourceGroups/{group}/providers/{Namespace}/{type}/{name}";
 
 /// Longest resource group name ARM accepts.
-pub const RESOURCE_GROUP_MAX_LEN: usize = 90;
+pub(crate) const RESOURCE_GROUP_MAX_LEN: usize = 90;
 
 /// A string that is not a resource id of the expected shape, or parts that cannot form one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

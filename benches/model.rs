@@ -17,10 +17,11 @@ use std::path::Path;
 
 use aml_model::WorkspaceId;
 use aml_model::config::{
-    AksProvisioningBuilder, AksProvisioningConfiguration, ClusterPurpose, LoadBalancerSettings,
-    TlsSettings, VnetSettings,
+    AksProvisioningBuilder, AksProvisioningConfiguration, LoadBalancerSettings, TlsSettings,
+    VnetSettings,
 };
 use aml_model::request::{CreateCompute, WorkspaceRef};
+use aml_model::wire::ClusterPurpose;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
 fn builder() -> AksProvisioningBuilder {

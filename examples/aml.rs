@@ -223,7 +223,7 @@ fn show_details(out: &mut (dyn Write + Send), aks: &AksCompute) -> std::io::Resu
     text += &line("TLS", Some(&tls));
     let lb = match aks.load_balancer_subnet() {
         Some(subnet) => format!("{} in subnet {subnet}", aks.load_balancer_type()),
-        None => aks.load_balancer_type().to_owned(),
+        None => aks.load_balancer_type().to_string(),
     };
     text += &line("load balancer", Some(&lb));
     text += &line("scoring IP", aks.scoring_ip());

@@ -19,10 +19,11 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use aml_compute::config::{AksAttachBuilder, ClusterPurpose};
+use aml_compute::config::AksAttachBuilder;
 use aml_compute::{AksCompute, AttachOptions, ComputeTarget, Error};
 use aml_examples::{Connection, Result, describe_error, run_main, wait_with_progress};
 use aml_model::AksClusterId;
+use aml_model::wire::ClusterPurpose;
 
 /// A refusal, by the error's kind.
 #[derive(Debug, Clone, PartialEq, Eq)]

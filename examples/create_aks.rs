@@ -19,10 +19,11 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use aml_compute::config::{
-    AksProvisioningBuilder, ClusterPurpose, LoadBalancerSettings, TlsSettings, VnetSettings,
+    AksProvisioningBuilder, LoadBalancerSettings, TlsSettings, VnetSettings,
 };
 use aml_compute::{AksCompute, Desired, Ensured, Error};
 use aml_examples::{Connection, Result, describe_error, run_main, wait_with_progress};
+use aml_model::wire::ClusterPurpose;
 
 /// The compute this example creates.
 const NAME: &str = "ml-aks";
@@ -194,7 +195,7 @@ mod tests {
         let created = outcome.created.unwrap();
         assert_eq!(created.agent_count(), Some(3));
         assert_eq!(created.agent_vm_size(), Some("Standard_D3_v2"));
-        assert_eq!(created.cluster_purpose(), Some("FastProd"));
+        assert_eq!(created.cluster_purpose(), Some(&ClusterPurpose::FastProd));
         assert!(
             created.ssl_cname().is_some_and(
                 |c| c.starts_with("contoso-ml") && c.ends_with(".eastus.cloudapp.azure.com")

@@ -18,9 +18,10 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use aml_compute::config::{AksAttachBuilder, AksProvisioningBuilder, ClusterPurpose};
+use aml_compute::config::{AksAttachBuilder, AksProvisioningBuilder};
 use aml_compute::{AttachOptions, Completion, Error};
 use aml_examples::{Connection, Result, run_main, wait_with_progress};
+use aml_model::wire::ClusterPurpose;
 
 /// A compute the workspace creates.
 const CREATED: &str = "tmp-aks";

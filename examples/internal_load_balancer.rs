@@ -18,10 +18,11 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use aml_compute::config::{
-    AksAttachBuilder, AksProvisioningBuilder, ClusterPurpose, LoadBalancerSettings, TlsSettings,
+    AksAttachBuilder, AksProvisioningBuilder, LoadBalancerSettings, TlsSettings,
 };
 use aml_compute::{AksCompute, AttachOptions, ComputeTarget, Error};
 use aml_examples::{Connection, Result, describe_error, run_main, wait_with_progress};
+use aml_model::wire::ClusterPurpose;
 
 /// The compute created behind an internal load balancer.
 const CREATED: &str = "ilb-aks";
@@ -149,7 +150,7 @@ mod tests {
 
         assert!(!outcome.refused_codes.is_empty(), "{text}");
         let created = outcome.created.unwrap();
-        assert_eq!(created.load_balancer_type(), "InternalLoadBalancer");
+        assert!(created.load_balancer_type().is_internal());
         assert_eq!(created.load_balancer_subnet(), Some(SUBNET));
         assert!(
             created.scoring_ip().is_some_and(|ip| ip.starts_with("10.")),
@@ -165,7 +166,7 @@ mod tests {
         assert!(outcome.attach_had_follow_up);
         let attached = outcome.attached.unwrap();
         assert!(attached.is_attached());
-        assert_eq!(attached.load_balancer_type(), "InternalLoadBalancer");
+        assert!(attached.load_balancer_type().is_internal());
         assert_eq!(attached.load_balancer_subnet(), Some(SUBNET));
         // The attach PUT, then the GET-modify-PUT update.
         assert_eq!(

@@ -145,7 +145,7 @@ mod tests {
                 "fresh-aks",
                 aml_compute::config::AksProvisioningBuilder::default()
                     .agent_count(1)
-                    .cluster_purpose(aml_compute::config::ClusterPurpose::DevTest),
+                    .cluster_purpose(aml_model::wire::ClusterPurpose::DevTest),
             )
             .await
             .unwrap();

@@ -27,14 +27,14 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use aml_compute::config::{
-    AksAttachBuilder, AksProvisioningBuilder, AksUpdateBuilder, ClusterPurpose,
-    LoadBalancerSettings, TlsSettings,
+    AksAttachBuilder, AksProvisioningBuilder, AksUpdateBuilder, LoadBalancerSettings, TlsSettings,
 };
 use aml_compute::{AksCompute, AttachOptions, Completion, ComputeTarget, Error, Workspace};
 use aml_examples::{
     BoxError, Connection, GeneratedCertificate, Result, describe_error, run_main,
     wait_with_progress,
 };
+use aml_model::wire::ClusterPurpose;
 use aml_tls::OffsetDateTime;
 use futures::TryStreamExt;
 

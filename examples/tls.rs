@@ -18,11 +18,12 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use aml_compute::config::{AksAttachBuilder, AksUpdateBuilder, ClusterPurpose, TlsSettings};
+use aml_compute::config::{AksAttachBuilder, AksUpdateBuilder, TlsSettings};
 use aml_compute::{AksCompute, AttachOptions, Completion, ComputeTarget, Error};
 use aml_examples::{
     Connection, GeneratedCertificate, Result, describe_error, run_main, wait_with_progress,
 };
+use aml_model::wire::ClusterPurpose;
 use aml_tls::{Duration, OffsetDateTime};
 
 /// The compute this example attaches.

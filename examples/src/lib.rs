@@ -551,12 +551,13 @@ pub mod spec {
 
     use aml_compute::Desired;
     use aml_compute::config::{
-        AksAttachBuilder, AksProvisioningBuilder, ClusterPurpose, LoadBalancerSettings, TlsSettings,
+        AksAttachBuilder, AksProvisioningBuilder, LoadBalancerSettings, TlsSettings,
     };
     use aml_compute::tls::check_material;
     use aml_emulator::{ResourceGroupSeed, Seed, SubscriptionSeed, WorkspaceSeed};
     use aml_model::request::Requests;
     use aml_model::spec::{ComputeSpec, Plan, TlsFiles, WorkspaceSpec, spec_paths};
+    use aml_model::wire::ClusterPurpose;
     use aml_model::{Issue, PrivateKeyPem, Report};
     use aml_tls::OffsetDateTime;
     use zeroize::Zeroizing;

@@ -194,10 +194,7 @@ impl AksCompute {
 
     /// Whether the scoring endpoint is behind an internal load balancer (R20).
     pub fn has_internal_load_balancer(&self) -> bool {
-        matches!(
-            self.load_balancer_type(),
-            wire::LoadBalancerType::InternalLoadBalancer
-        )
+        self.load_balancer_type().is_internal()
     }
 
     /// Subnet of an internal load balancer.

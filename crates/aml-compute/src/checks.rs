@@ -147,7 +147,7 @@ fn reattachable(op: &ComputeOperation, cluster: &AksClusterId) -> Result<()> {
 fn capacity(
     id: &AksClusterId,
     cluster: &ManagedCluster,
-    purpose: &aml_model::config::ClusterPurpose,
+    purpose: &aml_model::wire::ClusterPurpose,
 ) -> Result<Vec<Issue>> {
     let mut report = Report::new();
     let (vcpus, nodes, unknown) = cluster_capacity(cluster);

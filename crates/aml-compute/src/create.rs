@@ -73,7 +73,7 @@ fn duplicate(b: &AksProvisioningBuilder) -> AksProvisioningBuilder {
         agent_count: b.agent_count,
         vm_size: b.vm_size.clone(),
         location: b.location.clone(),
-        cluster_purpose: b.cluster_purpose,
+        cluster_purpose: b.cluster_purpose.clone(),
         vnet: b.vnet.clone(),
         load_balancer: b.load_balancer.clone(),
         tls: TlsSettings {

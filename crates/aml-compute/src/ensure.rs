@@ -4,7 +4,8 @@
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
-use aml_model::config::{AksAttachBuilder, AksProvisioningBuilder, ClusterPurpose, TlsConfig};
+use aml_model::config::{AksAttachBuilder, AksProvisioningBuilder, TlsConfig};
+use aml_model::wire::{ClusterPurpose, LoadBalancerType};
 use aml_model::plan::Plan;
 use aml_model::request::{AttachCompute, CreateCompute};
 use aml_model::wire::ComputeResource;
@@ -184,8 +185,8 @@ fn lb_differences(
     lb: &aml_model::config::LoadBalancer,
     out: &mut Vec<Difference>,
 ) {
-    let desired = aml_model::wire::LoadBalancerType::parse(lb.kind().as_str());
-    if *existing.load_balancer_type() != desired {
+    let desired: &LoadBalancerType = lb.kind();
+    if existing.load_balancer_type() != desired {
         out.push(Difference {
             field: "load_balancer.type",
             existing: existing.load_balancer_type().to_string(),
@@ -203,21 +204,17 @@ fn lb_differences(
 
 fn purpose_difference(
     existing: &AksCompute,
-    purpose: ClusterPurpose,
+    purpose: &ClusterPurpose,
     field: &'static str,
     out: &mut Vec<Difference>,
 ) {
     // The service's default purpose is FastProd.
-    let have = existing
-        .cluster_purpose()
-        .cloned()
-        .unwrap_or(aml_model::wire::ClusterPurpose::FastProd);
-    let desired = aml_model::wire::ClusterPurpose::parse(purpose.as_str());
-    if have != desired {
+    let have = existing.cluster_purpose().cloned().unwrap_or_default();
+    if have != *purpose {
         out.push(Difference {
             field,
             existing: have.to_string(),
-            desired: desired.to_string(),
+            desired: purpose.to_string(),
         });
     }
 }

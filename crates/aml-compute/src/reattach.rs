@@ -3,6 +3,7 @@
 
 use aml_model::config::{AksAttachBuilder, TlsConfig, TlsSettings};
 use aml_model::plan::Plan;
+use aml_model::wire::ClusterPurpose;
 
 use crate::error::{Error, Result};
 use crate::operation::ComputeOperation;
@@ -24,9 +25,11 @@ impl Workspace {
         let Some(cluster) = existing.cluster_id() else {
             return Err(refuse("the compute names no AKS cluster (resourceId)"));
         };
+        // A purpose this crate does not know is attached again as the service's default.
         let purpose = existing
             .cluster_purpose()
-            .and_then(|p| p.as_str().parse::<aml_model::config::ClusterPurpose>().ok())
+            .filter(|p| !matches!(p, ClusterPurpose::Unknown(_)))
+            .cloned()
             .unwrap_or_default();
         let config = AksAttachBuilder::default()
             .resource_id(cluster.to_string())

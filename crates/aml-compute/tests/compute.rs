@@ -9,7 +9,7 @@ use aml_arm::{
     ArmClient, ArmClientOptions, Cloud, PollOptions, RetryOptions, StaticTokenCredential,
 };
 use aml_compute::config::{
-    AksAttachConfiguration, AksProvisioningConfiguration, AksUpdateConfiguration, ClusterPurpose,
+    AksAttachConfiguration, AksProvisioningConfiguration, AksUpdateConfiguration,
     LoadBalancerSettings, TlsSettings,
 };
 use aml_compute::{
@@ -18,6 +18,7 @@ use aml_compute::{
 };
 use aml_emulator::{Emulator, OperationOutcome};
 use aml_emulator::{OTHER_SUBSCRIPTION, STANDARD_CLUSTER_RESOURCE_GROUP, STANDARD_SUBSCRIPTION};
+use aml_model::wire::ClusterPurpose;
 use aml_model::wire::ErrorDetail;
 use aml_model::{AksClusterId, PrivateKeyPem};
 use futures::TryStreamExt;
@@ -388,10 +389,7 @@ async fn update_switches_load_balancer_keeps_unknown_fields_and_refuses_tls_with
         .await
         .unwrap();
     let updated = aks(wait(op).await);
-    assert_eq!(
-        *updated.load_balancer_type(),
-        aml_model::wire::LoadBalancerType::InternalLoadBalancer
-    );
+    assert!(updated.load_balancer_type().is_internal());
     assert_eq!(updated.load_balancer_subnet(), Some("aks-subnet"));
     assert!(!updated.ssl_enabled());
     assert_eq!(emu.requests().count("PUT", "/computes/upd"), puts + 1);
@@ -642,7 +640,7 @@ async fn attach_with_an_internal_load_balancer_applies_it_after_attaching() {
     // The plan ends with the update that switches the load balancer.
     assert_eq!(op.plan().writes().count(), 2, "{}", op.plan());
     let done = aks(wait(op).await);
-    assert!(done.has_internal_load_balancer());
+    assert!(done.load_balancer_type().is_internal());
     assert_eq!(
         emu.requests().count("PUT", "/computes/ilb"),
         2,
@@ -650,7 +648,7 @@ async fn attach_with_an_internal_load_balancer_applies_it_after_attaching() {
     );
     // Re-attaching with TLS would lose the internal load balancer or break R18: refused.
     let now = ws.get_aks("ilb").await.unwrap();
-    assert!(now.has_internal_load_balancer(), "{now}");
+    assert!(now.load_balancer_type().is_internal(), "{now}");
     let err = ws
         .begin_reattach_with_tls("ilb", TlsSettings::microsoft("ilb", true))
         .await
@@ -987,10 +985,7 @@ async fn a_retried_update_refused_by_another_operation_is_sent_again() {
         .await
         .unwrap();
     let updated = aks(wait(op).await);
-    assert_eq!(
-        *updated.load_balancer_type(),
-        aml_model::wire::LoadBalancerType::InternalLoadBalancer
-    );
+    assert!(updated.load_balancer_type().is_internal());
     let statuses: Vec<_> = emu
         .requests()
         .matching("PUT", "/computes/again")

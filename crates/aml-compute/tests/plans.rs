@@ -10,9 +10,10 @@ use aml_arm::{
     ArmClient, ArmClientOptions, Cloud, PollOptions, RetryOptions, StaticTokenCredential,
 };
 use aml_compute::config::{
-    AksAttachConfiguration, AksProvisioningConfiguration, AksUpdateConfiguration, ClusterPurpose,
+    AksAttachConfiguration, AksProvisioningConfiguration, AksUpdateConfiguration,
     LoadBalancerSettings, TlsSettings,
 };
+use aml_model::wire::ClusterPurpose;
 use aml_compute::{AttachOptions, ComputeOperation, Plan, Workspace};
 use aml_emulator::{Emulator, STANDARD_CLUSTER_RESOURCE_GROUP, STANDARD_SUBSCRIPTION};
 

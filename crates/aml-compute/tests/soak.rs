@@ -33,7 +33,7 @@ use aml_arm::{
     ArmClient, ArmClientOptions, Cloud, PollOptions, RetryOptions, StaticTokenCredential, Timeouts,
 };
 use aml_compute::config::{
-    AksAttachConfiguration, AksProvisioningConfiguration, AksUpdateConfiguration, ClusterPurpose,
+    AksAttachConfiguration, AksProvisioningConfiguration, AksUpdateConfiguration,
     LoadBalancerSettings,
 };
 use aml_compute::{
@@ -45,6 +45,7 @@ use aml_emulator::{
     STANDARD_RESOURCE_GROUP, STANDARD_SUBSCRIPTION, STANDARD_WORKSPACE,
 };
 use aml_model::AksClusterId;
+use aml_model::wire::ClusterPurpose;
 
 /// The only bearer token the emulator accepts; it must never show up anywhere else.
 const TOKEN: &str = "soak-bearer-7c1e5a9f2d4b";
@@ -770,13 +771,17 @@ impl Soak {
     async fn attach_lifecycle(&self, rng: &mut Rng, name: &str) {
         lock(&self.attach_names).insert(name.to_owned());
         lock(&self.live_attach).insert(name.to_owned());
-        let (cluster, purpose) = rng.pick(&CONTENDED);
+        let (cluster, purpose) = &CONTENDED[rng.pick(&[0, 1, 2])];
         let spelling = rng.next_u64();
         self.inject(rng, name, Stage::Attach, Some(cluster));
         let options = AttachOptions::default();
         let mut begun = self
             .ws
-            .begin_attach(name, attach_config(cluster, purpose, spelling), options)
+            .begin_attach(
+                name,
+                attach_config(cluster, purpose.clone(), spelling),
+                options,
+            )
             .await;
         self.record("attach", name, &begun);
         if let Err(e) = &begun
@@ -784,7 +789,11 @@ impl Soak {
         {
             begun = self
                 .ws
-                .begin_attach(name, attach_config(cluster, purpose, spelling), options)
+                .begin_attach(
+                    name,
+                    attach_config(cluster, purpose.clone(), spelling),
+                    options,
+                )
                 .await;
             self.record("attach again", name, &begun);
         }

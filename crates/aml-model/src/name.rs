@@ -7,12 +7,12 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Names the service reserves for its own compute targets; a new compute may not take them.
-pub const RESERVED_NAMES: [&str; 3] = ["amlcompute", "local", "containerinstance"];
+pub(crate) const RESERVED_NAMES: [&str; 3] = ["amlcompute", "local", "containerinstance"];
 
 /// Shortest allowed compute name.
-pub const MIN_LEN: usize = 3;
+pub(crate) const MIN_LEN: usize = 3;
 /// Longest allowed compute name.
-pub const MAX_LEN: usize = 24;
+pub(crate) const MAX_LEN: usize = 24;
 
 /// One rule of R7 that a candidate name breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,7 +135,8 @@ impl ComputeName {
     }
 }
 
-/// Whether `candidate` is one of [`RESERVED_NAMES`] (case-insensitive).
+/// Whether the service reserves `candidate` for its own targets: `amlcompute`, `local` or
+/// `containerinstance`, in any case.
 pub fn is_reserved(candidate: &str) -> bool {
     RESERVED_NAMES
         .iter()

@@ -13,7 +13,7 @@ use crate::config::{AksUpdateConfiguration, TlsConfig};
 use crate::request::{AttachCompute, CreateCompute, Request, Requests, redacted_body, render};
 use crate::resource_id::{AksClusterId, ComputeId};
 use crate::validate::Issue;
-use crate::config::ClusterPurpose;
+use crate::wire::ClusterPurpose;
 
 /// What a long-running compute operation does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

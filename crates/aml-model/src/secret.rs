@@ -26,7 +26,7 @@ impl PrivateKeyPem {
     }
 
     /// Whether the text is empty or only whitespace.
-    pub fn is_blank(&self) -> bool {
+    pub(crate) fn is_blank(&self) -> bool {
         self.0.trim().is_empty()
     }
 }

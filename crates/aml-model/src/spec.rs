@@ -27,13 +27,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::Rule;
 use crate::config::{
-    AksAttachConfiguration, AksProvisioningConfiguration, ClusterPurpose, LoadBalancerSettings,
-    LoadBalancerType, TlsSettings, VnetSettings,
+    AksAttachConfiguration, AksProvisioningConfiguration, LoadBalancerSettings, TlsSettings,
+    VnetSettings,
 };
 use crate::request::{AttachCompute, CreateCompute, Requests, WorkspaceRef};
 use crate::resource_id::WorkspaceId;
 use crate::secret::PrivateKeyPem;
 use crate::validate::{Issue, Report};
+use crate::wire::{ClusterPurpose, LoadBalancerType};
 
 /// A compute as a file declares it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,7 +204,7 @@ impl ComputeSpec {
     pub fn from_json(text: &str) -> crate::Result<Self> {
         serde_json::from_str(text).map_err(|e| crate::Error::Spec {
             format: "JSON",
-            message: e.to_string(),
+            source: Box::new(e),
         })
     }
 

@@ -149,7 +149,7 @@ pub(crate) fn join(prefix: &str, field: &str) -> String {
 /// Parses an IPv4 CIDR such as `10.0.0.0/16`. Each octet must be 0-255 and the prefix 0-32: the
 /// swagger's pattern lets `999.1.1.1/8` through, this does not. Host bits may be set
 /// (`172.17.0.1/16` is the usual way to write a Docker bridge).
-pub fn parse_cidr(text: &str) -> Result<Ipv4Net, String> {
+pub(crate) fn parse_cidr(text: &str) -> Result<Ipv4Net, String> {
     let Some((addr, prefix)) = text.split_once('/') else {
         return Err(format!(
             "{text:?} is not in CIDR notation; write an IPv4 range with its prefix length, like 10.0.0.0/16"
@@ -168,7 +168,7 @@ pub fn parse_cidr(text: &str) -> Result<Ipv4Net, String> {
 }
 
 /// Parses a dotted-quad IPv4 address, each octet 0-255 without leading zeros.
-pub fn parse_ipv4(text: &str) -> Result<Ipv4Addr, String> {
+pub(crate) fn parse_ipv4(text: &str) -> Result<Ipv4Addr, String> {
     text.parse::<Ipv4Addr>().map_err(|_| {
         let bad = text
             .split('.')
@@ -183,14 +183,14 @@ pub fn parse_ipv4(text: &str) -> Result<Ipv4Addr, String> {
 }
 
 /// Whether two IPv4 ranges share an address.
-pub fn overlaps(a: Ipv4Net, b: Ipv4Net) -> bool {
+pub(crate) fn overlaps(a: Ipv4Net, b: Ipv4Net) -> bool {
     let (a, b) = (a.trunc(), b.trunc());
     a.contains(&b.network()) || b.contains(&a.network())
 }
 
 /// Checks a DNS host name (RFC 1123): labels of 1-63 letters, digits and dashes, not starting or
 /// ending with a dash, at least two labels, 253 characters at most. Returns why it is not one.
-pub fn check_host_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_host_name(name: &str) -> Result<(), String> {
     let trimmed = name.strip_suffix('.').unwrap_or(name);
     if trimmed.is_empty() {
         return Err("must be a DNS host name like www.contoso.com, it is empty".into());
@@ -223,7 +223,7 @@ pub fn check_host_name(name: &str) -> Result<(), String> {
 }
 
 /// Checks one DNS label of at most `max` characters. Returns why it is not one.
-pub fn check_dns_label(label: &str, max: usize) -> Result<(), String> {
+pub(crate) fn check_dns_label(label: &str, max: usize) -> Result<(), String> {
     if label.is_empty() {
         return Err("is empty".into());
     }
@@ -246,7 +246,7 @@ pub fn check_dns_label(label: &str, max: usize) -> Result<(), String> {
 
 /// Checks that `location` looks like an Azure region's programmatic name (`eastus`,
 /// `westeurope`, `eastus2euap`): lower-case letters and digits, starting with a letter.
-pub fn check_location(location: &str) -> Result<(), String> {
+pub(crate) fn check_location(location: &str) -> Result<(), String> {
     let ok = location
         .chars()
         .next()

@@ -4,10 +4,10 @@
 
 use aml_model::config::{
     AksAttachConfiguration, AksProvisioningBuilder, AksProvisioningConfiguration,
-    AksUpdateConfiguration, ClusterPurpose, LoadBalancerSettings, TlsConfig, TlsSettings,
-    VnetSettings,
+    AksUpdateConfiguration, LoadBalancerSettings, TlsConfig, TlsSettings, VnetSettings,
 };
 use aml_model::request::{AttachCompute, CreateCompute, Requests, WorkspaceRef};
+use aml_model::wire::{ClusterPurpose, LoadBalancerType};
 use aml_model::{PrivateKeyPem, Report, WorkspaceId};
 
 const SUB: &str = "00000000-0000-0000-0000-000000000000";
@@ -53,7 +53,7 @@ fn defaults_are_the_guides_and_are_sent_explicitly() {
     let c = create("myaks", base()).unwrap();
     assert_eq!(c.config().agent_count(), 3);
     assert_eq!(c.config().vm_size(), "Standard_D3_v2");
-    assert_eq!(c.config().cluster_purpose(), ClusterPurpose::FastProd);
+    assert_eq!(c.config().cluster_purpose(), &ClusterPurpose::FastProd);
     let body = c.body();
     let p = &body["properties"]["properties"];
     assert_eq!(p["agentCount"], 3);
@@ -120,6 +120,56 @@ fn r8_production_needs_twelve_vcpus() {
             .cluster_purpose(ClusterPurpose::DenseProd),
     );
     assert_eq!(codes(&r), ["purpose.production_vcpus"]);
+}
+
+#[test]
+fn unknown_purpose_and_load_balancer_type_are_reported_with_the_rest() {
+    let settings = LoadBalancerSettings {
+        kind: Some(LoadBalancerType::parse("Private")),
+        subnet: None,
+    };
+    let r = errors(
+        "myaks",
+        base()
+            .agent_count(0)
+            .cluster_purpose(ClusterPurpose::parse("Big"))
+            .load_balancer(settings.clone()),
+    );
+    assert_eq!(
+        codes(&r),
+        ["purpose.unknown", "nodes.count", "load_balancer.type"],
+        "{r}"
+    );
+    let paths: Vec<&str> = r.errors.iter().map(|i| i.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "create.cluster_purpose",
+            "create.agent_count",
+            "load_balancer.type"
+        ]
+    );
+    assert!(r.errors[0].message.contains("\"Big\""), "{r}");
+    // An unknown purpose is no production: no capacity error comes with it.
+    let r = errors(
+        "myaks",
+        base()
+            .agent_count(1)
+            .cluster_purpose(ClusterPurpose::Unknown("Big".into())),
+    );
+    assert_eq!(codes(&r), ["purpose.unknown"]);
+
+    let attach = AksAttachConfiguration::builder()
+        .cluster("aks-rg", "cluster")
+        .cluster_purpose(ClusterPurpose::parse("Big"))
+        .load_balancer(settings.clone());
+    let report = attach.build().unwrap_err();
+    let report = report.report().unwrap();
+    assert!(report.has_error("purpose.unknown"), "{report}");
+    assert!(report.has_error("load_balancer.type"), "{report}");
+    let update = AksUpdateConfiguration::builder().load_balancer(settings);
+    let report = update.build().unwrap_err();
+    assert!(report.report().unwrap().has_error("load_balancer.type"));
 }
 
 #[test]

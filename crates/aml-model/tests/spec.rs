@@ -48,8 +48,9 @@ fn unknown_keys_are_errors_naming_the_key() {
         .to_string();
     assert!(err.contains("tsl"), "{err}");
     let err = ComputeSpec::from_json(r#"{"workspace":{"subscription_id":"s","resource_group":"r","workspace_name":"w","region":"x"},"name":"a"}"#)
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+    assert!(err.to_string().ends_with("[spec.invalid]"), "{err}");
+    let err = std::error::Error::source(&err).unwrap().to_string();
     assert!(err.contains("region"), "{err}");
 }
 

@@ -75,7 +75,7 @@ pub fn update_body(
     let current_internal = props
         .get("loadBalancerType")
         .and_then(Value::as_str)
-        .is_some_and(|t| t.eq_ignore_ascii_case("InternalLoadBalancer"));
+        .is_some_and(|t| crate::wire::LoadBalancerType::parse(t).is_internal());
     let ssl_on = update.tls().map_or(current_ssl_on, TlsConfig::is_enabled);
     let internal = update
         .load_balancer()

@@ -5,6 +5,10 @@
 //! non-empty segments without `/`, R7 for compute names). `Display` and `path()` give the
 //! canonical text with ARM's own casing of keywords, namespaces and types, so it can go straight
 //! into a request URL. Equality and hashing ignore ASCII case, like [`ResourceId`]'s.
+//!
+//! The ids made of a resource group and plain names ([`WorkspaceId`], [`AksClusterId`],
+//! [`SubnetId`]) are declared by one macro, `typed_id!`; [`ComputeId`] holds a [`WorkspaceId`]
+//! and a validated [`ComputeName`] and shares the rest through the same macro.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -17,10 +21,6 @@ use super::{
     validate_resource_group,
 };
 use crate::name::ComputeName;
-
-const ML_NAMESPACE: &str = "Microsoft.MachineLearningServices";
-const AKS_NAMESPACE: &str = "Microsoft.ContainerService";
-const NETWORK_NAMESPACE: &str = "Microsoft.Network";
 
 /// Checks a part given to a constructor: non-empty, no `/`, no control characters.
 fn segment(what: &'static str, value: String) -> Result<String, ResourceIdError> {
@@ -90,10 +90,115 @@ fn resource_id(
     }
 }
 
-/// What every typed id shares: parsing, conversion, case-insensitive hashing, serde as a string,
-/// `path()` and the subscription check.
+/// Declares a typed id.
+///
+/// `typed_id! { /// docs
+/// pub struct Name = "Namespace" { /// docs
+/// field: "type" ("what"), ... } }` declares an id
+/// `/subscriptions/{s}/resourceGroups/{rg}/providers/Namespace/type/{field}/...`: the struct,
+/// its `RESOURCE_TYPE`, a checking `new`, accessors, `to_resource_id`, `Display` and equality
+/// ignoring ASCII case; `what` names the part in an [`ResourceIdError::InvalidSegment`].
+///
+/// `typed_id!(@common Name)` adds what every typed id shares: parsing, conversions,
+/// case-insensitive hashing, serde as a string, `path()` and the subscription check. It needs
+/// `Name::from_resource_id`, `Name::to_resource_id`, `Name::subscription_id`, `Display` and
+/// `PartialEq`.
 macro_rules! typed_id {
-    ($ty:ident) => {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $ty:ident = $namespace:literal {
+            $(
+                $(#[doc = $field_doc:literal])*
+                $field:ident: $segment:literal ($what:literal),
+            )+
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Clone)]
+        pub struct $ty {
+            subscription_id: String,
+            resource_group: String,
+            $($field: String,)+
+        }
+
+        impl $ty {
+            /// The resource type, as ARM spells it.
+            pub const RESOURCE_TYPE: &'static str = concat!($namespace, $("/", $segment),+);
+
+            #[doc = concat!("A `", stringify!($ty), "` from its parts, checking each.")]
+            pub fn new(
+                subscription_id: impl Into<String>,
+                resource_group: impl Into<String>,
+                $($field: impl Into<String>,)+
+            ) -> Result<Self, ResourceIdError> {
+                Ok(Self {
+                    subscription_id: segment("subscription id", subscription_id.into())?,
+                    resource_group: self::resource_group(resource_group.into())?,
+                    $($field: segment($what, $field.into())?,)+
+                })
+            }
+
+            fn from_resource_id(id: &ResourceId) -> Result<Self, ResourceIdError> {
+                let (group, [$($field),+]) = expect_type(id, Self::RESOURCE_TYPE)?;
+                Ok(Self {
+                    subscription_id: id.subscription_id.clone(),
+                    resource_group: group.to_owned(),
+                    $($field: $field.to_owned(),)+
+                })
+            }
+
+            /// The subscription.
+            pub fn subscription_id(&self) -> &str {
+                &self.subscription_id
+            }
+
+            /// The resource group.
+            pub fn resource_group(&self) -> &str {
+                &self.resource_group
+            }
+
+            $(
+                $(#[doc = $field_doc])*
+                pub fn $field(&self) -> &str {
+                    &self.$field
+                }
+            )+
+
+            /// The same id as a general [`ResourceId`].
+            pub fn to_resource_id(&self) -> ResourceId {
+                resource_id(
+                    &self.subscription_id,
+                    &self.resource_group,
+                    $namespace,
+                    &[$(($segment, &self.$field)),+],
+                )
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(
+                    f,
+                    concat!("/subscriptions/{}/resourceGroups/{}/providers/", $namespace),
+                    self.subscription_id, self.resource_group
+                )?;
+                $(write!(f, concat!("/", $segment, "/{}"), self.$field)?;)+
+                Ok(())
+            }
+        }
+
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                self.subscription_id.eq_ignore_ascii_case(&other.subscription_id)
+                    && self.resource_group.eq_ignore_ascii_case(&other.resource_group)
+                    $(&& self.$field.eq_ignore_ascii_case(&other.$field))+
+            }
+        }
+
+        typed_id!(@common $ty);
+    };
+
+    (@common $ty:ident) => {
         impl $ty {
             /// The canonical path used in request URLs (the same text as `Display`).
             pub fn path(&self) -> String {
@@ -177,98 +282,41 @@ macro_rules! typed_id {
     };
 }
 
-// ---------------------------------------------------------------------------------------------
-
-/// An Azure Machine Learning workspace:
-/// `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{name}`.
-#[derive(Clone)]
-pub struct WorkspaceId {
-    subscription_id: String,
-    resource_group: String,
-    name: String,
+typed_id! {
+    /// An Azure Machine Learning workspace:
+    /// `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{name}`.
+    pub struct WorkspaceId = "Microsoft.MachineLearningServices" {
+        /// The workspace name.
+        name: "workspaces" ("workspace name"),
+    }
 }
 
 impl WorkspaceId {
-    /// The resource type, as ARM spells it.
-    pub const RESOURCE_TYPE: &'static str = "Microsoft.MachineLearningServices/workspaces";
-
-    /// A workspace id from its parts, checking each.
-    pub fn new(
-        subscription_id: impl Into<String>,
-        resource_group: impl Into<String>,
-        name: impl Into<String>,
-    ) -> Result<Self, ResourceIdError> {
-        Ok(Self {
-            subscription_id: segment("subscription id", subscription_id.into())?,
-            resource_group: self::resource_group(resource_group.into())?,
-            name: segment("workspace name", name.into())?,
-        })
-    }
-
-    fn from_resource_id(id: &ResourceId) -> Result<Self, ResourceIdError> {
-        let (group, [name]) = expect_type(id, Self::RESOURCE_TYPE)?;
-        Ok(Self {
-            subscription_id: id.subscription_id.clone(),
-            resource_group: group.to_owned(),
-            name: name.to_owned(),
-        })
-    }
-
-    /// The subscription.
-    pub fn subscription_id(&self) -> &str {
-        &self.subscription_id
-    }
-
-    /// The resource group.
-    pub fn resource_group(&self) -> &str {
-        &self.resource_group
-    }
-
-    /// The workspace name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// The id of compute `name` in this workspace.
     pub fn compute(&self, name: ComputeName) -> ComputeId {
         ComputeId::new(self.clone(), name)
     }
+}
 
-    /// The same id as a general [`ResourceId`].
-    pub fn to_resource_id(&self) -> ResourceId {
-        resource_id(
-            &self.subscription_id,
-            &self.resource_group,
-            ML_NAMESPACE,
-            &[("workspaces", &self.name)],
-        )
+typed_id! {
+    /// An AKS managed cluster:
+    /// `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{name}`.
+    pub struct AksClusterId = "Microsoft.ContainerService" {
+        /// The cluster name.
+        name: "managedClusters" ("cluster name"),
     }
 }
 
-impl fmt::Display for WorkspaceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "/subscriptions/{}/resourceGroups/{}/providers/{ML_NAMESPACE}/workspaces/{}",
-            self.subscription_id, self.resource_group, self.name
-        )
+typed_id! {
+    /// A subnet of a virtual network:
+    /// `.../providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}`.
+    pub struct SubnetId = "Microsoft.Network" {
+        /// The virtual network's name.
+        vnet_name: "virtualNetworks" ("vnet name"),
+        /// The subnet's name.
+        subnet_name: "subnets" ("subnet name"),
     }
 }
-
-impl PartialEq for WorkspaceId {
-    fn eq(&self, other: &Self) -> bool {
-        self.subscription_id
-            .eq_ignore_ascii_case(&other.subscription_id)
-            && self
-                .resource_group
-                .eq_ignore_ascii_case(&other.resource_group)
-            && self.name.eq_ignore_ascii_case(&other.name)
-    }
-}
-
-typed_id!(WorkspaceId);
-
-// ---------------------------------------------------------------------------------------------
 
 /// A compute target in a workspace:
 /// `.../providers/Microsoft.MachineLearningServices/workspaces/{ws}/computes/{name}`.
@@ -328,15 +376,13 @@ impl ComputeId {
 
     /// The same id as a general [`ResourceId`].
     pub fn to_resource_id(&self) -> ResourceId {
-        resource_id(
-            self.subscription_id(),
-            self.resource_group(),
-            ML_NAMESPACE,
-            &[
-                ("workspaces", self.workspace.name()),
-                ("computes", self.name.as_str()),
-            ],
-        )
+        let mut id = self.workspace.to_resource_id();
+        if let Some(block) = id.providers.last_mut() {
+            block
+                .resources
+                .push(("computes".to_owned(), self.name.as_str().to_owned()));
+        }
+        id
     }
 }
 
@@ -353,479 +399,7 @@ impl PartialEq for ComputeId {
     }
 }
 
-typed_id!(ComputeId);
-
-// ---------------------------------------------------------------------------------------------
-
-/// An AKS managed cluster:
-/// `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{name}`.
-#[derive(Clone)]
-pub struct AksClusterId {
-    subscription_id: String,
-    resource_group: String,
-    name: String,
-}
-
-impl AksClusterId {
-    /// The resource type, as ARM spells it.
-    pub const RESOURCE_TYPE: &'static str = "Microsoft.ContainerService/managedClusters";
-
-    /// A cluster id from its parts, checking each.
-    pub fn new(
-        subscription_id: impl Into<String>,
-        resource_group: impl Into<String>,
-        name: impl Into<String>,
-    ) -> Result<Self, ResourceIdError> {
-        Ok(Self {
-            subscription_id: segment("subscription id", subscription_id.into())?,
-            resource_group: self::resource_group(resource_group.into())?,
-            name: segment("cluster name", name.into())?,
-        })
-    }
-
-    fn from_resource_id(id: &ResourceId) -> Result<Self, ResourceIdError> {
-        let (group, [name]) = expect_type(id, Self::RESOURCE_TYPE)?;
-        Ok(Self {
-            subscription_id: id.subscription_id.clone(),
-            resource_group: group.to_owned(),
-            name: name.to_owned(),
-        })
-    }
-
-    /// The subscription.
-    pub fn subscription_id(&self) -> &str {
-        &self.subscription_id
-    }
-
-    /// The resource group.
-    pub fn resource_group(&self) -> &str {
-        &self.resource_group
-    }
-
-    /// The cluster name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The same id as a general [`ResourceId`].
-    pub fn to_resource_id(&self) -> ResourceId {
-        resource_id(
-            &self.subscription_id,
-            &self.resource_group,
-            AKS_NAMESPACE,
-            &[("managedClusters", &self.name)],
-        )
-    }
-}
-
-impl fmt::Display for AksClusterId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "/subscriptions/{}/resourceGroups/{}/providers/{AKS_NAMESPACE}/managedClusters/{}",
-            self.subscription_id, self.resource_group, self.name
-        )
-    }
-}
-
-impl PartialEq for AksClusterId {
-    fn eq(&self, other: &Self) -> bool {
-        self.subscription_id
-            .eq_ignore_ascii_case(&other.subscription_id)
-            && self
-                .resource_group
-                .eq_ignore_ascii_case(&other.resource_group)
-            && self.name.eq_ignore_ascii_case(&other.name)
-    }
-}
-
-typed_id!(AksClusterId);
-
-// ---------------------------------------------------------------------------------------------
-
-/// A subnet of a virtual network:
-/// `.../providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}`.
-#[derive(Clone)]
-pub struct SubnetId {
-    subscription_id: String,
-    resource_group: String,
-    vnet_name: String,
-    subnet_name: String,
-}
-
-impl SubnetId {
-    /// The resource type, as ARM spells it.
-    pub const RESOURCE_TYPE: &'static str = "Microsoft.Network/virtualNetworks/subnets";
-
-    /// A subnet id from its parts, checking each.
-    pub fn new(
-        subscription_id: impl Into<String>,
-        resource_group: impl Into<String>,
-        vnet_name: impl Into<String>,
-        subnet_name: impl Into<String>,
-    ) -> Result<Self, ResourceIdError> {
-        Ok(Self {
-            subscription_id: segment("subscription id", subscription_id.into())?,
-            resource_group: self::resource_group(resource_group.into())?,
-            vnet_name: segment("vnet name", vnet_name.into())?,
-            subnet_name: segment("subnet name", subnet_name.into())?,
-        })
-    }
-
-    fn from_resource_id(id: &ResourceId) -> Result<Self, ResourceIdError> {
-        let (group, [vnet, subnet]) = expect_type(id, Self::RESOURCE_TYPE)?;
-        Ok(Self {
-            subscription_id: id.subscription_id.clone(),
-            resource_group: group.to_owned(),
-            vnet_name: vnet.to_owned(),
-            subnet_name: subnet.to_owned(),
-        })
-    }
-
-    /// The subscription.
-    pub fn subscription_id(&self) -> &str {
-        &self.subscription_id
-    }
-
-    /// The resource group of the virtual network.
-    pub fn resource_group(&self) -> &str {
-        &self.resource_group
-    }
-
-    /// The virtual network's name.
-    pub fn vnet_name(&self) -> &str {
-        &self.vnet_name
-    }
-
-    /// The subnet's name.
-    pub fn subnet_name(&self) -> &str {
-        &self.subnet_name
-    }
-
-    /// The same id as a general [`ResourceId`].
-    pub fn to_resource_id(&self) -> ResourceId {
-        resource_id(
-            &self.subscription_id,
-            &self.resource_group,
-            NETWORK_NAMESPACE,
-            &[
-                ("virtualNetworks", &self.vnet_name),
-                ("subnets", &self.subnet_name),
-            ],
-        )
-    }
-}
-
-impl fmt::Display for SubnetId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "/subscriptions/{}/resourceGroups/{}/providers/{NETWORK_NAMESPACE}/virtualNetworks/{}/subnets/{}",
-            self.subscription_id, self.resource_group, self.vnet_name, self.subnet_name
-        )
-    }
-}
-
-impl PartialEq for SubnetId {
-    fn eq(&self, other: &Self) -> bool {
-        self.subscription_id
-            .eq_ignore_ascii_case(&other.subscription_id)
-            && self
-                .resource_group
-                .eq_ignore_ascii_case(&other.resource_group)
-            && self.vnet_name.eq_ignore_ascii_case(&other.vnet_name)
-            && self.subnet_name.eq_ignore_ascii_case(&other.subnet_name)
-    }
-}
-
-typed_id!(SubnetId);
+typed_id!(@common ComputeId);
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-    use std::collections::HashSet;
-
-    const SUB: &str = "00000000-0000-0000-0000-000000000000";
-
-    #[test]
-    fn the_guides_example_is_an_aks_cluster_id() {
-        let text = format!(
-            "/subscriptions/{SUB}/resourcegroups/myrg/providers/Microsoft.ContainerService/managedClusters/myaks"
-        );
-        let aks: AksClusterId = text.parse().unwrap();
-        assert_eq!(aks.subscription_id(), SUB);
-        assert_eq!(aks.resource_group(), "myrg");
-        assert_eq!(aks.name(), "myaks");
-        let canonical = format!(
-            "/subscriptions/{SUB}/resourceGroups/myrg/providers/Microsoft.ContainerService/managedClusters/myaks"
-        );
-        assert_eq!(aks.to_string(), canonical);
-        assert_eq!(aks.path(), canonical);
-        assert_eq!(
-            aks,
-            AksClusterId::new(SUB, "MyRG", "MyAKS").unwrap(),
-            "ids compare ignoring case"
-        );
-    }
-
-    #[test]
-    fn typed_ids_use_arms_casing_for_namespaces_and_types() {
-        let text = "/subscriptions/s/resourcegroups/rg/providers/microsoft.containerservice/MANAGEDCLUSTERS/aks";
-        let aks: AksClusterId = text.parse().unwrap();
-        assert_eq!(
-            aks.to_string(),
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks"
-        );
-        assert_eq!(ResourceId::from(&aks), text.parse::<ResourceId>().unwrap());
-    }
-
-    #[test]
-    fn case_insensitive_equality_and_hash_agree() {
-        let set: HashSet<AksClusterId> = [
-            AksClusterId::new("ABC", "RG", "Aks").unwrap(),
-            "/subscriptions/abc/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks"
-                .parse()
-                .unwrap(),
-            "/SUBSCRIPTIONS/Abc/RESOURCEGROUPS/Rg/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/AKS"
-                .parse()
-                .unwrap(),
-        ]
-        .into_iter()
-        .collect();
-        assert_eq!(set.len(), 1, "{set:?}");
-
-        let computes: HashSet<ComputeId> = [
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/WS/computes/Aks1",
-            "/subscriptions/S/resourceGroups/RG/providers/microsoft.machinelearningservices/workspaces/ws/computes/aks1",
-        ]
-        .iter()
-        .map(|s| s.parse().unwrap())
-        .collect();
-        assert_eq!(computes.len(), 1, "{computes:?}");
-    }
-
-    #[test]
-    fn workspace_and_compute_ids() {
-        let ws = WorkspaceId::new("s", "rg", "ws").unwrap();
-        assert_eq!(
-            ws.path(),
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws"
-        );
-        let compute = ws.compute("aks-1".parse().unwrap());
-        assert_eq!(
-            compute.to_string(),
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/computes/aks-1"
-        );
-        assert_eq!(compute.workspace(), &ws);
-        assert_eq!(compute.name().as_str(), "aks-1");
-        assert_eq!(compute.subscription_id(), "s");
-        assert_eq!(compute.resource_group(), "rg");
-
-        let parsed: ComputeId = compute.path().parse().unwrap();
-        assert_eq!(parsed, compute);
-        let general = ResourceId::from(compute.clone());
-        assert_eq!(general.parent().unwrap(), ResourceId::from(&ws));
-        assert_eq!(ComputeId::try_from(general).unwrap(), compute);
-    }
-
-    #[test]
-    fn subnet_ids() {
-        let subnet = SubnetId::new("s", "net-rg", "vnet1", "aks-subnet").unwrap();
-        assert_eq!(
-            subnet.to_string(),
-            "/subscriptions/s/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/aks-subnet"
-        );
-        assert_eq!(subnet.vnet_name(), "vnet1");
-        assert_eq!(subnet.subnet_name(), "aks-subnet");
-        assert_eq!(subnet.path().parse::<SubnetId>().unwrap(), subnet);
-    }
-
-    #[test]
-    fn wrong_type_errors_name_both_types() {
-        let vnet =
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v";
-        let e = vnet.parse::<AksClusterId>().unwrap_err();
-        assert!(matches!(
-            &e,
-            ResourceIdError::WrongType { expected: "Microsoft.ContainerService/managedClusters", found, .. }
-                if found == "Microsoft.Network/virtualNetworks"
-        ));
-        let msg = e.to_string();
-        assert!(
-            msg.contains("Microsoft.ContainerService/managedClusters")
-                && msg.contains("Microsoft.Network/virtualNetworks"),
-            "{msg}"
-        );
-
-        // a workspace is not a compute, nor a compute a workspace
-        let ws = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
-        assert!(matches!(
-            ws.parse::<ComputeId>(),
-            Err(ResourceIdError::WrongType { .. })
-        ));
-        assert!(matches!(
-            format!("{ws}/computes/c").parse::<WorkspaceId>(),
-            Err(ResourceIdError::WrongType { .. })
-        ));
-        // a resource group is not a cluster
-        assert!(matches!(
-            "/subscriptions/s/resourceGroups/rg".parse::<AksClusterId>(),
-            Err(ResourceIdError::WrongType { found, .. }) if found == "Microsoft.Resources/resourceGroups"
-        ));
-    }
-
-    #[test]
-    fn an_extension_of_the_right_type_is_still_refused() {
-        let e = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm/providers/Microsoft.ContainerService/managedClusters/x"
-            .parse::<AksClusterId>()
-            .unwrap_err();
-        let msg = e.to_string();
-        assert!(
-            msg.contains("extension resource on a Microsoft.Compute/virtualMachines"),
-            "{msg}"
-        );
-    }
-
-    #[test]
-    fn a_typed_resource_needs_a_resource_group() {
-        let e = "/subscriptions/s/providers/Microsoft.ContainerService/managedClusters/x"
-            .parse::<AksClusterId>()
-            .unwrap_err();
-        assert!(matches!(e, ResourceIdError::MissingResourceGroup { .. }));
-        assert!(e.to_string().contains("has no resource group"), "{e}");
-    }
-
-    #[test]
-    fn malformed_text_reports_the_parse_error() {
-        assert!(matches!(
-            "subscriptions/s".parse::<AksClusterId>(),
-            Err(ResourceIdError::MissingLeadingSlash { .. })
-        ));
-    }
-
-    #[test]
-    fn constructors_validate_resource_groups() {
-        for bad in ["", "rg.", "my rg", "a\u{1}b"] {
-            let e = AksClusterId::new("s", bad, "aks").unwrap_err();
-            assert!(
-                matches!(
-                    e,
-                    ResourceIdError::InvalidResourceGroup { .. }
-                        | ResourceIdError::InvalidSegment { .. }
-                ),
-                "{bad:?}: {e}"
-            );
-        }
-        let long = "r".repeat(91);
-        let e = WorkspaceId::new("s", long, "ws").unwrap_err();
-        assert!(e.to_string().contains("1 to 90 characters"), "{e}");
-        assert!(WorkspaceId::new("s", "rg_(prod)-1.a", "ws").is_ok());
-        // the parser applies the same rule
-        assert!(matches!(
-            "/subscriptions/s/resourceGroups/bad!rg/providers/Microsoft.ContainerService/managedClusters/x"
-                .parse::<AksClusterId>(),
-            Err(ResourceIdError::InvalidResourceGroup { .. })
-        ));
-    }
-
-    #[test]
-    fn constructors_refuse_empty_parts_and_slashes() {
-        assert!(matches!(
-            WorkspaceId::new("", "rg", "ws"),
-            Err(ResourceIdError::InvalidSegment {
-                what: "subscription id",
-                ..
-            })
-        ));
-        let e = SubnetId::new("s", "rg", "vnet/x", "sn").unwrap_err();
-        assert!(matches!(
-            e,
-            ResourceIdError::InvalidSegment {
-                what: "vnet name",
-                ..
-            }
-        ));
-        assert_eq!(
-            e.to_string(),
-            "vnet name \"vnet/x\" must be non-empty and contain no '/' or control characters"
-        );
-        assert!(AksClusterId::new("s", "rg", "").is_err());
-    }
-
-    #[test]
-    fn a_compute_id_needs_a_valid_compute_name() {
-        let e = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/computes/1bad_name"
-            .parse::<ComputeId>()
-            .unwrap_err();
-        assert!(matches!(e, ResourceIdError::InvalidComputeName { .. }));
-        assert!(std::error::Error::source(&e).is_some());
-        assert!(e.to_string().contains("\"1bad_name\""), "{e}");
-    }
-
-    #[test]
-    fn subscription_check() {
-        let aks = AksClusterId::new("SUB-A", "rg", "aks").unwrap();
-        assert!(aks.ensure_subscription("sub-a").is_ok());
-        let e = aks.ensure_subscription("sub-b").unwrap_err();
-        assert!(matches!(e, ResourceIdError::WrongSubscription { .. }));
-        assert!(
-            e.to_string().contains("expected subscription \"sub-b\""),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn serde_is_a_validated_string() {
-        let ws = WorkspaceId::new("s", "rg", "ws").unwrap();
-        let json = serde_json::to_string(&ws).unwrap();
-        assert_eq!(json, format!("\"{ws}\""));
-        assert_eq!(serde_json::from_str::<WorkspaceId>(&json).unwrap(), ws);
-        let aks_json =
-            "\"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v\"";
-        let e = serde_json::from_str::<AksClusterId>(aks_json).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("not a Microsoft.ContainerService/managedClusters id"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn debug_shows_the_id() {
-        let aks = AksClusterId::new("s", "rg", "aks").unwrap();
-        assert_eq!(
-            format!("{aks:?}"),
-            "AksClusterId(\"/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks\")"
-        );
-    }
-
-    proptest! {
-        #[test]
-        fn typed_ids_round_trip(
-            sub in "[A-Za-z0-9-]{1,36}",
-            rg in "[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]",
-            ws in "[A-Za-z0-9][A-Za-z0-9_-]{0,20}",
-            compute in "[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]",
-            vnet in "[^/\\p{Cc}]{1,20}",
-            subnet in "[^/\\p{Cc}]{1,20}",
-        ) {
-            let workspace = WorkspaceId::new(&sub, &rg, &ws).unwrap();
-            prop_assert_eq!(workspace.path().parse::<WorkspaceId>().unwrap(), workspace.clone());
-            let compute = workspace.compute(compute.parse().unwrap());
-            prop_assert_eq!(compute.path().parse::<ComputeId>().unwrap(), compute.clone());
-            let aks = AksClusterId::new(&sub, &rg, &ws).unwrap();
-            prop_assert_eq!(aks.path().parse::<AksClusterId>().unwrap(), aks);
-            let subnet = SubnetId::new(&sub, &rg, &vnet, &subnet).unwrap();
-            let general: ResourceId = subnet.path().parse().unwrap();
-            prop_assert_eq!(&ResourceId::from(&subnet), &general);
-            prop_assert_eq!(SubnetId::try_from(general).unwrap(), subnet);
-        }
-
-        #[test]
-        fn typed_parsing_never_panics(s in any::<String>()) {
-            let _ = s.parse::<ComputeId>();
-            let _ = s.parse::<SubnetId>();
-        }
-    }
-}
+mod tests;

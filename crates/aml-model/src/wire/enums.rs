@@ -67,6 +67,21 @@ open_enum! {
     }
 }
 
+impl ClusterPurpose {
+    /// Whether the production minimums apply (R8): `FastProd` and `DenseProd`. Neither
+    /// `DevTest` nor an `Unknown` purpose is production.
+    pub fn is_production(&self) -> bool {
+        matches!(self, Self::FastProd | Self::DenseProd)
+    }
+}
+
+/// `FastProd`, the service's default.
+impl Default for ClusterPurpose {
+    fn default() -> Self {
+        Self::FastProd
+    }
+}
+
 open_enum! {
     /// The load balancer in front of the scoring endpoint (swagger `LoadBalancerType`; the
     /// service default is `PublicIp`).
@@ -75,6 +90,20 @@ open_enum! {
         PublicIp = "PublicIp",
         /// An internal load balancer in the cluster's virtual network.
         InternalLoadBalancer = "InternalLoadBalancer",
+    }
+}
+
+impl LoadBalancerType {
+    /// Whether this is `InternalLoadBalancer`.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::InternalLoadBalancer)
+    }
+}
+
+/// `PublicIp`, the service's default.
+impl Default for LoadBalancerType {
+    fn default() -> Self {
+        Self::PublicIp
     }
 }
 

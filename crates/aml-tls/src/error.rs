@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use crate::check::Report;
+use crate::report::Report;
 
 /// Results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -116,8 +116,8 @@ pub enum Error {
 
     /// No certificate was found.
     #[error(
-        "no `-----BEGIN CERTIFICATE-----` block found (PEM blocks found: {})",
-        describe_found(found)
+        "no `-----BEGIN CERTIFICATE-----` block found ({})",
+        describe_blocks(found)
     )]
     NoCertificate {
         /// The labels of the PEM blocks that were found instead.
@@ -131,7 +131,7 @@ pub enum Error {
         index: usize,
         /// What the X.509 parser reported.
         #[source]
-        source: x509_parser::error::X509Error,
+        source: X509ParseError,
     },
 
     /// A certificate's DER is followed by unexpected bytes.
@@ -146,8 +146,8 @@ pub enum Error {
     /// No private key was found.
     #[error(
         "no private key found: expected one `PRIVATE KEY`, `RSA PRIVATE KEY` or \
-         `EC PRIVATE KEY` block (PEM blocks found: {})",
-        describe_found(found)
+         `EC PRIVATE KEY` block ({})",
+        describe_blocks(found)
     )]
     NoPrivateKey {
         /// The labels of the PEM blocks that were found instead.
@@ -253,6 +253,43 @@ pub enum Error {
         /// Every problem found (errors and warnings).
         report: Box<Report>,
     },
+}
+
+/// What the X.509 parser reported about a certificate, as one message that ends the chain.
+///
+/// `x509-parser`'s errors format their own cause into their message and return it as their
+/// source too, so a chain printed in full would say it twice; this wrapper keeps the message
+/// and ends the chain there.
+#[derive(Debug)]
+pub struct X509ParseError(x509_parser::error::X509Error);
+
+impl X509ParseError {
+    pub(crate) fn new(error: x509_parser::error::X509Error) -> Self {
+        Self(error)
+    }
+
+    /// The parser's error itself.
+    pub fn x509_error(&self) -> &x509_parser::error::X509Error {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for X509ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for X509ParseError {}
+
+/// The PEM blocks of a text that held none of the expected kind: one phrase without `: `, so that
+/// two such problems in one report (certificate and key) do not end in the same sentence.
+fn describe_blocks(found: &[String]) -> String {
+    if found.is_empty() {
+        "the text holds no PEM block".to_owned()
+    } else {
+        format!("its PEM blocks are {}", describe_found(found))
+    }
 }
 
 fn describe_found(found: &[String]) -> String {

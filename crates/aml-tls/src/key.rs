@@ -28,7 +28,7 @@ pub enum KeyFormat {
 
 impl KeyFormat {
     /// The PEM label of this format.
-    pub const fn pem_label(self) -> &'static str {
+    pub(crate) const fn pem_label(self) -> &'static str {
         match self {
             Self::Pkcs8 => "PRIVATE KEY",
             Self::Pkcs1 => "RSA PRIVATE KEY",
@@ -37,7 +37,7 @@ impl KeyFormat {
     }
 
     /// The format's usual name: `PKCS#8`, `PKCS#1` or `SEC1`.
-    pub const fn name(self) -> &'static str {
+    pub(crate) const fn name(self) -> &'static str {
         match self {
             Self::Pkcs8 => "PKCS#8",
             Self::Pkcs1 => "PKCS#1",

@@ -11,17 +11,19 @@ use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 use crate::base64::decode_base64;
-use crate::check::{CheckOptions, CheckedBundle, Report, check};
+use crate::bundle::CheckedBundle;
+use crate::check::check;
 use crate::error::{Error, Result};
 use crate::key::PrivateKey;
+use crate::report::{CheckOptions, Report};
 use crate::x509::CertificateChain;
 
 /// Name of the secret that holds the TLS material of an Azure ML inference cluster.
 pub const SECRET_NAME: &str = "azuremlfessl";
 /// Entry of the secret holding the certificate chain (PEM, base64-encoded in `data`).
-pub const CERT_ENTRY: &str = "cert.pem";
+pub(crate) const CERT_ENTRY: &str = "cert.pem";
 /// Entry of the secret holding the private key (PEM, base64-encoded in `data`).
-pub const KEY_ENTRY: &str = "key.pem";
+pub(crate) const KEY_ENTRY: &str = "key.pem";
 
 /// The certificate chain and key read back from an `azuremlfessl` secret, not yet checked.
 ///

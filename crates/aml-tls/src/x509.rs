@@ -14,7 +14,7 @@ use x509_parser::oid_registry::{
 };
 use x509_parser::x509::SubjectPublicKeyInfo;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, X509ParseError};
 use crate::pem;
 
 /// PEM label of a certificate.
@@ -45,7 +45,10 @@ impl Certificate {
                         x509_parser::error::X509Error::InvalidCertificate
                     }
                 };
-                Error::Certificate { index, source }
+                Error::Certificate {
+                    index,
+                    source: X509ParseError::new(source),
+                }
             })?;
             if !rest.is_empty() {
                 return Err(Error::CertificateTrailingData {
@@ -116,7 +119,7 @@ impl CertificateChain {
     /// let err = aml_tls::CertificateChain::from_pem(b"no pem here").unwrap_err();
     /// assert_eq!(
     ///     err.to_string(),
-    ///     "no `-----BEGIN CERTIFICATE-----` block found (PEM blocks found: none)"
+    ///     "no `-----BEGIN CERTIFICATE-----` block found (the text holds no PEM block)"
     /// );
     /// ```
     pub fn from_pem(pem: &[u8]) -> Result<Self> {
@@ -457,7 +460,7 @@ mod tests {
                 .unwrap_err();
         assert!(
             err.to_string()
-                .ends_with("(PEM blocks found: \"PRIVATE KEY\")"),
+                .ends_with("(its PEM blocks are \"PRIVATE KEY\")"),
             "{err}"
         );
     }

@@ -8,6 +8,7 @@ mod tls {
     pub(crate) mod fixtures;
 
     mod check;
+    mod errors;
     mod pem;
     mod props;
     mod redaction;

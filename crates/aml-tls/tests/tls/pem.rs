@@ -60,7 +60,7 @@ fn no_key_and_two_keys_are_clear_errors() {
     assert_eq!(
         err.to_string(),
         "no private key found: expected one `PRIVATE KEY`, `RSA PRIVATE KEY` or `EC PRIVATE KEY` \
-         block (PEM blocks found: \"CERTIFICATE\")"
+         block (its PEM blocks are \"CERTIFICATE\")"
     );
 
     let two = format!("{}{}", key_pem(Alg::P256, 0), key_pem(Alg::P256, 1));
@@ -72,7 +72,7 @@ fn no_key_and_two_keys_are_clear_errors() {
 
     let err = PrivateKey::from_pem(b"").unwrap_err();
     assert!(
-        err.to_string().ends_with("(PEM blocks found: none)"),
+        err.to_string().ends_with("(the text holds no PEM block)"),
         "{err}"
     );
 }

@@ -27,7 +27,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use aml_examples::{Connection, Pace};
+use aml_examples::Pace;
+use aml_examples::aml_emulator::Emulator;
 use criterion::{Criterion, Throughput};
 use tokio::runtime::Runtime;
 
@@ -56,16 +57,21 @@ fn runtime() -> Runtime {
         .expect("runtime")
 }
 
-/// One quickstart on a fresh emulator: (time of the run, operations, ARM requests).
+/// One quickstart on a fresh emulator: (time of the run, operations, ARM requests). The
+/// quickstart prints its transcript to standard output each run.
 async fn quickstart_once() -> (Duration, u32, usize) {
-    let conn = Connection::embedded(Pace::Instant).await.expect("emulator");
+    let builder = Emulator::builder().timings(Pace::Instant.timings());
+    let (emulator, workspace) = aml_examples::testing::start(builder)
+        .await
+        .expect("emulator");
+    let before = emulator.requests().entries().len();
     let start = Instant::now();
-    let summary = quickstart::run(&conn, &mut std::io::sink())
+    let summary = quickstart::run(&workspace, Some(&emulator))
         .await
         .expect("quickstart");
     let took = start.elapsed();
-    let requests = conn.emulator().map_or(0, |e| e.requests().entries().len());
-    conn.shutdown().await;
+    let requests = emulator.requests().entries().len() - before;
+    emulator.shutdown().await;
     (took, summary.operations, requests)
 }
 

@@ -6,8 +6,8 @@
 //! cargo run -p aml-examples --example aml -- --emulator versions eastus
 //! ```
 //!
-//! `plan SPEC` validates a spec (every rule, and a custom certificate's hygiene) and prints the
-//! ARM requests it would send, secrets redacted; it sends nothing and needs no credential.
+//! `plan SPEC` validates a spec (every rule, and a custom certificate's hygiene) and prints its
+//! plan (every read, check and ARM request it would send, secrets redacted); it sends nothing.
 //! `apply SPEC` makes the spec true idempotently (`ensure`: create or attach when absent, adopt an
 //! identical compute without writing, refuse a different one) and waits with progress. `show
 //! NAME`, `list`, `detach NAME` (the cluster is kept) and `versions LOCATION` do what they say.
@@ -26,15 +26,23 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use aml_compute::{AksCompute, ComputeTarget, Ensured};
+use aml_arm::credentials::TokenCredential;
+use aml_arm::{
+    ArmClient, ArmClientOptions, Cloud, CredentialChain, CredentialChainOptions,
+    StaticTokenCredential,
+};
+use aml_compute::{
+    Activity, AksCompute, Completion, ComputeOperation, ComputeTarget, Ensured, Workspace,
+};
 use aml_emulator::{Emulator, Seed};
 use aml_examples::spec::{self, LoadedSpec, SpecError};
-use aml_examples::{Connection, Pace, Target, describe_boxed, describe_error, wait_with_progress};
-use futures::TryStreamExt;
+use aml_examples::{ARM_SCOPE, BoxError, Pace, describe_error};
+use aml_model::WorkspaceId;
+use futures::{StreamExt, TryStreamExt};
 
 const USAGE: &str = "\
 usage: aml [--emulator | --emulator-url URL] [--stats] COMMAND
@@ -128,19 +136,18 @@ impl From<aml_compute::Error> for Failure {
     }
 }
 
-impl From<std::io::Error> for Failure {
-    fn from(e: std::io::Error) -> Self {
-        Self::Runtime(format!("error: cannot write the output: {e}"))
+impl From<BoxError> for Failure {
+    fn from(e: BoxError) -> Self {
+        match e.downcast::<aml_compute::Error>() {
+            Ok(e) => (*e).into(),
+            Err(e) => runtime(e),
+        }
     }
 }
 
-impl From<aml_examples::BoxError> for Failure {
-    fn from(e: aml_examples::BoxError) -> Self {
-        match e.downcast::<aml_compute::Error>() {
-            Ok(e) => (*e).into(),
-            Err(e) => Self::Runtime(format!("error: {}", describe_boxed(&e))),
-        }
-    }
+/// A failure at run time (exit status 1), with the error's whole chain.
+fn runtime(error: impl Into<BoxError>) -> Failure {
+    Failure::Runtime(format!("error: {}", describe_error(&*error.into())))
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
@@ -188,21 +195,45 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
 }
 
 /// Validates the spec and prints its plan; no connection at all.
-fn plan(path: &std::path::Path, out: &mut (dyn Write + Send)) -> Result<(), Failure> {
-    let loaded = spec::load(path)?;
-    writeln!(out, "{}", loaded.plan_text()?)?;
-    Ok(())
+fn plan(path: &std::path::Path) -> Result<(), Failure> {
+    let plan = spec::load(path)?.plan()?;
+    // Written, not printed: a closed pipe (`aml plan ... | head`) is an error, not a panic.
+    std::io::Write::write_all(&mut std::io::stdout(), plan.to_string().as_bytes())
+        .map_err(|e| Failure::Runtime(format!("error: cannot write the plan: {e}")))
 }
 
-fn show_compute(out: &mut (dyn Write + Send), compute: &ComputeTarget) -> std::io::Result<()> {
-    let Some(aks) = compute.as_aks() else {
-        return writeln!(out, "{} ({})", compute.name(), compute.compute_type());
-    };
-    writeln!(out, "{aks}")?;
-    show_details(out, aks)
+/// Runs `operation` to the end, printing its warnings, each step and each change of state.
+async fn watch(mut operation: ComputeOperation) -> aml_compute::Result<Completion> {
+    for warning in operation.warnings() {
+        println!("warning: {warning}");
+    }
+    // The stream borrows the operation; boxed, it is `Unpin` and keeps this future small.
+    let mut events = Box::pin(operation.progress());
+    let mut last_status = None;
+    while let Some(event) = events.next().await {
+        let event = event?;
+        if let Activity::Polled { status, .. } = &event.activity
+            && last_status.replace(status.clone()).as_ref() == Some(status)
+        {
+            continue; // still in the same state
+        }
+        println!("{event}");
+    }
+    drop(events);
+    operation.await
 }
 
-fn show_details(out: &mut (dyn Write + Send), aks: &AksCompute) -> std::io::Result<()> {
+fn show_compute(compute: &ComputeTarget) {
+    match compute.as_aks() {
+        Some(aks) => {
+            println!("{aks}");
+            print!("{}", details(aks));
+        }
+        None => println!("{} ({})", compute.name(), compute.compute_type()),
+    }
+}
+
+fn details(aks: &AksCompute) -> String {
     let line = |label: &str, value: Option<&str>| match value {
         Some(v) => format!("  {label:<14}{v}\n"),
         None => String::new(),
@@ -235,20 +266,38 @@ fn show_details(out: &mut (dyn Write + Send), aks: &AksCompute) -> std::io::Resu
         );
         text += &line("error", Some(&e));
     }
-    out.write_all(text.as_bytes())
+    text
 }
 
-/// Runs one command (other than `plan` and `help`) against `conn`.
+/// What a command did, for the tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Done {
+    /// Nothing worth checking.
+    Nothing,
+    /// `apply` adopted an identical compute without writing.
+    Adopted,
+    /// `apply` created or attached: the compute, as `show` prints it.
+    Applied(String),
+    /// `show`: the compute as printed.
+    Shown(String),
+    /// `list`: one line per compute.
+    Listed(Vec<String>),
+    /// `versions`: the table as printed.
+    Versions(String),
+}
+
+/// Runs one command (other than `plan` and `help`) on `ws`.
 async fn execute(
     command: &Command,
-    conn: &Connection,
+    ws: &Workspace,
     spec: Option<&LoadedSpec>,
-    out: &mut (dyn Write + Send),
-) -> Result<(), Failure> {
-    let ws = conn.workspace();
+) -> Result<Done, Failure> {
     match command {
-        Command::Plan(path) => plan(path, out),
-        Command::Help => Ok(writeln!(out, "{USAGE}")?),
+        Command::Plan(path) => plan(path).map(|()| Done::Nothing),
+        Command::Help => {
+            println!("{USAGE}");
+            Ok(Done::Nothing)
+        }
         Command::Apply(path) => {
             let owned;
             let loaded = if let Some(loaded) = spec {
@@ -257,76 +306,73 @@ async fn execute(
                 owned = spec::load(path)?;
                 &owned
             };
-            apply(conn, loaded, out).await
+            apply(ws, loaded).await
         }
         Command::Show(name) => {
             let compute = ws.get(name).await?;
-            Ok(show_compute(out, &compute)?)
+            show_compute(&compute);
+            Ok(Done::Shown(match compute.as_aks() {
+                Some(aks) => format!("{aks}\n{}", details(aks)),
+                None => compute.name().to_owned(),
+            }))
         }
         Command::List => {
             let computes: Vec<ComputeTarget> = ws.list().try_collect().await?;
             if computes.is_empty() {
-                writeln!(out, "no computes in workspace {}", ws.id().name())?;
+                println!("no computes in workspace {}", ws.id().name());
             }
-            for compute in &computes {
-                match compute.as_aks() {
-                    Some(aks) => writeln!(out, "{aks}")?,
-                    None => writeln!(out, "{} ({})", compute.name(), compute.compute_type())?,
-                }
+            let lines: Vec<String> = computes
+                .iter()
+                .map(|compute| match compute.as_aks() {
+                    Some(aks) => aks.to_string(),
+                    None => format!("{} ({})", compute.name(), compute.compute_type()),
+                })
+                .collect();
+            for line in &lines {
+                println!("{line}");
             }
-            Ok(())
+            Ok(Done::Listed(lines))
         }
         Command::Detach(name) => {
-            wait_with_progress(ws.detach(name).await?, out).await?;
-            writeln!(out, "detached {name}; its AKS cluster is kept")?;
-            Ok(())
+            watch(ws.begin_detach(name).await?).await?;
+            println!("detached {name}; its AKS cluster is kept");
+            Ok(Done::Nothing)
         }
         Command::Versions(location) => {
-            let versions = ws.kubernetes_versions(location).await?;
-            Ok(write!(out, "{versions}")?)
+            let versions = ws.kubernetes_versions(location).await?.to_string();
+            print!("{versions}");
+            Ok(Done::Versions(versions))
         }
     }
 }
 
-async fn apply(
-    conn: &Connection,
-    loaded: &LoadedSpec,
-    out: &mut (dyn Write + Send),
-) -> Result<(), Failure> {
+async fn apply(ws: &Workspace, loaded: &LoadedSpec) -> Result<Done, Failure> {
     // Everything is checked before anything is sent.
     let desired = loaded.desired()?;
-    let w = loaded.workspace();
-    let ws = conn.workspace_named(
-        &w.subscription_id,
-        &w.resource_group,
-        &w.workspace_name,
-        w.location.as_deref(),
-    )?;
     let name = &loaded.spec().name;
-    writeln!(
-        out,
-        "apply {}: {name} in workspace {} on {}",
+    println!(
+        "apply {}: {name} in workspace {}",
         loaded.path().display(),
-        w.workspace_name,
-        conn.target()
-    )?;
+        ws.id().name()
+    );
     match ws.ensure(name, desired).await? {
         Ensured::Adopted(compute) => {
-            writeln!(
-                out,
-                "{name} exists as the spec says: adopted, nothing written"
-            )?;
-            writeln!(out, "{compute}")?;
+            println!("{name} exists as the spec says: adopted, nothing written");
+            println!("{compute}");
+            Ok(Done::Adopted)
         }
         Ensured::Started(operation) => {
-            let completion = wait_with_progress(operation, out).await?;
-            match completion.compute() {
-                Some(compute) => show_compute(out, &compute)?,
-                None => writeln!(out, "{name}: done")?,
-            }
+            let Some(compute) = watch(operation).await?.compute() else {
+                println!("{name}: done");
+                return Ok(Done::Nothing);
+            };
+            show_compute(&compute);
+            Ok(Done::Applied(match compute.as_aks() {
+                Some(aks) => format!("{aks}\n{}", details(aks)),
+                None => compute.name().to_owned(),
+            }))
         }
     }
-    Ok(())
 }
 
 /// The process's peak resident memory (`VmHWM` of `/proc/self/status`), in KiB, on Linux.
@@ -350,54 +396,105 @@ fn stats_line(emulator: Option<&Emulator>) -> String {
     )
 }
 
-async fn connect(cli: &Cli, spec: Option<&LoadedSpec>) -> Result<Connection, Failure> {
-    let embedded = |spec: Option<&LoadedSpec>| {
+/// Builds the credential, the ARM client and the workspace the command runs on. Returns the
+/// embedded emulator too when it started one, and says where it runs.
+async fn connect(
+    cli: &Cli,
+    spec: Option<&LoadedSpec>,
+) -> Result<(Workspace, Option<Emulator>, String), Failure> {
+    let azure = cli.choice == Choice::Environment && aml_examples::target_is_azure()?;
+    let mut emulator = None;
+    let (credential, url, target): (Arc<dyn TokenCredential>, _, _) = if azure {
+        // Workload identity, client secret, managed identity, then `az` / `azd`.
+        let chain = CredentialChain::from_environment(&CredentialChainOptions::default())
+            .map_err(runtime)?;
+        (chain, None, "Azure".to_owned())
+    } else if let Choice::Url(url) = &cli.choice {
+        // An emulator running on this machine (it takes any token).
+        aml_examples::check_loopback(url)?;
+        let target = format!("the emulator at {url}");
+        (
+            StaticTokenCredential::new("emulator"),
+            Some(url.clone()),
+            target,
+        )
+    } else {
+        // An emulator in this process, seeded with the spec's workspace too.
         let seed = match spec {
             Some(s) => spec::seed_with_workspace(Seed::standard(), s.workspace()),
             None => Seed::standard(),
         };
-        Emulator::builder().seed(seed).timings(Pace::Demo.timings())
+        let builder = Emulator::builder().seed(seed).timings(Pace::Demo.timings());
+        let started = builder.start().await.map_err(runtime)?;
+        let url = started.base_url().to_owned();
+        emulator = Some(started);
+        let target = "the embedded emulator".to_owned();
+        (StaticTokenCredential::new("emulator"), Some(url), target)
     };
-    let conn = match &cli.choice {
-        Choice::Embedded => Connection::start(embedded(spec)).await?,
-        Choice::Url(url) => Connection::external_emulator(url)?,
-        Choice::Environment => {
-            let target = std::env::var(aml_examples::TARGET_VAR).unwrap_or_default();
-            if target.trim().is_empty() && std::env::var(aml_examples::EMULATOR_URL_VAR).is_err() {
-                Connection::start(embedded(spec)).await?
-            } else {
-                Connection::from_env(Pace::Demo).await?
-            }
+    let cloud = match &url {
+        Some(url) => Cloud::custom(url, ARM_SCOPE).map_err(runtime)?,
+        None => Cloud::azure_public(),
+    };
+    let options = ArmClientOptions {
+        cloud,
+        ..ArmClientOptions::default()
+    };
+    let arm = ArmClient::new(credential, options).map_err(runtime)?;
+    // The spec's workspace; else on Azure AML_* or config.json; else the emulator's (or AML_*).
+    let id = match spec {
+        Some(s) => {
+            let w = s.workspace();
+            WorkspaceId::new(&w.subscription_id, &w.resource_group, &w.workspace_name)
+                .map_err(runtime)?
         }
+        None if azure => aml_examples::azure_workspace_id()?,
+        None => match aml_examples::workspace_id_from_env()? {
+            Some(id) => id,
+            None => WorkspaceId::new(
+                aml_emulator::STANDARD_SUBSCRIPTION,
+                aml_emulator::STANDARD_RESOURCE_GROUP,
+                aml_emulator::STANDARD_WORKSPACE,
+            )
+            .map_err(runtime)?,
+        },
     };
-    Ok(conn)
+    let mut workspace = Workspace::new(arm, id);
+    if let Some(location) = spec.and_then(|s| s.workspace().location.clone()) {
+        workspace = workspace.with_location(location);
+    }
+    Ok((workspace, emulator, target))
 }
 
-async fn main_inner(cli: Cli, out: &mut (dyn Write + Send)) -> Result<(), Failure> {
+async fn main_inner(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
-        Command::Help => return Ok(writeln!(out, "{USAGE}")?),
-        Command::Plan(path) => return plan(path, out),
+        Command::Help => {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        Command::Plan(path) => return plan(path),
         _ => {}
     }
     // A spec is read and checked before connecting: an invalid one never reaches a service.
     let loaded = match &cli.command {
         Command::Apply(path) => {
             let loaded = spec::load(path)?;
-            loaded.check()?;
+            loaded.plan()?;
             Some(loaded)
         }
         _ => None,
     };
-    let conn = connect(&cli, loaded.as_ref()).await?;
-    if !matches!(conn.target(), Target::EmbeddedEmulator) || cli.stats {
-        eprintln!("aml: on {}", conn.describe());
+    let (workspace, emulator, target) = connect(&cli, loaded.as_ref()).await?;
+    if emulator.is_none() || cli.stats {
+        eprintln!("aml: on {target} (workspace {})", workspace.id().name());
     }
-    let outcome = execute(&cli.command, &conn, loaded.as_ref(), out).await;
+    let outcome = execute(&cli.command, &workspace, loaded.as_ref()).await;
     if cli.stats {
-        eprintln!("{}", stats_line(conn.emulator()));
+        eprintln!("{}", stats_line(emulator.as_ref()));
     }
-    conn.shutdown().await;
-    outcome
+    if let Some(emulator) = emulator {
+        emulator.shutdown().await;
+    }
+    outcome.map(drop)
 }
 
 #[tokio::main]
@@ -409,7 +506,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match main_inner(cli, &mut std::io::stdout()).await {
+    match main_inner(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("{}", failure.message());
@@ -465,17 +562,22 @@ mod tests {
         path
     }
 
-    async fn run(conn: &Connection, list: &[&str]) -> (u8, String) {
+    /// Runs a command on `ws`: its exit status, and what it did or its error message.
+    async fn run(ws: &Workspace, list: &[&str]) -> (u8, Result<Done, String>) {
         let cli = args(list).unwrap();
-        let mut out = Vec::new();
-        let code = match execute(&cli.command, conn, None, &mut out).await {
-            Ok(()) => 0,
-            Err(failure) => {
-                out.extend_from_slice(failure.message().as_bytes());
-                failure.exit_code()
-            }
-        };
-        (code, String::from_utf8(out).unwrap())
+        match execute(&cli.command, ws, None).await {
+            Ok(done) => (0, Ok(done)),
+            Err(failure) => (failure.exit_code(), Err(failure.message().to_owned())),
+        }
+    }
+
+    /// The text of what a command did, for assertions.
+    fn text_of(outcome: &Result<Done, String>) -> String {
+        match outcome {
+            Ok(Done::Applied(t) | Done::Shown(t) | Done::Versions(t)) | Err(t) => t.clone(),
+            Ok(Done::Listed(lines)) => lines.join("\n"),
+            Ok(other) => format!("{other:?}"),
+        }
     }
 
     #[test]
@@ -515,36 +617,39 @@ mod tests {
 
     #[test]
     fn plan_prints_requests_or_every_problem() {
-        let mut out = Vec::new();
-        plan(&sample("production.yaml"), &mut out).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = spec::load(&sample("production.yaml"))
+            .unwrap()
+            .plan()
+            .unwrap()
+            .to_string();
         assert!(
             text.contains("PUT https://management.azure.com/subscriptions/"),
             "{text}"
         );
+        plan(&sample("production.yaml")).unwrap();
 
-        let invalid = plan(&sample("invalid.yaml"), &mut Vec::new()).unwrap_err();
+        let invalid = plan(&sample("invalid.yaml")).unwrap_err();
         assert_eq!(invalid.exit_code(), 2);
         for path in ["error: name:", "error: create.agent_count:", "error: tls:"] {
             assert!(invalid.message().contains(path), "{}", invalid.message());
         }
-        let missing = plan(&sample("no-such.yaml"), &mut Vec::new()).unwrap_err();
+        let missing = plan(&sample("no-such.yaml")).unwrap_err();
         assert_eq!(missing.exit_code(), 1);
         assert!(missing.message().contains("no-such.yaml"));
     }
 
     #[tokio::test]
     async fn apply_show_list_detach_versions_against_the_emulator() {
-        let conn = Connection::embedded(Pace::Test).await.unwrap();
-        let emulator = conn.emulator().unwrap();
+        let (emulator, ws) = aml_examples::testing::standard().await;
         let dir = temp_dir("apply");
         let cert = GeneratedCertificate::new("api.contoso.com").unwrap();
         let spec = attach_spec(&dir, &cert, "api.contoso.com");
         let spec = spec.to_str().unwrap();
 
-        let (code, text) = run(&conn, &["apply", spec]).await;
+        let (code, done) = run(&ws, &["apply", spec]).await;
+        let text = text_of(&done);
         assert_eq!(code, 0, "{text}");
-        assert!(text.contains("prod-aks: attach Succeeded"), "{text}");
+        assert!(text.starts_with("prod-aks [Succeeded]"), "{text}");
         assert!(
             text.contains("custom certificate for api.contoso.com"),
             "{text}"
@@ -559,47 +664,49 @@ mod tests {
         assert_eq!(puts(), 1);
 
         // Idempotent: the second apply adopts without a write.
-        let (code, text) = run(&conn, &["apply", spec]).await;
-        assert_eq!(code, 0, "{text}");
-        assert!(text.contains("adopted, nothing written"), "{text}");
+        let (code, done) = run(&ws, &["apply", spec]).await;
+        assert_eq!((code, done), (0, Ok(Done::Adopted)));
         assert_eq!(puts(), 1);
 
-        let (code, text) = run(&conn, &["show", "prod-aks"]).await;
+        let (code, done) = run(&ws, &["show", "prod-aks"]).await;
+        let text = text_of(&done);
         assert_eq!(code, 0, "{text}");
         assert!(
             text.contains("aks-prod") && text.contains("Enabled"),
             "{text}"
         );
 
-        let (code, text) = run(&conn, &["list"]).await;
+        let (code, done) = run(&ws, &["list"]).await;
+        let text = text_of(&done);
         assert_eq!(code, 0, "{text}");
         assert_eq!(text.lines().count(), 1, "{text}");
         assert!(text.starts_with("prod-aks [Succeeded]"), "{text}");
 
-        let (code, text) = run(&conn, &["versions", "eastus"]).await;
+        let (code, done) = run(&ws, &["versions", "eastus"]).await;
+        let text = text_of(&done);
         assert_eq!(code, 0, "{text}");
         assert!(text.contains("(default)"), "{text}");
 
-        let (code, text) = run(&conn, &["detach", "prod-aks"]).await;
-        assert_eq!(code, 0, "{text}");
-        assert!(text.contains("its AKS cluster is kept"), "{text}");
+        let (code, done) = run(&ws, &["detach", "prod-aks"]).await;
+        assert_eq!(code, 0, "{}", text_of(&done));
         let cluster = aml_examples::seed_cluster_id(emulator.seed(), "aks-prod").unwrap();
         assert!(emulator.cluster(&cluster).is_some());
 
         // Gone now: show and detach fail at run time (1), listing is empty.
-        let (code, text) = run(&conn, &["show", "prod-aks"]).await;
+        let (code, done) = run(&ws, &["show", "prod-aks"]).await;
+        let text = text_of(&done);
         assert_eq!(code, 1, "{text}");
         assert!(text.contains("was not found"), "{text}");
-        assert_eq!(run(&conn, &["detach", "prod-aks"]).await.0, 1);
-        let (code, text) = run(&conn, &["list"]).await;
-        assert_eq!((code, text.trim()), (0, "no computes in workspace aml-ws"));
-        conn.shutdown().await;
+        assert_eq!(run(&ws, &["detach", "prod-aks"]).await.0, 1);
+        let (code, done) = run(&ws, &["list"]).await;
+        assert_eq!((code, done), (0, Ok(Done::Listed(Vec::new()))));
+        emulator.shutdown().await;
         std::fs::remove_dir_all(&dir).ok();
     }
 
     #[tokio::test]
     async fn an_invalid_spec_is_refused_with_2_before_any_request() {
-        let conn = Connection::embedded(Pace::Test).await.unwrap();
+        let (emulator, ws) = aml_examples::testing::standard().await;
         let dir = temp_dir("invalid");
         let now = aml_tls::OffsetDateTime::now_utc();
         let expired = GeneratedCertificate::valid_between(
@@ -609,11 +716,13 @@ mod tests {
         )
         .unwrap();
         let spec = attach_spec(&dir, &expired, "www.fabrikam.com");
-        let (code, text) = run(&conn, &["apply", spec.to_str().unwrap()]).await;
+        let requests_before = emulator.requests().entries().len();
+        let (code, done) = run(&ws, &["apply", spec.to_str().unwrap()]).await;
+        let text = text_of(&done);
         assert_eq!(code, 2, "{text}");
         assert!(text.contains("error: tls.cert_file:"), "{text}");
         assert!(text.contains("error: tls.cname:"), "{text}");
-        assert!(conn.emulator().unwrap().requests().entries().is_empty());
+        assert_eq!(emulator.requests().entries().len(), requests_before);
 
         // A spec that is valid but names a missing cluster fails at run time (1), nothing written.
         let missing = dir.join("missing.json");
@@ -626,17 +735,12 @@ mod tests {
             ),
         )
         .unwrap();
-        let (code, text) = run(&conn, &["apply", missing.to_str().unwrap()]).await;
+        let (code, done) = run(&ws, &["apply", missing.to_str().unwrap()]).await;
+        let text = text_of(&done);
         assert_eq!(code, 1, "{text}");
         assert!(text.contains("aks-ghost was not found"), "{text}");
-        assert!(
-            conn.emulator()
-                .unwrap()
-                .requests()
-                .matching("PUT", "/computes/")
-                .is_empty()
-        );
-        conn.shutdown().await;
+        assert!(emulator.requests().matching("PUT", "/computes/").is_empty());
+        emulator.shutdown().await;
         std::fs::remove_dir_all(&dir).ok();
     }
 
@@ -653,21 +757,25 @@ mod tests {
         .unwrap();
         let loaded = spec::load(&path).unwrap();
         let seed = spec::seed_with_workspace(Seed::standard(), loaded.workspace());
-        let conn = Connection::start(Emulator::builder().seed(seed).timings(Pace::Test.timings()))
-            .await
-            .unwrap();
-        let mut out = Vec::new();
-        apply(&conn, &loaded, &mut out).await.unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert!(text.contains("dev-aks: create Succeeded"), "{text}");
+        let builder = Emulator::builder().seed(seed).timings(Pace::Test.timings());
+        let (emulator, standard) = aml_examples::testing::start(builder).await.unwrap();
+        let w = loaded.workspace();
+        let ws = Workspace::from_ids(
+            standard.arm().clone(),
+            &w.subscription_id,
+            &w.resource_group,
+            &w.workspace_name,
+        )
+        .unwrap();
+        let done = apply(&ws, &loaded).await.unwrap();
+        let text = text_of(&Ok(done));
+        assert!(text.starts_with("dev-aks [Succeeded]"), "{text}");
         assert!(text.contains("in westus2"), "{text}");
-        let puts = conn
-            .emulator()
-            .unwrap()
+        let puts = emulator
             .requests()
             .matching("PUT", "/workspaces/ml-workspace/computes/dev-aks");
         assert_eq!(puts.len(), 1);
-        conn.shutdown().await;
+        emulator.shutdown().await;
         std::fs::remove_dir_all(&dir).ok();
     }
 }

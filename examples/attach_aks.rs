@@ -16,14 +16,23 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::ExitCode;
+use std::sync::Arc;
 
-use aml_compute::config::AksAttachBuilder;
-use aml_compute::{AksCompute, AttachOptions, ComputeTarget, Error};
-use aml_examples::{Connection, Result, describe_error, run_main, wait_with_progress};
-use aml_model::AksClusterId;
+use aml_arm::credentials::TokenCredential;
+use aml_arm::{
+    ArmClient, ArmClientOptions, Cloud, CredentialChain, CredentialChainOptions,
+    StaticTokenCredential,
+};
+use aml_compute::config::{AksAttachBuilder};
 use aml_model::wire::ClusterPurpose;
+use aml_compute::{
+    Activity, AksCompute, AttachOptions, Completion, ComputeOperation, ComputeTarget, Error,
+    Workspace,
+};
+use aml_emulator::Emulator;
+use aml_examples::{ARM_SCOPE, Failure, Pace, Result, describe_error, existing_cluster};
+use aml_model::AksClusterId;
+use futures::StreamExt;
 
 /// A refusal, by the error's kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,35 +61,50 @@ fn as_az_prints_it(id: &str) -> String {
     id.replace("/resourceGroups/", "/resourcegroups/")
 }
 
+/// Runs `operation` to the end, printing its warnings, each step and each change of state.
+async fn watch(mut operation: ComputeOperation) -> aml_compute::Result<Completion> {
+    for warning in operation.warnings() {
+        println!("  warning: {warning}");
+    }
+    // The stream borrows the operation; boxed, it is `Unpin` and keeps this future small.
+    let mut events = Box::pin(operation.progress());
+    let mut last_status = None;
+    while let Some(event) = events.next().await {
+        let event = event?;
+        if let Activity::Polled { status, .. } = &event.activity
+            && last_status.replace(status.clone()).as_ref() == Some(status)
+        {
+            continue; // still in the same state
+        }
+        println!("  {event}");
+    }
+    drop(events);
+    operation.await
+}
+
 async fn attach(
-    conn: &Connection,
+    ws: &Workspace,
     name: &str,
     config: AksAttachBuilder,
-    out: &mut (dyn Write + Send),
     outcome: &mut Outcome,
 ) -> Result<()> {
-    match conn
-        .workspace()
-        .attach(name, config, AttachOptions::default())
+    match ws
+        .begin_attach(name, config, AttachOptions::default())
         .await
     {
         Ok(operation) => {
             let codes = operation.warnings().iter().map(|w| w.code.code()).collect();
             outcome.warnings.push((name.to_owned(), codes));
-            let compute = wait_with_progress(operation, out)
+            let compute = watch(operation)
                 .await?
                 .compute()
                 .and_then(ComputeTarget::into_aks)
                 .ok_or("the attach returned no AKS compute")?;
-            writeln!(out, "  {compute}")?;
+            println!("  {compute}");
             outcome.attached.push(compute);
         }
         Err(error) if error.is_client_side() || matches!(error, Error::ClusterNotFound { .. }) => {
-            writeln!(
-                out,
-                "  refused before any write: {}",
-                describe_error(&error)
-            )?;
+            println!("  refused before any write: {}", describe_error(&error));
             let refusal = match &error {
                 Error::UnsupportedKubernetesVersion { supported, .. } => {
                     Refusal::UnsupportedVersion(supported.clone())
@@ -100,79 +124,112 @@ async fn attach(
     Ok(())
 }
 
-async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome> {
+async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
     let mut outcome = Outcome::default();
-    writeln!(out, "attach_aks on {}", conn.describe())?;
-    let dev = conn.existing_cluster("dev")?;
+    let target = if emulator.is_some() {
+        "the embedded emulator"
+    } else {
+        "Azure"
+    };
+    println!(
+        "attach_aks on {target} (workspace {} in {})",
+        ws.id().name(),
+        ws.location().unwrap_or("?")
+    );
+    let dev = existing_cluster(emulator, "dev")?;
 
-    writeln!(
-        out,
+    println!(
         "\n1. attach aks-dev (1 x Standard_DS2_v2, westus2) as dev-aks, DevTest, by the id az prints (another region is fine, another subscription is not)"
-    )?;
+    );
     let by_id = AksAttachBuilder::default()
         .resource_id(as_az_prints_it(&dev))
         .cluster_purpose(ClusterPurpose::DevTest);
-    attach(conn, "dev-aks", by_id, out, &mut outcome).await?;
+    attach(ws, "dev-aks", by_id, &mut outcome).await?;
 
-    writeln!(
-        out,
+    println!(
         "\n2. attach a private cluster (created outside, then attached) by resource group and name"
-    )?;
-    let private: AksClusterId = conn.existing_cluster("private")?.parse()?;
+    );
+    let private: AksClusterId = existing_cluster(emulator, "private")?.parse()?;
     let by_name = AksAttachBuilder::default().cluster(private.resource_group(), private.name());
-    attach(conn, "private-aks", by_name, out, &mut outcome).await?;
+    attach(ws, "private-aks", by_name, &mut outcome).await?;
 
-    writeln!(
-        out,
+    println!(
         "\n3. attach a cluster with authorized API-server IP ranges on a basic load balancer [cluster.authorized_ranges_basic_lb]"
-    )?;
-    let authorized = AksAttachBuilder::default().resource_id(conn.existing_cluster("authorized")?);
-    attach(conn, "authorized-aks", authorized, out, &mut outcome).await?;
+    );
+    let authorized =
+        AksAttachBuilder::default().resource_id(existing_cluster(emulator, "authorized")?);
+    attach(ws, "authorized-aks", authorized, &mut outcome).await?;
 
-    writeln!(
-        out,
+    println!(
         "\n4. refusals: production on 2 vCPUs [purpose.production_vcpus], another subscription [attach.other_subscription], an unsupported version [cluster.kubernetes_version], a missing cluster"
-    )?;
+    );
     let too_small = AksAttachBuilder::default()
         .resource_id(dev.clone())
         .cluster_purpose(ClusterPurpose::FastProd);
-    writeln!(out, "  aks-dev as FastProd:")?;
-    attach(conn, "dev-prod", too_small, out, &mut outcome).await?;
-    writeln!(out, "  aks-other-sub:")?;
-    let other = AksAttachBuilder::default().resource_id(conn.existing_cluster("other-sub")?);
-    attach(conn, "other-aks", other, out, &mut outcome).await?;
-    writeln!(out, "  aks-old:")?;
-    let old = AksAttachBuilder::default().resource_id(conn.existing_cluster("old")?);
-    attach(conn, "old-aks", old, out, &mut outcome).await?;
-    writeln!(out, "  a cluster that does not exist:")?;
+    println!("  aks-dev as FastProd:");
+    attach(ws, "dev-prod", too_small, &mut outcome).await?;
+    println!("  aks-other-sub:");
+    let other = AksAttachBuilder::default().resource_id(existing_cluster(emulator, "other-sub")?);
+    attach(ws, "other-aks", other, &mut outcome).await?;
+    println!("  aks-old:");
+    let old = AksAttachBuilder::default().resource_id(existing_cluster(emulator, "old")?);
+    attach(ws, "old-aks", old, &mut outcome).await?;
+    println!("  a cluster that does not exist:");
     let missing = AksAttachBuilder::default().resource_id(
         dev.rsplit_once('/')
             .map(|(prefix, _)| format!("{prefix}/aks-missing"))
             .unwrap_or_default(),
     );
-    attach(conn, "missing-aks", missing, out, &mut outcome).await?;
+    attach(ws, "missing-aks", missing, &mut outcome).await?;
 
-    writeln!(out, "\n5. detach what was attached (the clusters are kept)")?;
+    println!("\n5. detach what was attached (the clusters are kept)");
     for compute in &outcome.attached {
-        wait_with_progress(conn.workspace().detach(compute.name()).await?, out).await?;
+        watch(ws.begin_detach(compute.name()).await?).await?;
     }
     Ok(outcome)
 }
 
 #[tokio::main]
-async fn main() -> ExitCode {
-    run_main(run).await
+async fn main() -> Result<(), Failure> {
+    // Where to run: an ARM emulator started here on 127.0.0.1 (the default), or Azure.
+    let emulator = aml_examples::start_emulator(Pace::Demo).await?; // None with AML_TARGET=azure
+    let (credential, cloud, workspace_id): (Arc<dyn TokenCredential>, _, _) = match &emulator {
+        // The emulator takes any token and holds a workspace.
+        Some(emulator) => (
+            StaticTokenCredential::new("emulator"),
+            Cloud::custom(emulator.base_url(), ARM_SCOPE)?,
+            emulator
+                .workspace_id()
+                .ok_or("the emulator holds no workspace")?,
+        ),
+        // Workload identity, client secret, managed identity, then `az` / `azd`; the workspace
+        // from AML_SUBSCRIPTION_ID, AML_RESOURCE_GROUP and AML_WORKSPACE_NAME, or config.json.
+        None => (
+            CredentialChain::from_environment(&CredentialChainOptions::default())?,
+            Cloud::azure_public(),
+            aml_examples::azure_workspace_id()?,
+        ),
+    };
+    let options = ArmClientOptions {
+        cloud,
+        ..ArmClientOptions::default()
+    };
+    let arm = ArmClient::new(credential, options)?;
+    let workspace = Workspace::fetch(arm, workspace_id).await?; // reads its region
+
+    run(&workspace, emulator.as_ref()).await?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aml_examples::run_captured;
 
     #[tokio::test]
     async fn attaches_three_refuses_four_and_writes_nothing_for_the_refused() {
-        let (conn, outcome, text) = run_captured(run).await;
-        let emulator = conn.emulator().unwrap();
+        let (emulator, ws) = aml_examples::testing::standard().await;
+        let outcome = run(&ws, Some(&emulator)).await.unwrap();
+        let text = format!("{outcome:#?}");
 
         let names: Vec<&str> = outcome.attached.iter().map(AksCompute::name).collect();
         assert_eq!(
@@ -186,7 +243,7 @@ mod tests {
         // The lower-case id az prints names the same cluster.
         assert_eq!(
             outcome.attached[0].cluster_id().unwrap().to_string(),
-            conn.existing_cluster("dev").unwrap()
+            existing_cluster(Some(&emulator), "dev").unwrap()
         );
         // R15: the basic load balancer with authorized ranges is warned about, not refused.
         let (_, warnings) = outcome
@@ -216,8 +273,7 @@ mod tests {
         let Refusal::UnsupportedVersion(supported) = refusal("old-aks") else {
             panic!("cluster.kubernetes_version")
         };
-        let listed = conn
-            .workspace()
+        let listed = ws
             .kubernetes_versions("eastus")
             .await
             .unwrap()
@@ -237,13 +293,10 @@ mod tests {
             );
         }
         for compute in &outcome.attached {
-            let id = conn
-                .workspace()
-                .id()
-                .compute(compute.name().parse().unwrap());
+            let id = ws.id().compute(compute.name().parse().unwrap());
             assert!(emulator.compute(&id).is_none());
             assert!(emulator.cluster(&compute.cluster_id().unwrap()).is_some());
         }
-        conn.shutdown().await;
+        emulator.shutdown().await;
     }
 }

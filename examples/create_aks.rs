@@ -10,20 +10,28 @@
 //! `AML_TARGET=azure` (workspace from `AML_*` or `config.json`, credential from the environment)
 //! it creates a real production cluster (3 x Standard_D3_v2, about 10 minutes, billed), without
 //! the custom virtual network the emulator run uses. Either way it ends with a detach: the
-//! compute leaves the workspace and the cluster is kept (delete it with `Workspace::delete` only
-//! if you mean to destroy it).
+//! compute leaves the workspace and the cluster is kept (delete it with
+//! `Workspace::begin_delete` only if you mean to destroy it).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::ExitCode;
+use std::sync::Arc;
 
+use aml_arm::credentials::TokenCredential;
+use aml_arm::{
+    ArmClient, ArmClientOptions, Cloud, CredentialChain, CredentialChainOptions,
+    StaticTokenCredential,
+};
+use aml_model::wire::ClusterPurpose;
 use aml_compute::config::{
     AksProvisioningBuilder, LoadBalancerSettings, TlsSettings, VnetSettings,
 };
-use aml_compute::{AksCompute, Desired, Ensured, Error};
-use aml_examples::{Connection, Result, describe_error, run_main, wait_with_progress};
-use aml_model::wire::ClusterPurpose;
+use aml_compute::{
+    Activity, AksCompute, Completion, ComputeOperation, Desired, Ensured, Error, Workspace,
+};
+use aml_emulator::Emulator;
+use aml_examples::{ARM_SCOPE, Failure, Pace, Result, describe_error};
+use futures::StreamExt;
 
 /// The compute this example creates.
 const NAME: &str = "ml-aks";
@@ -66,18 +74,48 @@ struct Outcome {
     recreate_refused: bool,
     /// Whether `ensure` adopted it without a write.
     adopted: bool,
+    /// The dry run, as printed.
+    dry_run: String,
 }
 
-async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome> {
-    let ws = conn.workspace();
+/// Runs `operation` to the end, printing its warnings, each step and each change of state.
+async fn watch(mut operation: ComputeOperation) -> aml_compute::Result<Completion> {
+    for warning in operation.warnings() {
+        println!("  warning: {warning}");
+    }
+    // The stream borrows the operation; boxed, it is `Unpin` and keeps this future small.
+    let mut events = Box::pin(operation.progress());
+    let mut last_status = None;
+    while let Some(event) = events.next().await {
+        let event = event?;
+        if let Activity::Polled { status, .. } = &event.activity
+            && last_status.replace(status.clone()).as_ref() == Some(status)
+        {
+            continue; // still in the same state
+        }
+        println!("  {event}");
+    }
+    drop(events);
+    operation.await
+}
+
+async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
     let mut outcome = Outcome::default();
-    writeln!(out, "create_aks on {}", conn.describe())?;
+    let target = if emulator.is_some() {
+        "the embedded emulator"
+    } else {
+        "Azure"
+    };
+    println!(
+        "create_aks on {target} (workspace {} in {})",
+        ws.id().name(),
+        ws.location().unwrap_or("?")
+    );
 
     // 1. Every rule at once, before any request.
-    writeln!(
-        out,
+    println!(
         "\n1. a configuration that breaks several rules: all of them are reported, nothing is sent"
-    )?;
+    );
     let mut bad_vnet = vnet();
     bad_vnet.dns_service_ip = Some("10.1.0.10".into()); // outside the service CIDR
     let bad = AksProvisioningBuilder::default()
@@ -87,9 +125,9 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
         .vnet(bad_vnet)
         .load_balancer(LoadBalancerSettings::internal("aks-subnet"))
         .enable_ssl(TlsSettings::microsoft("contoso-ml", false)); // TLS + internal LB [tls.internal_load_balancer]
-    match ws.create(NAME, bad).await {
+    match ws.begin_create(NAME, bad).await {
         Err(error @ Error::Validation(_)) => {
-            writeln!(out, "  {}", describe_error(&error))?;
+            println!("  {}", describe_error(&error));
             outcome.invalid_codes = error
                 .report()
                 .map(|r| r.errors.iter().map(|i| i.code.code()).collect())
@@ -100,36 +138,35 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
     }
 
     // 2. The dry run: the exact requests, nothing sent.
-    writeln!(
-        out,
-        "\n2. dry run of the production configuration with a custom virtual network"
-    )?;
-    let dry = ws.dry_run_create(NAME, production(true))?;
-    for line in dry.to_string().lines() {
-        writeln!(out, "  {line}")?;
+    println!("\n2. dry run of the production configuration with a custom virtual network");
+    let plan = ws.plan_create(NAME, production(true))?;
+    outcome.dry_run = plan.to_string();
+    for line in outcome.dry_run.lines() {
+        println!("  {line}");
     }
 
     // 3. Create, with progress.
-    writeln!(out, "\n3. create {NAME} and wait")?;
-    let operation = ws.create(NAME, production(conn.is_emulator())).await?;
-    let created = wait_with_progress(operation, out)
+    println!("\n3. create {NAME} and wait");
+    let operation = ws
+        .begin_create(NAME, production(emulator.is_some()))
+        .await?;
+    let created = watch(operation)
         .await?
         .compute()
         .and_then(aml_compute::ComputeTarget::into_aks)
         .ok_or("the create returned no AKS compute")?;
-    writeln!(out, "  {created}")?;
-    writeln!(
-        out,
+    println!("  {created}");
+    println!(
         "  cluster {}, TLS for {}",
         created.cluster_resource_id().unwrap_or("?"),
         created.ssl_cname().unwrap_or("?")
-    )?;
+    );
 
     // 4. Creating is not idempotent (R11): the name exists.
-    writeln!(out, "\n4. create {NAME} again")?;
-    match ws.create(NAME, production(conn.is_emulator())).await {
+    println!("\n4. create {NAME} again");
+    match ws.begin_create(NAME, production(emulator.is_some())).await {
         Err(error @ Error::AlreadyExists { .. }) => {
-            writeln!(out, "  refused before any write: {error}")?;
+            println!("  refused before any write: {error}");
             outcome.recreate_refused = true;
         }
         Err(other) => return Err(other.into()),
@@ -137,39 +174,69 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
     }
 
     // 5. ensure is: the identical compute is adopted, nothing written.
-    writeln!(out, "\n5. ensure {NAME} with the same configuration")?;
+    println!("\n5. ensure {NAME} with the same configuration");
     match ws
-        .ensure(NAME, Desired::Create(production(conn.is_emulator())))
+        .ensure(
+            NAME,
+            Desired::Create(production(emulator.is_some())),
+        )
         .await?
     {
         Ensured::Adopted(compute) => {
-            writeln!(out, "  adopted, nothing written: {compute}")?;
+            println!("  adopted, nothing written: {compute}");
             outcome.adopted = true;
         }
         Ensured::Started(_) => return Err("ensure wrote to an identical compute".into()),
     }
 
     // 6. Clean up: detach keeps the cluster (R3).
-    writeln!(out, "\n6. detach {NAME} (the cluster is kept)")?;
-    wait_with_progress(ws.detach(NAME).await?, out).await?;
+    println!("\n6. detach {NAME} (the cluster is kept)");
+    watch(ws.begin_detach(NAME).await?).await?;
     outcome.created = Some(created);
     Ok(outcome)
 }
 
 #[tokio::main]
-async fn main() -> ExitCode {
-    run_main(run).await
+async fn main() -> Result<(), Failure> {
+    // Where to run: an ARM emulator started here on 127.0.0.1 (the default), or Azure.
+    let emulator = aml_examples::start_emulator(Pace::Demo).await?; // None with AML_TARGET=azure
+    let (credential, cloud, workspace_id): (Arc<dyn TokenCredential>, _, _) = match &emulator {
+        // The emulator takes any token and holds a workspace.
+        Some(emulator) => (
+            StaticTokenCredential::new("emulator"),
+            Cloud::custom(emulator.base_url(), ARM_SCOPE)?,
+            emulator
+                .workspace_id()
+                .ok_or("the emulator holds no workspace")?,
+        ),
+        // Workload identity, client secret, managed identity, then `az` / `azd`; the workspace
+        // from AML_SUBSCRIPTION_ID, AML_RESOURCE_GROUP and AML_WORKSPACE_NAME, or config.json.
+        None => (
+            CredentialChain::from_environment(&CredentialChainOptions::default())?,
+            Cloud::azure_public(),
+            aml_examples::azure_workspace_id()?,
+        ),
+    };
+    let options = ArmClientOptions {
+        cloud,
+        ..ArmClientOptions::default()
+    };
+    let arm = ArmClient::new(credential, options)?;
+    let workspace = Workspace::fetch(arm, workspace_id).await?; // reads its region
+
+    run(&workspace, emulator.as_ref()).await?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aml_examples::run_captured;
 
     #[tokio::test]
     async fn creates_once_refuses_the_rest_and_adopts_without_a_write() {
-        let (conn, outcome, text) = run_captured(run).await;
-        let emulator = conn.emulator().unwrap();
+        let (emulator, ws) = aml_examples::testing::standard().await;
+        let outcome = run(&ws, Some(&emulator)).await.unwrap();
+        let text = &outcome.dry_run;
         let log = emulator.requests();
 
         // Every problem of the bad configuration in one report.
@@ -195,7 +262,13 @@ mod tests {
         let created = outcome.created.unwrap();
         assert_eq!(created.agent_count(), Some(3));
         assert_eq!(created.agent_vm_size(), Some("Standard_D3_v2"));
-        assert_eq!(created.cluster_purpose(), Some(&ClusterPurpose::FastProd));
+        assert_eq!(
+            created
+                .cluster_purpose()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("FastProd")
+        );
         assert!(
             created.ssl_cname().is_some_and(
                 |c| c.starts_with("contoso-ml") && c.ends_with(".eastus.cloudapp.azure.com")
@@ -211,15 +284,12 @@ mod tests {
         assert_eq!(network.dns_service_ip.as_deref(), Some("10.0.0.10"));
         let cluster = created.cluster_id().unwrap();
         assert!(emulator.cluster(&cluster).is_some());
-        let id = conn.workspace().id().compute(NAME.parse().unwrap());
+        let id = ws.id().compute(NAME.parse().unwrap());
         assert!(emulator.compute(&id).is_none());
 
-        // The dry run showed the requests; progress was printed.
+        // The dry run showed the requests.
         assert!(text.contains("\"dnsServiceIP\": \"10.0.0.10\""), "{text}");
-        assert!(
-            text.contains(&format!("{NAME}: create Succeeded")),
-            "{text}"
-        );
-        conn.shutdown().await;
+        assert!(text.contains("PUT http"), "{text}");
+        emulator.shutdown().await;
     }
 }

@@ -15,13 +15,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::ExitCode;
+use std::sync::Arc;
 
+use aml_arm::credentials::TokenCredential;
+use aml_arm::{
+    ArmClient, ArmClientOptions, Cloud, CredentialChain, CredentialChainOptions,
+    StaticTokenCredential,
+};
 use aml_compute::config::{AksAttachBuilder, AksProvisioningBuilder};
-use aml_compute::{AttachOptions, Completion, Error};
-use aml_examples::{Connection, Result, run_main, wait_with_progress};
 use aml_model::wire::ClusterPurpose;
+use aml_compute::{Activity, AttachOptions, Completion, ComputeOperation, Error, Workspace};
+use aml_emulator::Emulator;
+use aml_examples::{ARM_SCOPE, Failure, Pace, Result, existing_cluster};
+use futures::StreamExt;
 
 /// A compute the workspace creates.
 const CREATED: &str = "tmp-aks";
@@ -41,121 +47,169 @@ struct Outcome {
     not_found_after: bool,
     /// Whether detaching again was `NotFound`.
     detach_again_not_found: bool,
+    /// The dry run of a detach, as printed.
+    dry_run: String,
 }
 
-async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome> {
-    let ws = conn.workspace();
-    let mut outcome = Outcome::default();
-    writeln!(out, "detach on {}", conn.describe())?;
+/// Runs `operation` to the end, printing its warnings, each step and each change of state.
+async fn watch(mut operation: ComputeOperation) -> aml_compute::Result<Completion> {
+    for warning in operation.warnings() {
+        println!("  warning: {warning}");
+    }
+    // The stream borrows the operation; boxed, it is `Unpin` and keeps this future small.
+    let mut events = Box::pin(operation.progress());
+    let mut last_status = None;
+    while let Some(event) = events.next().await {
+        let event = event?;
+        if let Activity::Polled { status, .. } = &event.activity
+            && last_status.replace(status.clone()).as_ref() == Some(status)
+        {
+            continue; // still in the same state
+        }
+        println!("  {event}");
+    }
+    drop(events);
+    operation.await
+}
 
-    writeln!(
-        out,
-        "\n1. set up: create {CREATED}, attach aks-dev as {ATTACHED}"
-    )?;
+async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
+    let mut outcome = Outcome::default();
+    let target = if emulator.is_some() {
+        "the embedded emulator"
+    } else {
+        "Azure"
+    };
+    println!(
+        "detach on {target} (workspace {} in {})",
+        ws.id().name(),
+        ws.location().unwrap_or("?")
+    );
+
+    println!("\n1. set up: create {CREATED}, attach aks-dev as {ATTACHED}");
     let config = AksProvisioningBuilder::default()
         .agent_count(1)
         .vm_size("Standard_D3_v2")
         .cluster_purpose(ClusterPurpose::DevTest);
-    wait_with_progress(ws.create(CREATED, config).await?, out).await?;
+    watch(ws.begin_create(CREATED, config).await?).await?;
     let config = AksAttachBuilder::default()
-        .resource_id(conn.existing_cluster("dev")?)
+        .resource_id(existing_cluster(emulator, "dev")?)
         .cluster_purpose(ClusterPurpose::DevTest);
-    wait_with_progress(
-        ws.attach(ATTACHED, config, AttachOptions::default())
+    watch(
+        ws.begin_attach(ATTACHED, config, AttachOptions::default())
             .await?,
-        out,
     )
     .await?;
     for name in [CREATED, ATTACHED] {
         let compute = ws.get_aks(name).await?;
         let cluster = compute.cluster_resource_id().unwrap_or_default().to_owned();
-        writeln!(out, "  {compute}\n    cluster {cluster}")?;
+        println!("  {compute}\n    cluster {cluster}");
         outcome.clusters.push(cluster);
     }
 
-    writeln!(
-        out,
-        "\n2. delete {ATTACHED}? (it would destroy a cluster the workspace did not create)"
-    )?;
-    match ws.delete(ATTACHED).await {
+    println!("\n2. delete {ATTACHED}? (it would destroy a cluster the workspace did not create)");
+    match ws.begin_delete(ATTACHED).await {
         Err(error @ Error::Refused { .. }) => {
-            writeln!(out, "  refused before any write: {error}")?;
+            println!("  refused before any write: {error}");
             outcome.delete_refused = true;
         }
         Err(other) => return Err(other.into()),
         Ok(_) => return Err("deleting an attached cluster was not refused".into()),
     }
 
-    writeln!(out, "\n3. dry run of detaching {ATTACHED}")?;
-    for line in ws.dry_run_detach(ATTACHED)?.to_string().lines() {
-        writeln!(out, "  {line}")?;
+    println!("\n3. dry run of detaching {ATTACHED}");
+    outcome.dry_run = ws.plan_detach(ATTACHED)?.to_string();
+    for line in outcome.dry_run.lines() {
+        println!("  {line}");
     }
 
-    writeln!(
-        out,
-        "\n4. detach both and wait: the end, with the compute gone, is a success"
-    )?;
+    println!("\n4. detach both and wait: the end, with the compute gone, is a success");
     for name in [CREATED, ATTACHED] {
-        let completion = wait_with_progress(ws.detach(name).await?, out).await?;
+        let completion = watch(ws.begin_detach(name).await?).await?;
         let removed = completion == Completion::Removed;
-        writeln!(
-            out,
+        println!(
             "  {name}: {}",
             if removed {
                 "removed from the workspace, cluster kept"
             } else {
                 "still there?"
             }
-        )?;
+        );
         outcome.removed.push(removed);
     }
 
-    writeln!(out, "\n5. read and detach {ATTACHED} again")?;
+    println!("\n5. read and detach {ATTACHED} again");
     match ws.get(ATTACHED).await {
         Err(error @ Error::NotFound { .. }) => {
-            writeln!(out, "  read: {error}")?;
+            println!("  read: {error}");
             outcome.not_found_after = true;
         }
         Err(other) => return Err(other.into()),
-        Ok(_) => writeln!(out, "  read: still there")?,
+        Ok(_) => println!("  read: still there"),
     }
-    match ws.detach(ATTACHED).await {
+    match ws.begin_detach(ATTACHED).await {
         Err(error @ Error::NotFound { .. }) => {
-            writeln!(out, "  detach: {error}")?;
+            println!("  detach: {error}");
             outcome.detach_again_not_found = true;
         }
         Err(other) => return Err(other.into()),
-        Ok(_) => writeln!(out, "  detach: started again?")?,
+        Ok(_) => println!("  detach: started again?"),
     }
 
-    if let Some(emulator) = conn.emulator() {
-        writeln!(out, "\n6. the clusters, as the emulator holds them")?;
+    if let Some(emulator) = emulator {
+        println!("\n6. the clusters, as the emulator holds them");
         for cluster in &outcome.clusters {
             let kept = cluster
                 .parse()
                 .ok()
                 .and_then(|id| emulator.cluster(&id))
                 .is_some();
-            writeln!(out, "  {cluster}: {}", if kept { "exists" } else { "GONE" })?;
+            println!("  {cluster}: {}", if kept { "exists" } else { "GONE" });
         }
     }
     Ok(outcome)
 }
 
 #[tokio::main]
-async fn main() -> ExitCode {
-    run_main(run).await
+async fn main() -> Result<(), Failure> {
+    // Where to run: an ARM emulator started here on 127.0.0.1 (the default), or Azure.
+    let emulator = aml_examples::start_emulator(Pace::Demo).await?; // None with AML_TARGET=azure
+    let (credential, cloud, workspace_id): (Arc<dyn TokenCredential>, _, _) = match &emulator {
+        // The emulator takes any token and holds a workspace.
+        Some(emulator) => (
+            StaticTokenCredential::new("emulator"),
+            Cloud::custom(emulator.base_url(), ARM_SCOPE)?,
+            emulator
+                .workspace_id()
+                .ok_or("the emulator holds no workspace")?,
+        ),
+        // Workload identity, client secret, managed identity, then `az` / `azd`; the workspace
+        // from AML_SUBSCRIPTION_ID, AML_RESOURCE_GROUP and AML_WORKSPACE_NAME, or config.json.
+        None => (
+            CredentialChain::from_environment(&CredentialChainOptions::default())?,
+            Cloud::azure_public(),
+            aml_examples::azure_workspace_id()?,
+        ),
+    };
+    let options = ArmClientOptions {
+        cloud,
+        ..ArmClientOptions::default()
+    };
+    let arm = ArmClient::new(credential, options)?;
+    let workspace = Workspace::fetch(arm, workspace_id).await?; // reads its region
+
+    run(&workspace, emulator.as_ref()).await?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aml_examples::run_captured;
 
     #[tokio::test]
     async fn detach_keeps_both_clusters_and_waiting_succeeds() {
-        let (conn, outcome, text) = run_captured(run).await;
-        let emulator = conn.emulator().unwrap();
+        let (emulator, ws) = aml_examples::testing::standard().await;
+        let outcome = run(&ws, Some(&emulator)).await.unwrap();
+        let text = format!("{outcome:#?}");
 
         assert!(outcome.delete_refused, "{text}");
         assert_eq!(outcome.removed, [true, true], "{text}");
@@ -178,9 +232,9 @@ mod tests {
                 .is_some_and(|q| q.contains("underlyingResourceAction=Detach"))
         }));
         assert!(
-            text.contains("underlyingResourceAction=Detach"),
+            outcome.dry_run.contains("underlyingResourceAction=Detach"),
             "dry run: {text}"
         );
-        conn.shutdown().await;
+        emulator.shutdown().await;
     }
 }

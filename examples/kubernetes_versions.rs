@@ -15,12 +15,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::ExitCode;
+use std::sync::Arc;
 
+use aml_arm::credentials::TokenCredential;
+use aml_arm::{
+    ArmClient, ArmClientOptions, Cloud, CredentialChain, CredentialChainOptions,
+    StaticTokenCredential,
+};
 use aml_compute::config::AksAttachBuilder;
-use aml_compute::{AttachOptions, Error, KubernetesVersions};
-use aml_examples::{Connection, Result, run_main};
+use aml_compute::{AttachOptions, Error, KubernetesVersions, Workspace};
+use aml_emulator::Emulator;
+use aml_examples::{ARM_SCOPE, Failure, Pace, Result, existing_cluster};
 
 /// What the run saw, for the tests.
 #[derive(Debug, Default)]
@@ -31,39 +36,39 @@ struct Outcome {
     refused_with: Option<Vec<String>>,
 }
 
-async fn run(
-    conn: &Connection,
-    locations: &[String],
-    out: &mut (dyn Write + Send),
-) -> Result<Outcome> {
-    let ws = conn.workspace();
+async fn run(ws: &Workspace, emulator: Option<&Emulator>, locations: &[String]) -> Result<Outcome> {
     let mut outcome = Outcome::default();
-    writeln!(out, "kubernetes_versions on {}", conn.describe())?;
+    let target = if emulator.is_some() {
+        "the embedded emulator"
+    } else {
+        "Azure"
+    };
+    println!(
+        "kubernetes_versions on {target} (workspace {} in {})",
+        ws.id().name(),
+        ws.location().unwrap_or("?")
+    );
     for location in locations {
-        writeln!(out)?;
+        println!();
         let versions = ws.kubernetes_versions(location).await?;
-        write!(out, "{versions}")?;
+        print!("{versions}");
         match versions.default_version() {
-            Some(default) => writeln!(
-                out,
+            Some(default) => println!(
                 "  new clusters in {location} get {} (creating uses the default)",
                 default.version
-            )?,
-            None => writeln!(out, "  no default listed for {location}")?,
+            ),
+            None => println!("  no default listed for {location}"),
         }
         outcome.regions.push(versions);
     }
 
-    let Ok(old) = conn.existing_cluster("old") else {
-        writeln!(
-            out,
-            "\n(set AML_AKS_OLD to try attaching an outdated cluster)"
-        )?;
+    let Ok(old) = existing_cluster(emulator, "old") else {
+        println!("\n(set AML_AKS_OLD to try attaching an outdated cluster)");
         return Ok(outcome);
     };
-    writeln!(out, "\nattach a cluster running an unsupported version:")?;
+    println!("\nattach a cluster running an unsupported version:");
     match ws
-        .attach(
+        .begin_attach(
             "old-aks",
             AksAttachBuilder::default().resource_id(old),
             AttachOptions::default(),
@@ -71,17 +76,14 @@ async fn run(
         .await
     {
         Err(error @ Error::UnsupportedKubernetesVersion { .. }) => {
-            writeln!(out, "  refused before any write: {error}")?;
+            println!("  refused before any write: {error}");
             if let Error::UnsupportedKubernetesVersion { supported, .. } = error {
                 outcome.refused_with = Some(supported);
             }
         }
         Err(other) => return Err(other.into()),
         Ok(_) => {
-            writeln!(
-                out,
-                "  the cluster's version is supported after all; nothing to show"
-            )?;
+            println!("  the cluster's version is supported after all; nothing to show");
         }
     }
     Ok(outcome)
@@ -97,28 +99,48 @@ fn locations() -> Vec<String> {
 }
 
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn main() -> Result<(), Failure> {
+    // Where to run: an ARM emulator started here on 127.0.0.1 (the default), or Azure.
+    let emulator = aml_examples::start_emulator(Pace::Demo).await?; // None with AML_TARGET=azure
+    let (credential, cloud, workspace_id): (Arc<dyn TokenCredential>, _, _) = match &emulator {
+        // The emulator takes any token and holds a workspace.
+        Some(emulator) => (
+            StaticTokenCredential::new("emulator"),
+            Cloud::custom(emulator.base_url(), ARM_SCOPE)?,
+            emulator
+                .workspace_id()
+                .ok_or("the emulator holds no workspace")?,
+        ),
+        // Workload identity, client secret, managed identity, then `az` / `azd`; the workspace
+        // from AML_SUBSCRIPTION_ID, AML_RESOURCE_GROUP and AML_WORKSPACE_NAME, or config.json.
+        None => (
+            CredentialChain::from_environment(&CredentialChainOptions::default())?,
+            Cloud::azure_public(),
+            aml_examples::azure_workspace_id()?,
+        ),
+    };
+    let options = ArmClientOptions {
+        cloud,
+        ..ArmClientOptions::default()
+    };
+    let arm = ArmClient::new(credential, options)?;
+    let workspace = Workspace::fetch(arm, workspace_id).await?; // reads its region
+
     let locations = locations();
-    run_main(
-        async |conn: &Connection, out: &mut (dyn std::io::Write + Send)| {
-            run(conn, &locations, out).await
-        },
-    )
-    .await
+    run(&workspace, emulator.as_ref(), &locations).await?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aml_examples::Pace;
 
     #[tokio::test]
     async fn each_region_has_one_default_and_the_refusal_lists_the_same_versions() {
-        let conn = Connection::embedded(Pace::Test).await.unwrap();
-        let mut out = Vec::new();
+        let (emulator, ws) = aml_examples::testing::standard().await;
         let regions = ["eastus".to_owned(), "westus2".to_owned()];
-        let outcome = run(&conn, &regions, &mut out).await.unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let outcome = run(&ws, Some(&emulator), &regions).await.unwrap();
+        let text = format!("{outcome:#?}");
 
         assert_eq!(outcome.regions.len(), 2);
         for versions in &outcome.regions {
@@ -128,20 +150,22 @@ mod tests {
             assert!(!versions.supports("1.25.11"));
             assert!(versions.supports("1.30.4"), "{versions}");
         }
-        assert!(text.contains("(default)"), "{text}");
+        assert!(
+            outcome.regions[0].to_string().contains("(default)"),
+            "{text}"
+        );
         assert_eq!(
             outcome.refused_with.as_deref(),
             Some(outcome.regions[0].supported_list().as_slice()),
             "aks-old is in eastus: {text}"
         );
         // The refusal came from reads alone.
-        let log = conn.emulator().unwrap().requests();
+        let log = emulator.requests();
         assert!(log.matching("PUT", "/computes/").is_empty());
 
         // Creating uses the region's default version.
-        let op = conn
-            .workspace()
-            .create(
+        let op = ws
+            .begin_create(
                 "fresh-aks",
                 aml_compute::config::AksProvisioningBuilder::default()
                     .agent_count(1)
@@ -149,16 +173,9 @@ mod tests {
             )
             .await
             .unwrap();
-        let created = op
-            .wait_for_completion(false)
-            .await
-            .unwrap()
-            .compute()
-            .unwrap();
+        let created = op.await.unwrap().compute().unwrap();
         let cluster = created.as_aks().unwrap().cluster_id().unwrap();
-        let version = conn
-            .emulator()
-            .unwrap()
+        let version = emulator
             .cluster(&cluster)
             .and_then(|c| c.properties)
             .and_then(|p| p.current_kubernetes_version.or(p.kubernetes_version))
@@ -170,6 +187,6 @@ mod tests {
                 || version.starts_with(&format!("{}.", default.version)),
             "{version} is not the default {default:?}"
         );
-        conn.shutdown().await;
+        emulator.shutdown().await;
     }
 }

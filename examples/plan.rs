@@ -1,4 +1,4 @@
-//! Validates a compute spec (YAML or JSON) and prints the exact ARM requests it would send.
+//! Validates a compute spec (YAML or JSON) and prints its plan: the ARM requests it would send.
 //!
 //! ```text
 //! cargo run -p aml-examples --example plan -- examples/specs/production.yaml
@@ -6,30 +6,27 @@
 //!
 //! Every problem is printed at once as `error: <path>: <message>`, then the warnings as
 //! `warning: <path>: <message>`, and the program exits with status 2. A valid spec prints its
-//! warnings and then each request: method, full URL with api-version, and the pretty JSON body
-//! with secrets shown as `[redacted]` (exit status 0). A file that cannot be read is reported
-//! with its path (exit status 1). Nothing is sent anywhere.
+//! plan as `aml_compute::Plan`'s `Display` renders every plan: the operation, its warnings,
+//! then each step (reads and checks; each write with its method, full URL with api-version and
+//! pretty JSON body, secrets shown as `[redacted]`), exit status 0. A file that cannot be read
+//! is reported with its path (exit status 1). Nothing is sent anywhere.
 //!
 //! A spec with `tls.cert_file` / `tls.key_file` has its certificate and key checked by `aml-tls`
 //! too (key matches certificate, CNAME covered by a SAN, validity now, chain order, key size);
 //! those problems are listed under `tls.*` with all the others.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use aml_compute::tls::check_material;
 use aml_model::request::Requests;
-use aml_model::spec::{ComputeSpec, Plan, TlsFiles, spec_paths};
+use aml_model::spec::{ComputeSpec, TlsFiles, spec_paths};
 use aml_model::{PrivateKeyPem, Report};
 use aml_tls::OffsetDateTime;
 
-/// Where the requests would go.
-const ENDPOINT: &str = "https://management.azure.com";
-
 /// The outcome of planning one spec file.
 enum Outcome {
-    /// The plan's text (warnings, then requests).
+    /// The plan's text (its `Display`).
     Planned(String),
     /// Every problem, already rendered.
     Invalid(String),
@@ -96,17 +93,17 @@ fn plan(path: &Path) -> Outcome {
         )),
         _ => Report::new(),
     };
-    match spec.plan(files) {
-        Ok(plan) if tls_report.is_ok() => {
-            let mut text = String::new();
-            for w in &tls_report.warnings {
-                let _ = writeln!(text, "warning: {w}");
-            }
-            Outcome::Planned(text + &render(&plan))
+    match spec.validate(files) {
+        Ok(validated) if tls_report.is_ok() => {
+            // The plan a workspace runs to make the spec true, rendered against
+            // https://management.azure.com.
+            let mut plan = validated.plan(&Requests::default());
+            plan.push_warnings(tls_report.warnings);
+            Outcome::Planned(plan.to_string())
         }
-        Ok(plan) => {
+        Ok(validated) => {
             let mut report = tls_report;
-            report.warnings.extend(plan.warnings().iter().cloned());
+            report.warnings.extend(validated.warnings().iter().cloned());
             Outcome::Invalid(render_report(&report))
         }
         Err(mut report) => {
@@ -120,24 +117,6 @@ fn render_report(report: &Report) -> String {
     report.to_string().trim_end().to_owned()
 }
 
-fn render(plan: &Plan) -> String {
-    let mut out = String::new();
-    for w in plan.warnings() {
-        let _ = writeln!(out, "warning: {w}");
-    }
-    let requests = Requests::default();
-    for (i, step) in plan.requests(&requests).iter().enumerate() {
-        let _ = write!(
-            out,
-            "\n# {}. {}\n{}\n",
-            i + 1,
-            step.purpose,
-            step.request.render_redacted(ENDPOINT)
-        );
-    }
-    out
-}
-
 fn main() -> ExitCode {
     let Some(path) = std::env::args_os().nth(1) else {
         eprintln!("usage: plan SPEC.yaml|SPEC.json   (samples in examples/specs/)");
@@ -145,7 +124,7 @@ fn main() -> ExitCode {
     };
     let outcome = plan(Path::new(&path));
     match &outcome {
-        Outcome::Planned(text) => println!("{}", text.trim_start()),
+        Outcome::Planned(text) => print!("{text}"),
         Outcome::Invalid(text) | Outcome::Unreadable(text) => eprintln!("{text}"),
     }
     ExitCode::from(outcome.exit_code())
@@ -170,6 +149,7 @@ mod tests {
         assert!(text.contains("\"dnsServiceIP\": \"10.0.0.10\""), "{text}");
         assert!(text.contains("\"status\": \"Auto\""), "{text}");
         assert!(!text.contains("warning:"), "{text}");
+        assert!(text.starts_with("create compute prod-aks"), "{text}");
     }
 
     #[test]
@@ -177,14 +157,11 @@ mod tests {
         let Outcome::Planned(text) = plan(&sample("devtest-attach.json")) else {
             panic!("attach sample must be valid");
         };
-        assert_eq!(
-            text.matches("\nPUT ").count() + usize::from(text.starts_with("PUT ")),
-            2,
-            "{text}"
-        );
+        // The attach's PUT, then the update's (GET-modify-PUT) that sets the load balancer.
+        assert_eq!(text.matches("PUT https://").count(), 2, "{text}");
         assert!(text.contains("GET https://"), "{text}");
         assert!(
-            text.contains("\"loadBalancerType\": \"InternalLoadBalancer\""),
+            text.contains("switch to the internal load balancer"),
             "{text}"
         );
         assert!(text.contains("/resourceGroups/aks-rg/providers/Microsoft.ContainerService/managedClusters/dev-cluster"), "{text}");

@@ -21,6 +21,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use aml_examples::describe_error;
 use aml_tls::{CheckOptions, Duration, OffsetDateTime, RecoveredSecret};
 
 /// Command-line arguments.
@@ -57,7 +58,7 @@ enum Outcome {
 fn recover(input: &Path, out_dir: &Path, options: &CheckOptions) -> Outcome {
     let secret = match RecoveredSecret::read(input) {
         Ok(secret) => secret,
-        Err(err) => return Outcome::Failed(format!("error: {}", err.chain_text())),
+        Err(err) => return Outcome::Failed(format!("error: {}", describe_error(&err))),
     };
     let mut text = summary(input, &secret);
     let report = secret.report(options);

@@ -15,16 +15,25 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::ExitCode;
+use std::sync::Arc;
 
-use aml_compute::config::{AksAttachBuilder, AksUpdateBuilder, TlsSettings};
-use aml_compute::{AksCompute, AttachOptions, Completion, ComputeTarget, Error};
-use aml_examples::{
-    Connection, GeneratedCertificate, Result, describe_error, run_main, wait_with_progress,
+use aml_arm::credentials::TokenCredential;
+use aml_arm::{
+    ArmClient, ArmClientOptions, Cloud, CredentialChain, CredentialChainOptions,
+    StaticTokenCredential,
 };
+use aml_compute::config::{AksAttachBuilder, AksUpdateBuilder, TlsSettings};
 use aml_model::wire::ClusterPurpose;
+use aml_compute::{
+    Activity, AksCompute, AttachOptions, Completion, ComputeOperation, ComputeTarget, Error,
+    Workspace,
+};
+use aml_emulator::Emulator;
+use aml_examples::{
+    ARM_SCOPE, Failure, GeneratedCertificate, Pace, Result, describe_error, existing_cluster,
+};
 use aml_tls::{Duration, OffsetDateTime};
+use futures::StreamExt;
 
 /// The compute this example attaches.
 const NAME: &str = "tls-aks";
@@ -40,8 +49,31 @@ struct Outcome {
     hygiene_codes: Vec<&'static str>,
     /// The compute after each step: attach, rotate, Microsoft, renew, re-attach.
     states: Vec<AksCompute>,
-    /// Everything printed, to check no key leaked.
+    /// The certificates used, to check no key leaked.
     keys: Vec<GeneratedCertificate>,
+    /// The re-attach's plan as printed (bodies redacted).
+    reattach_plan: String,
+}
+
+/// Runs `operation` to the end, printing its warnings, each step and each change of state.
+async fn watch(mut operation: ComputeOperation) -> aml_compute::Result<Completion> {
+    for warning in operation.warnings() {
+        println!("  warning: {warning}");
+    }
+    // The stream borrows the operation; boxed, it is `Unpin` and keeps this future small.
+    let mut events = Box::pin(operation.progress());
+    let mut last_status = None;
+    while let Some(event) = events.next().await {
+        let event = event?;
+        if let Activity::Polled { status, .. } = &event.activity
+            && last_status.replace(status.clone()).as_ref() == Some(status)
+        {
+            continue; // still in the same state
+        }
+        println!("  {event}");
+    }
+    drop(events);
+    operation.await
 }
 
 fn aks(completion: Completion) -> Result<AksCompute> {
@@ -62,28 +94,31 @@ fn tls_line(compute: &AksCompute) -> String {
 }
 
 /// Changes the TLS settings of the compute by update (R5) and waits.
-async fn update_tls(
-    ws: &aml_compute::Workspace,
-    tls: TlsSettings,
-    out: &mut (dyn Write + Send),
-) -> Result<AksCompute> {
+async fn update_tls(ws: &Workspace, tls: TlsSettings) -> Result<AksCompute> {
     let operation = ws
-        .update(NAME, AksUpdateBuilder::default().ssl(tls))
+        .begin_update(NAME, AksUpdateBuilder::default().ssl(tls))
         .await?;
-    aks(wait_with_progress(operation, out).await?)
+    aks(watch(operation).await?)
 }
 
-async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome> {
-    let ws = conn.workspace();
+async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
     let mut outcome = Outcome::default();
-    let cluster = conn.existing_cluster("prod")?;
-    writeln!(out, "tls on {}", conn.describe())?;
+    let cluster = existing_cluster(emulator, "prod")?;
+    let target = if emulator.is_some() {
+        "the embedded emulator"
+    } else {
+        "Azure"
+    };
+    println!(
+        "tls on {target} (workspace {} in {})",
+        ws.id().name(),
+        ws.location().unwrap_or("?")
+    );
 
     // 1. Hygiene before upload: every problem at once.
-    writeln!(
-        out,
+    println!(
         "\n1. attach with an expired certificate for old.contoso.com, CNAME {CNAME}, and the key of another certificate"
-    )?;
+    );
     let now = OffsetDateTime::now_utc();
     let expired = GeneratedCertificate::valid_between(
         "old.contoso.com",
@@ -96,9 +131,12 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
         .resource_id(cluster.clone())
         .cluster_purpose(ClusterPurpose::FastProd)
         .enable_ssl(broken);
-    match ws.attach(NAME, config, AttachOptions::default()).await {
+    match ws
+        .begin_attach(NAME, config, AttachOptions::default())
+        .await
+    {
         Err(error @ Error::Validation(_)) => {
-            writeln!(out, "  {}", describe_error(&error))?;
+            println!("  {}", describe_error(&error));
             outcome.hygiene_codes = error
                 .report()
                 .map(|r| r.errors.iter().map(|i| i.code.code()).collect())
@@ -111,83 +149,107 @@ async fn run(conn: &Connection, out: &mut (dyn Write + Send)) -> Result<Outcome>
 
     // 2. A good custom certificate (R17).
     let first = GeneratedCertificate::new(CNAME)?;
-    writeln!(
-        out,
-        "\n2. attach as {NAME} with a certificate for {CNAME} generated now"
-    )?;
+    println!("\n2. attach as {NAME} with a certificate for {CNAME} generated now");
     let config = AksAttachBuilder::default()
         .resource_id(cluster.clone())
         .cluster_purpose(ClusterPurpose::FastProd)
         .enable_ssl(first.tls_settings());
-    let attached = aks(wait_with_progress(
-        ws.attach(NAME, config, AttachOptions::default()).await?,
-        out,
+    let attached = aks(watch(
+        ws.begin_attach(NAME, config, AttachOptions::default())
+            .await?,
     )
     .await?)?;
-    writeln!(
-        out,
+    println!(
         "  {}; point {CNAME} at {}",
         tls_line(&attached),
         attached.scoring_ip().unwrap_or("?")
-    )?;
+    );
     outcome.states.push(attached);
 
     // 3. Rotate: a new certificate and key by update (R5).
     let second = GeneratedCertificate::new(CNAME)?;
-    writeln!(out, "\n3. rotate to a new certificate and key (update)")?;
-    let rotated = update_tls(ws, second.tls_settings(), out).await?;
-    writeln!(out, "  {}", tls_line(&rotated))?;
+    println!("\n3. rotate to a new certificate and key (update)");
+    let rotated = update_tls(ws, second.tls_settings()).await?;
+    println!("  {}", tls_line(&rotated));
     outcome.states.push(rotated);
 
     // 4. A Microsoft-issued certificate for a leaf domain label (R17), then a renewal.
-    writeln!(
-        out,
-        "\n4. switch to a Microsoft certificate for the label {LABEL}, then renew it"
-    )?;
-    let microsoft = update_tls(ws, TlsSettings::microsoft(LABEL, true), out).await?;
-    writeln!(out, "  {}", tls_line(&microsoft))?;
+    println!("\n4. switch to a Microsoft certificate for the label {LABEL}, then renew it");
+    let microsoft = update_tls(ws, TlsSettings::microsoft(LABEL, true)).await?;
+    println!("  {}", tls_line(&microsoft));
     outcome.states.push(microsoft);
-    let renewed = update_tls(ws, TlsSettings::renew(), out).await?;
-    writeln!(out, "  renewed: {}", tls_line(&renewed))?;
+    let renewed = update_tls(ws, TlsSettings::renew()).await?;
+    println!("  renewed: {}", tls_line(&renewed));
     outcome.states.push(renewed);
 
     // 5. Files lost: recover them from the azuremlfessl secret and re-attach (R19, R22).
-    writeln!(
-        out,
+    println!(
         "\n5. re-attach with the custom certificate; its files are lost, but a dump of the azuremlfessl secret was saved"
-    )?;
+    );
     let dump = second.azuremlfessl_yaml();
     let tls =
         aml_compute::tls::settings_from_secret(dump.as_bytes(), CNAME, OffsetDateTime::now_utc())?;
-    writeln!(
-        out,
+    println!(
         "  recovered cert.pem and key.pem (base64-decoded from the {}-byte dump, checked)",
         dump.len()
-    )?;
-    let reattached = ws.reattach_with_tls(NAME, tls, out).await?;
-    writeln!(out, "  {}", tls_line(&reattached))?;
+    );
+    let operation = ws.begin_reattach_with_tls(NAME, tls).await?;
+    outcome.reattach_plan = operation.plan().to_string();
+    println!("  the re-attach's plan (the key redacted):");
+    for line in outcome.reattach_plan.lines() {
+        println!("    {line}");
+    }
+    let reattached = aks(watch(operation).await?)?;
+    println!("  {}", tls_line(&reattached));
     outcome.states.push(reattached);
     outcome.keys.extend([first, second]);
 
-    writeln!(out, "\n6. detach {NAME} (the cluster is kept)")?;
-    wait_with_progress(ws.detach(NAME).await?, out).await?;
+    println!("\n6. detach {NAME} (the cluster is kept)");
+    watch(ws.begin_detach(NAME).await?).await?;
     Ok(outcome)
 }
 
 #[tokio::main]
-async fn main() -> ExitCode {
-    run_main(run).await
+async fn main() -> Result<(), Failure> {
+    // Where to run: an ARM emulator started here on 127.0.0.1 (the default), or Azure.
+    let emulator = aml_examples::start_emulator(Pace::Demo).await?; // None with AML_TARGET=azure
+    let (credential, cloud, workspace_id): (Arc<dyn TokenCredential>, _, _) = match &emulator {
+        // The emulator takes any token and holds a workspace.
+        Some(emulator) => (
+            StaticTokenCredential::new("emulator"),
+            Cloud::custom(emulator.base_url(), ARM_SCOPE)?,
+            emulator
+                .workspace_id()
+                .ok_or("the emulator holds no workspace")?,
+        ),
+        // Workload identity, client secret, managed identity, then `az` / `azd`; the workspace
+        // from AML_SUBSCRIPTION_ID, AML_RESOURCE_GROUP and AML_WORKSPACE_NAME, or config.json.
+        None => (
+            CredentialChain::from_environment(&CredentialChainOptions::default())?,
+            Cloud::azure_public(),
+            aml_examples::azure_workspace_id()?,
+        ),
+    };
+    let options = ArmClientOptions {
+        cloud,
+        ..ArmClientOptions::default()
+    };
+    let arm = ArmClient::new(credential, options)?;
+    let workspace = Workspace::fetch(arm, workspace_id).await?; // reads its region
+
+    run(&workspace, emulator.as_ref()).await?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aml_examples::run_captured;
 
     #[tokio::test]
     async fn hygiene_first_then_every_tls_shape_and_no_key_in_the_output() {
-        let (conn, outcome, text) = run_captured(run).await;
-        let emulator = conn.emulator().unwrap();
+        let (emulator, ws) = aml_examples::testing::standard().await;
+        let outcome = run(&ws, Some(&emulator)).await.unwrap();
+        let text = format!("{outcome:#?}\n{}", outcome.reattach_plan);
 
         for code in ["tls.expired", "tls.cname_mismatch", "tls.key_mismatch"] {
             assert!(outcome.hygiene_codes.contains(&code), "{code}: {text}");
@@ -211,7 +273,8 @@ mod tests {
         }
         assert_eq!(outcome.states[4].ssl_cname(), Some(CNAME));
 
-        // The broken certificate never left; no key ever reached the output.
+        // The broken certificate never left; no key reached the plan or the outcome's Debug.
+        assert!(text.contains("[redacted]"), "{text}");
         let puts = emulator
             .requests()
             .matching("PUT", &format!("/computes/{NAME}"));
@@ -220,6 +283,6 @@ mod tests {
             assert!(!cert.leaks_into(&text), "a private key was printed");
         }
         assert!(!text.contains("PRIVATE KEY"));
-        conn.shutdown().await;
+        emulator.shutdown().await;
     }
 }

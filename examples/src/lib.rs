@@ -1,35 +1,31 @@
 //! Shared support for the examples of the aml workspace.
 //!
-//! * [`Connection`]: where an example runs. By default an embedded [`Emulator`] on 127.0.0.1,
-//!   seeded with a workspace and existing AKS clusters, so the examples (which create, attach and
-//!   detach clusters) never touch Azure by accident. With `AML_TARGET=azure` they run against
-//!   Azure: the workspace comes from `AML_SUBSCRIPTION_ID`, `AML_RESOURCE_GROUP` and
-//!   `AML_WORKSPACE_NAME`, or else from the nearest `config.json` (the Python SDK's
-//!   `Workspace.from_config`), and the credential from [`CredentialChain::from_environment`].
-//!   With `AML_TARGET=emulator` and `AML_EMULATOR_URL=http://127.0.0.1:PORT` they use an
-//!   emulator already running on this machine (`cargo run -p aml-emulator`).
+//! Every example builds its own credential, ARM client and workspace in `main`, in the few
+//! lines a program of yours would have. What is here is what such a program would not copy:
+//!
+//! * [`start_emulator`]: the embedded [`Emulator`] on 127.0.0.1 the examples run against by
+//!   default (seeded with a workspace and existing AKS clusters, so the examples, which create,
+//!   attach and detach clusters, never touch Azure by accident), or none with `AML_TARGET=azure`.
+//! * [`azure_workspace_id`]: with `AML_TARGET=azure`, the workspace from `AML_SUBSCRIPTION_ID`,
+//!   `AML_RESOURCE_GROUP` and `AML_WORKSPACE_NAME`, or else from the nearest `config.json` (the
+//!   Python SDK's `Workspace.from_config`).
+//! * [`existing_cluster`]: the ARM id of an existing cluster to attach, by role: from the
+//!   emulator's seed, or from `AML_AKS_<ROLE>` on Azure.
+//! * [`Failure`] and [`describe_error`]: an error's whole chain of causes, each text once.
 //! * [`GeneratedCertificate`]: a throwaway TLS certificate and key made at run time with rcgen,
 //!   and the `kubectl get secret/azuremlfessl -o yaml` dump that would hold them.
-//! * [`describe_error`] and [`wait_with_progress`]: readable output.
 //! * [`spec`]: the compute-spec glue of the `aml` command line (`plan`, `apply`).
+//! * [`testing`]: an emulator and a workspace on it, for the examples' tests and benches.
 //!
-//! Nothing here prints a private key, a token or a kubeconfig.
+//! Nothing here prints, and nothing here shows a private key, a token or a kubeconfig.
 
 use std::error::Error as StdError;
-use std::fmt::{self, Write as _};
-use std::io::Write;
-use std::net::IpAddr;
-use std::sync::Arc;
+use std::fmt;
 use std::time::Duration;
 
-use aml_arm::credentials::TokenCredential;
-use aml_arm::{
-    ArmClient, ArmClientOptions, Cloud, CredentialChain, CredentialChainOptions, PollOptions,
-};
 use aml_compute::config::TlsSettings;
-use aml_compute::{Completion, ComputeOperation, StaticTokenCredential, WaitOptions, Workspace};
-use aml_emulator::{Emulator, EmulatorBuilder, Seed, Timings};
-use aml_model::{AksClusterId, PrivateKeyPem};
+use aml_emulator::{Emulator, Seed, Timings};
+use aml_model::{AksClusterId, PrivateKeyPem, WorkspaceId};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
@@ -42,18 +38,14 @@ pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 /// `Result` with [`BoxError`].
 pub type Result<T, E = BoxError> = std::result::Result<T, E>;
 
-/// `azure` runs the examples against Azure; `emulator` (or nothing) against an emulator.
+/// `azure` runs the examples against Azure; `emulator` (or nothing) against the embedded one.
 pub const TARGET_VAR: &str = "AML_TARGET";
-/// With `AML_TARGET=emulator`: the URL of an emulator already running on this machine.
-pub const EMULATOR_URL_VAR: &str = "AML_EMULATOR_URL";
 /// With `AML_TARGET=azure`: the workspace's subscription.
 pub const SUBSCRIPTION_VAR: &str = "AML_SUBSCRIPTION_ID";
 /// With `AML_TARGET=azure`: the workspace's resource group.
 pub const RESOURCE_GROUP_VAR: &str = "AML_RESOURCE_GROUP";
 /// With `AML_TARGET=azure`: the workspace's name.
 pub const WORKSPACE_VAR: &str = "AML_WORKSPACE_NAME";
-/// The token the examples present to an emulator (it accepts any).
-pub const EMULATOR_TOKEN: &str = "emulator-token";
 /// The token scope of Azure Resource Manager, which the emulator stands in for.
 pub const ARM_SCOPE: &str = "https://management.azure.com/.default";
 
@@ -85,74 +77,99 @@ impl Pace {
     }
 }
 
-/// Where an example runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// An emulator started inside this process.
-    EmbeddedEmulator,
-    /// An emulator already running on this machine, at this URL.
-    ExternalEmulator(String),
-    /// Azure Resource Manager, with a real credential.
-    Azure,
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::EmbeddedEmulator => f.write_str("the embedded emulator"),
-            Self::ExternalEmulator(url) => write!(f, "the emulator at {url}"),
-            Self::Azure => f.write_str("Azure"),
+/// Whether `AML_TARGET` asks for Azure (`azure`) rather than an emulator (`emulator`, or unset).
+pub fn target_is_azure() -> Result<bool> {
+    match env(TARGET_VAR).unwrap_or_default().to_ascii_lowercase().as_str() {
+        "azure" => Ok(true),
+        "" | "emulator" => Ok(false),
+        other => Err(format!(
+            "{TARGET_VAR}={other:?} is not a target; use azure, or leave it unset for the embedded emulator"
+        )
+        .into()),
+    }
+}
+
+/// Starts the embedded emulator at `pace` with the standard seed, unless `AML_TARGET=azure`
+/// (then `None`: the example runs against Azure).
+pub async fn start_emulator(pace: Pace) -> Result<Option<Emulator>> {
+    if target_is_azure()? {
+        return Ok(None);
+    }
+    Ok(Some(
+        Emulator::builder().timings(pace.timings()).start().await?,
+    ))
+}
+
+/// The workspace named by `AML_SUBSCRIPTION_ID`, `AML_RESOURCE_GROUP` and `AML_WORKSPACE_NAME`,
+/// if all three are set; an error naming the missing ones if only some are.
+pub fn workspace_id_from_env() -> Result<Option<WorkspaceId>> {
+    let vars = [SUBSCRIPTION_VAR, RESOURCE_GROUP_VAR, WORKSPACE_VAR];
+    let values: Vec<Option<String>> = vars.iter().map(|v| env(v)).collect();
+    match values.as_slice() {
+        [Some(s), Some(g), Some(w)] => Ok(Some(WorkspaceId::new(s, g, w)?)),
+        [None, None, None] => Ok(None),
+        _ => {
+            let missing: Vec<&str> = vars
+                .iter()
+                .zip(&values)
+                .filter(|(_, v)| v.is_none())
+                .map(|(n, _)| *n)
+                .collect();
+            Err(format!(
+                "set {} too, or unset all three to use config.json",
+                missing.join(" and ")
+            )
+            .into())
         }
     }
 }
 
-/// A workspace to run an example against, and the emulator behind it when there is one.
-#[derive(Debug)]
-pub struct Connection {
-    workspace: Workspace,
-    emulator: Option<Emulator>,
-    seed: Option<Seed>,
-    target: Target,
-}
-
-/// Polling suited to an emulator on this machine: it advertises `retry-after-ms`, which the
-/// poller honours; this interval only applies when it does not.
-fn emulator_poll() -> PollOptions {
-    PollOptions {
-        interval: Duration::from_millis(20),
-        timeout: Some(Duration::from_secs(120)),
-        max_interval: Duration::from_secs(2),
+/// The workspace an Azure run uses: [`workspace_id_from_env`], or else the nearest
+/// `config.json` from the current directory up (the Python SDK's `Workspace.from_config`).
+pub fn azure_workspace_id() -> Result<WorkspaceId> {
+    if let Some(id) = workspace_id_from_env()? {
+        return Ok(id);
     }
+    let (path, config) = aml_compute::find_config(&std::env::current_dir()?)?;
+    WorkspaceId::new(
+        &config.subscription_id,
+        &config.resource_group,
+        &config.workspace_name,
+    )
+    .map_err(|e| format!("{} names an invalid workspace: {e}", path.display()).into())
 }
 
-/// An ARM client for an emulator at `base_url`, which must be on this machine (loopback).
-pub fn emulator_client(base_url: &str) -> Result<ArmClient> {
-    let cloud = Cloud::custom(base_url, ARM_SCOPE)?;
-    let host = cloud.endpoint().host_str().unwrap_or_default();
+/// Refuses an emulator URL that is not on this machine (loopback): the examples talk to
+/// emulators on 127.0.0.1 only, and to Azure only with `AML_TARGET=azure`.
+pub fn check_loopback(url: &str) -> Result<()> {
+    let host = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if !h.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
     let loopback = host.eq_ignore_ascii_case("localhost")
         || host
             .trim_start_matches('[')
             .trim_end_matches(']')
-            .parse::<IpAddr>()
+            .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
-    if !loopback {
-        return Err(format!(
-            "{base_url} is not on this machine; the examples talk to emulators on 127.0.0.1 only (set {TARGET_VAR}=azure for Azure)"
+    if loopback {
+        Ok(())
+    } else {
+        Err(format!(
+            "{url} is not on this machine; the examples talk to emulators on 127.0.0.1 only (set {TARGET_VAR}=azure for Azure)"
         )
-        .into());
+        .into())
     }
-    let credential: Arc<dyn TokenCredential> = StaticTokenCredential::new(EMULATOR_TOKEN);
-    let options = ArmClientOptions {
-        cloud,
-        poll: emulator_poll(),
-        user_agent_suffix: Some("aml-examples".into()),
-        ..ArmClientOptions::default()
-    };
-    Ok(ArmClient::new(credential, options)?)
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 /// The id of the cluster `name` in `seed`, in whichever subscription holds it.
@@ -175,263 +192,117 @@ pub fn seed_cluster_id(seed: &Seed, name: &str) -> Option<AksClusterId> {
     })
 }
 
-impl Connection {
-    /// Connects where the environment says: Azure with `AML_TARGET=azure`, an emulator already
-    /// running with `AML_TARGET=emulator` and `AML_EMULATOR_URL`, otherwise an embedded
-    /// emulator going at `pace`.
-    pub async fn from_env(pace: Pace) -> Result<Self> {
-        let target = env(TARGET_VAR).unwrap_or_default().to_ascii_lowercase();
-        match target.as_str() {
-            "azure" => Self::azure().await,
-            "" | "emulator" => match env(EMULATOR_URL_VAR) {
-                Some(url) => Self::external_emulator(&url),
-                None => Self::embedded(pace).await,
-            },
-            other => Err(format!(
-                "{TARGET_VAR}={other:?} is not a target; use azure, emulator, or leave it unset for the embedded emulator"
-            )
-            .into()),
+/// The ARM id of an existing cluster an example attaches, by role: `prod`, `dev`, `old`,
+/// `private`, `authorized`, `gpu` or `other-sub`. On the emulator it is the seed's
+/// `aks-<role>`; on Azure the variable `AML_AKS_<ROLE>` (like `AML_AKS_PROD`) must hold it.
+pub fn existing_cluster(emulator: Option<&Emulator>, role: &str) -> Result<String> {
+    if let Some(emulator) = emulator {
+        let name = format!("aks-{role}");
+        return seed_cluster_id(emulator.seed(), &name)
+            .map(|id| id.to_string())
+            .ok_or_else(|| format!("the emulator's seed has no cluster {name}").into());
+    }
+    let var = format!("AML_AKS_{}", role.to_ascii_uppercase().replace('-', "_"));
+    env(&var).ok_or_else(|| {
+        format!(
+            "set {var} to the ARM id of an existing AKS cluster to use as the {role:?} cluster (az aks show -g RG -n NAME --query id -o tsv)"
+        )
+        .into()
+    })
+}
+
+/// An error as a person reads it, every text of its chain once: a validation failure as its
+/// problems, one per line (its own message only summarizes them); otherwise the error, then
+/// each cause on a line of its own (smithy-rs RFC 0022: no message repeats its source's).
+pub fn describe_error(error: &(dyn StdError + 'static)) -> String {
+    if let Some(report) = error
+        .downcast_ref::<aml_compute::Error>()
+        .and_then(aml_compute::Error::report)
+    {
+        let n = report.errors.len();
+        let mut text = format!(
+            "the configuration has {n} problem{} (nothing was sent):",
+            if n == 1 { "" } else { "s" }
+        );
+        for line in report.to_string().lines() {
+            text.push_str("\n  ");
+            text.push_str(line);
         }
+        return text;
     }
+    aml_model::error::chain(error).join("\n  caused by: ")
+}
 
-    /// Starts an embedded emulator with the standard seed at `pace`.
-    pub async fn embedded(pace: Pace) -> Result<Self> {
-        Self::start(Emulator::builder().timings(pace.timings())).await
+/// What an example's `main` returns on failure: its `Debug` (what Rust prints for an error
+/// returned from `main`) is [`describe_error`]'s text.
+pub struct Failure(BoxError);
+
+impl<E: Into<BoxError>> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Self(error.into())
     }
+}
 
-    /// Starts an embedded emulator from `builder` and connects to its first workspace.
-    pub async fn start(builder: EmulatorBuilder) -> Result<Self> {
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&describe_error(&*self.0))
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&describe_error(&*self.0))
+    }
+}
+
+impl Failure {
+    /// The error.
+    pub fn error(&self) -> &(dyn StdError + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+pub mod testing {
+    //! For the examples' tests and benches: an embedded emulator and a workspace on it.
+    //! (An example's `main` builds its own, in the open.)
+
+    use super::{ARM_SCOPE, Duration, Result};
+    use aml_arm::{ArmClient, ArmClientOptions, Cloud, PollOptions, StaticTokenCredential};
+    use aml_compute::Workspace;
+    use aml_emulator::{Emulator, EmulatorBuilder};
+
+    /// Starts the emulator `builder` describes and returns it with a workspace on its seed's
+    /// first workspace, region read. Polls every 5 ms when the emulator gives no hint (an
+    /// emulator at [`crate::Pace::Instant`] gives none).
+    pub async fn start(builder: EmulatorBuilder) -> Result<(Emulator, Workspace)> {
         let emulator = builder.start().await?;
-        let arm = emulator_client(emulator.base_url())?;
+        let options = ArmClientOptions {
+            cloud: Cloud::custom(emulator.base_url(), ARM_SCOPE)?,
+            poll: PollOptions {
+                interval: Duration::from_millis(5),
+                timeout: Some(Duration::from_secs(60)),
+                max_interval: Duration::from_secs(1),
+            },
+            ..ArmClientOptions::default()
+        };
+        let arm = ArmClient::new(StaticTokenCredential::new("emulator"), options)?;
         let id = emulator
             .workspace_id()
             .ok_or("the emulator's seed holds no workspace")?;
-        let location = emulator.seed().subscriptions.iter().find_map(|s| {
-            s.resource_groups.iter().find_map(|g| {
-                g.workspaces
-                    .iter()
-                    .find(|w| w.name.eq_ignore_ascii_case(id.name()))
-                    .map(|w| w.location.clone())
-            })
-        });
-        let mut workspace = Workspace::new(arm, id);
-        if let Some(location) = location {
-            workspace = workspace.with_location(location);
-        }
-        Ok(Self {
-            workspace,
-            seed: Some(emulator.seed().clone()),
-            emulator: Some(emulator),
-            target: Target::EmbeddedEmulator,
-        })
+        let workspace = Workspace::fetch(arm, id).await?;
+        Ok((emulator, workspace))
     }
 
-    /// Connects to an emulator already running on this machine, assumed to hold the standard
-    /// seed; its workspace can be overridden with `AML_SUBSCRIPTION_ID`, `AML_RESOURCE_GROUP`
-    /// and `AML_WORKSPACE_NAME`.
-    pub fn external_emulator(url: &str) -> Result<Self> {
-        let arm = emulator_client(url)?;
-        let workspace = match workspace_from_env(arm.clone())? {
-            Some(workspace) => workspace,
-            None => Workspace::from_ids(
-                arm,
-                aml_emulator::STANDARD_SUBSCRIPTION,
-                aml_emulator::STANDARD_RESOURCE_GROUP,
-                aml_emulator::STANDARD_WORKSPACE,
-            )?
-            .with_location("eastus"),
-        };
-        Ok(Self {
-            workspace,
-            emulator: None,
-            seed: Some(Seed::standard()),
-            target: Target::ExternalEmulator(url.to_owned()),
-        })
+    /// [`start`] with the standard seed at [`crate::Pace::Test`].
+    ///
+    /// # Panics
+    ///
+    /// When the emulator cannot start: this is for tests.
+    pub async fn standard() -> (Emulator, Workspace) {
+        start(Emulator::builder().timings(crate::Pace::Test.timings()))
+            .await
+            .unwrap_or_else(|e| panic!("embedded emulator: {}", crate::describe_error(&*e)))
     }
-
-    /// Connects to Azure: the credential chain from the environment, the workspace from the
-    /// `AML_*` variables or the nearest `config.json`, its region read from ARM.
-    pub async fn azure() -> Result<Self> {
-        let credential: Arc<dyn TokenCredential> =
-            CredentialChain::from_environment(&CredentialChainOptions::default())?;
-        let arm = ArmClient::new(
-            credential,
-            ArmClientOptions {
-                user_agent_suffix: Some("aml-examples".into()),
-                ..ArmClientOptions::default()
-            },
-        )?;
-        let mut workspace = match workspace_from_env(arm.clone())? {
-            Some(workspace) => workspace,
-            None => Workspace::from_config(arm, std::env::current_dir()?)?,
-        };
-        workspace.refresh().await?;
-        Ok(Self {
-            workspace,
-            emulator: None,
-            seed: None,
-            target: Target::Azure,
-        })
-    }
-
-    /// The workspace.
-    pub fn workspace(&self) -> &Workspace {
-        &self.workspace
-    }
-
-    /// Another workspace reached through the same client and credential.
-    pub fn workspace_named(
-        &self,
-        subscription_id: &str,
-        resource_group: &str,
-        workspace_name: &str,
-        location: Option<&str>,
-    ) -> Result<Workspace> {
-        let workspace = Workspace::from_ids(
-            self.workspace.arm().clone(),
-            subscription_id,
-            resource_group,
-            workspace_name,
-        )?;
-        Ok(match location {
-            Some(location) => workspace.with_location(location),
-            None => workspace,
-        })
-    }
-
-    /// The embedded emulator, for tests that look behind the API (its clusters, its request log).
-    pub fn emulator(&self) -> Option<&Emulator> {
-        self.emulator.as_ref()
-    }
-
-    /// Where this connection goes.
-    pub fn target(&self) -> &Target {
-        &self.target
-    }
-
-    /// Whether an emulator (embedded or external) is behind this connection.
-    pub fn is_emulator(&self) -> bool {
-        !matches!(self.target, Target::Azure)
-    }
-
-    /// One line: the target and the workspace.
-    pub fn describe(&self) -> String {
-        format!(
-            "{} (workspace {}{})",
-            self.target,
-            self.workspace.id().name(),
-            self.workspace
-                .location()
-                .map(|l| format!(" in {l}"))
-                .unwrap_or_default()
-        )
-    }
-
-    /// The ARM id of an existing cluster the example attaches, by role: `prod`, `dev`, `old`,
-    /// `private`, `authorized`, `gpu` or `other-sub`. On an emulator it is the seed's
-    /// `aks-<role>`; on Azure the variable `AML_AKS_<ROLE>` (like `AML_AKS_PROD`) must hold it.
-    pub fn existing_cluster(&self, role: &str) -> Result<String> {
-        if let Some(seed) = &self.seed {
-            let name = format!("aks-{role}");
-            return seed_cluster_id(seed, &name)
-                .map(|id| id.to_string())
-                .ok_or_else(|| format!("the emulator's seed has no cluster {name}").into());
-        }
-        let var = format!("AML_AKS_{}", role.to_ascii_uppercase().replace('-', "_"));
-        env(&var).ok_or_else(|| {
-            format!(
-                "set {var} to the ARM id of an existing AKS cluster to use as the {role:?} cluster (az aks show -g RG -n NAME --query id -o tsv)"
-            )
-            .into()
-        })
-    }
-
-    /// Stops the embedded emulator, if any.
-    pub async fn shutdown(self) {
-        if let Some(emulator) = self.emulator {
-            emulator.shutdown().await;
-        }
-    }
-}
-
-/// The workspace named by `AML_SUBSCRIPTION_ID`, `AML_RESOURCE_GROUP` and `AML_WORKSPACE_NAME`,
-/// if all three are set; an error naming the missing ones if only some are.
-fn workspace_from_env(arm: ArmClient) -> Result<Option<Workspace>> {
-    let vars = [SUBSCRIPTION_VAR, RESOURCE_GROUP_VAR, WORKSPACE_VAR];
-    let values: Vec<Option<String>> = vars.iter().map(|v| env(v)).collect();
-    match values.as_slice() {
-        [Some(s), Some(g), Some(w)] => Ok(Some(Workspace::from_ids(arm, s, g, w)?)),
-        [None, None, None] => Ok(None),
-        _ => {
-            let missing: Vec<&str> = vars
-                .iter()
-                .zip(&values)
-                .filter(|(_, v)| v.is_none())
-                .map(|(n, _)| *n)
-                .collect();
-            Err(format!(
-                "set {} too, or unset all three to use config.json",
-                missing.join(" and ")
-            )
-            .into())
-        }
-    }
-}
-
-/// An error and its causes, one per line (each layer's `Display` holds its own sentence only).
-pub fn error_chain(error: &(dyn StdError + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let _ = write!(text, "\n  caused by: {cause}");
-        source = cause.source();
-    }
-    text
-}
-
-/// A compute error as a person reads it: every problem of a validation failure on its own line,
-/// otherwise the error and its causes.
-pub fn describe_error(error: &aml_compute::Error) -> String {
-    match error.report() {
-        Some(report) => {
-            let n = report.errors.len();
-            let mut text = format!(
-                "the configuration has {n} problem{} (nothing was sent):",
-                if n == 1 { "" } else { "s" }
-            );
-            for line in report.to_string().lines() {
-                text.push_str("\n  ");
-                text.push_str(line);
-            }
-            text
-        }
-        None => error_chain(error),
-    }
-}
-
-/// Any example error as a person reads it: [`describe_error`] for a compute error, the chain of
-/// causes otherwise.
-pub fn describe_boxed(error: &BoxError) -> String {
-    match error.downcast_ref::<aml_compute::Error>() {
-        Some(e) => describe_error(e),
-        None => error_chain(&**error),
-    }
-}
-
-/// Prints the operation's warnings, then waits for it with one progress line per state change.
-pub async fn wait_with_progress(
-    operation: ComputeOperation,
-    out: &mut (dyn Write + Send),
-) -> aml_compute::Result<Completion> {
-    for warning in operation.warnings() {
-        let _ = writeln!(out, "  warning: {warning}");
-    }
-    operation
-        .wait(WaitOptions {
-            output: Some(out),
-            ..WaitOptions::default()
-        })
-        .await
 }
 
 /// A throwaway TLS certificate and private key made at run time (ECDSA P-256, self-signed, the
@@ -542,11 +413,10 @@ impl GeneratedCertificate {
 pub mod spec {
     //! The compute-spec glue of the `aml` command line: read a spec (YAML or JSON) and the TLS
     //! files it names, validate everything at once (aml-model's rules and aml-tls's certificate
-    //! checks), render the plan, and turn it into what [`Workspace::ensure`](aml_compute::Workspace::ensure) takes.
+    //! checks), build the plan (its `Display` is what `aml plan` prints), and turn it into what [`Workspace::ensure`](aml_compute::Workspace::ensure) takes.
     //!
     //! The same steps as the `plan` example, kept here so `aml plan` and `aml apply` share them.
 
-    use std::fmt::Write as _;
     use std::path::{Path, PathBuf};
 
     use aml_compute::Desired;
@@ -555,15 +425,13 @@ pub mod spec {
     };
     use aml_compute::tls::check_material;
     use aml_emulator::{ResourceGroupSeed, Seed, SubscriptionSeed, WorkspaceSeed};
+    use aml_model::plan::Plan;
     use aml_model::request::Requests;
-    use aml_model::spec::{ComputeSpec, Plan, TlsFiles, WorkspaceSpec, spec_paths};
-    use aml_model::wire::ClusterPurpose;
-    use aml_model::{Issue, PrivateKeyPem, Report};
+    use aml_model::spec::{ComputeSpec, TlsFiles, WorkspaceSpec, spec_paths};
+    use aml_model::wire::{ClusterPurpose, LoadBalancerType};
+    use aml_model::{PrivateKeyPem, Report};
     use aml_tls::OffsetDateTime;
     use zeroize::Zeroizing;
-
-    /// Where `aml plan` renders its requests.
-    pub const ENDPOINT: &str = "https://management.azure.com";
 
     /// Why a spec cannot be used.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -672,9 +540,9 @@ pub mod spec {
         }
 
         /// Validates everything at once: the model's rules and, for a custom certificate,
-        /// aml-tls's checks (key matches, CNAME covered, validity now, chain order). Returns
-        /// the plan and its warnings, or every problem.
-        pub fn check(&self) -> Result<(Plan, Vec<Issue>), SpecError> {
+        /// aml-tls's checks (key matches, CNAME covered, validity now, chain order). Returns the
+        /// plan (what `aml plan` prints: its `Display`) with every warning, or every problem.
+        pub fn plan(&self) -> Result<Plan, SpecError> {
             let tls_report = match (&self.cert_pem, &self.key_pem) {
                 (Some(cert), Some(key)) => spec_paths(check_material(
                     cert,
@@ -686,11 +554,15 @@ pub mod spec {
             };
             let render =
                 |report: &Report| SpecError::Invalid(report.to_string().trim_end().to_owned());
-            match self.spec.clone().plan(self.files()) {
-                Ok(plan) if tls_report.is_ok() => Ok((plan, tls_report.warnings)),
-                Ok(plan) => {
+            match self.spec.clone().validate(self.files()) {
+                Ok(validated) if tls_report.is_ok() => {
+                    let mut plan = validated.plan(&Requests::default());
+                    plan.push_warnings(tls_report.warnings);
+                    Ok(plan)
+                }
+                Ok(validated) => {
                     let mut report = tls_report;
-                    report.warnings.extend(plan.warnings().iter().cloned());
+                    report.warnings.extend(validated.warnings().iter().cloned());
                     Err(render(&report))
                 }
                 Err(mut report) => {
@@ -698,26 +570,6 @@ pub mod spec {
                     Err(render(&report))
                 }
             }
-        }
-
-        /// The plan as `aml plan` prints it: warnings, then each request (method, URL with
-        /// api-version, pretty body with secrets as `[redacted]`).
-        pub fn plan_text(&self) -> Result<String, SpecError> {
-            let (plan, tls_warnings) = self.check()?;
-            let mut out = String::new();
-            for w in tls_warnings.iter().chain(plan.warnings()) {
-                let _ = writeln!(out, "warning: {w}");
-            }
-            for (i, step) in plan.requests(&Requests::default()).iter().enumerate() {
-                let _ = write!(
-                    out,
-                    "\n# {}. {}\n{}\n",
-                    i + 1,
-                    step.purpose,
-                    step.request.render_redacted(ENDPOINT)
-                );
-            }
-            Ok(out.trim_start().to_owned())
         }
 
         /// The spec's TLS settings, with the files' contents.
@@ -738,25 +590,17 @@ pub mod spec {
             }
         }
 
-        /// What `ensure` should make true, after [`LoadedSpec::check`] passed.
+        /// What `ensure` should make true, after [`LoadedSpec::plan`] passed.
         pub fn desired(&self) -> Result<Desired, SpecError> {
-            self.check()?;
+            self.plan()?;
             let invalid = |what: String| SpecError::Invalid(format!("error: {what}"));
-            let purpose = |text: &Option<String>, at: &str| {
-                text.as_deref()
-                    .map(str::parse::<ClusterPurpose>)
-                    .transpose()
-                    .map_err(|e| invalid(format!("{at}.cluster_purpose: {e}")))
-            };
+            // Open enums: a value this crate does not know is kept, and validation (already
+            // passed above) reports it.
+            let purpose = |text: &Option<String>| text.as_deref().map(ClusterPurpose::parse);
             let load_balancer = match &self.spec.load_balancer {
                 None => LoadBalancerSettings::default(),
                 Some(lb) => LoadBalancerSettings {
-                    kind: lb
-                        .kind
-                        .as_deref()
-                        .map(str::parse)
-                        .transpose()
-                        .map_err(|e| invalid(format!("load_balancer.type: {e}")))?,
+                    kind: lb.kind.as_deref().map(LoadBalancerType::parse),
                     subnet: lb.subnet.clone(),
                 },
             };
@@ -771,7 +615,7 @@ pub mod spec {
                         agent_count,
                         vm_size: create.vm_size.clone(),
                         location: create.location.clone(),
-                        cluster_purpose: purpose(&create.cluster_purpose, "create")?,
+                        cluster_purpose: purpose(&create.cluster_purpose),
                         vnet: create.vnet.clone(),
                         load_balancer,
                         tls: self.tls_settings(),
@@ -781,7 +625,7 @@ pub mod spec {
                     resource_id: attach.resource_id.clone(),
                     resource_group: attach.resource_group.clone(),
                     cluster_name: attach.cluster_name.clone(),
-                    cluster_purpose: purpose(&attach.cluster_purpose, "attach")?,
+                    cluster_purpose: purpose(&attach.cluster_purpose),
                     load_balancer,
                     tls: self.tls_settings(),
                 })),
@@ -841,51 +685,6 @@ pub mod spec {
     }
 }
 
-/// The `main` of every example: connects (the embedded emulator unless `AML_TARGET` says
-/// otherwise), runs `run` with standard output, shuts the connection down, and turns the
-/// outcome into an exit status, printing every problem of a failure.
-pub async fn run_main<T>(
-    run: impl AsyncFnOnce(&Connection, &mut (dyn Write + Send)) -> Result<T>,
-) -> std::process::ExitCode {
-    let conn = match Connection::from_env(Pace::Demo).await {
-        Ok(conn) => conn,
-        Err(error) => {
-            eprintln!("error: {}", describe_boxed(&error));
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    let mut stdout = std::io::stdout();
-    let outcome = run(&conn, &mut stdout).await;
-    conn.shutdown().await;
-    match outcome {
-        Ok(_) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", describe_boxed(&error));
-            std::process::ExitCode::FAILURE
-        }
-    }
-}
-
-/// Runs an example's `run` on a fresh embedded emulator at test pace, capturing its output:
-/// what every example's test starts with.
-///
-/// # Panics
-///
-/// When the emulator cannot start, `run` fails, or its output is not UTF-8: this is for tests.
-pub async fn run_captured<T>(
-    run: impl AsyncFnOnce(&Connection, &mut (dyn Write + Send)) -> Result<T>,
-) -> (Connection, T, String) {
-    let conn = Connection::embedded(Pace::Test)
-        .await
-        .unwrap_or_else(|e| panic!("embedded emulator: {}", describe_boxed(&e)));
-    let mut out = Vec::new();
-    let outcome = run(&conn, &mut out)
-        .await
-        .unwrap_or_else(|e| panic!("{}", describe_boxed(&e)));
-    let text = String::from_utf8(out).unwrap_or_else(|e| panic!("output is not UTF-8: {e}"));
-    (conn, outcome, text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -911,10 +710,35 @@ mod tests {
 
     #[test]
     fn only_loopback_emulators_are_reached() {
-        assert!(emulator_client("http://127.0.0.1:8443").is_ok());
-        assert!(emulator_client("http://localhost:8443").is_ok());
-        assert!(emulator_client("https://management.azure.com").is_err());
-        assert!(emulator_client("http://10.0.0.1:80").is_err());
+        assert!(check_loopback("http://127.0.0.1:8443").is_ok());
+        assert!(check_loopback("http://localhost:8443/").is_ok());
+        assert!(check_loopback("http://[::1]:8443").is_ok());
+        assert!(check_loopback("https://management.azure.com").is_err());
+        assert!(check_loopback("http://10.0.0.1:80").is_err());
+        assert!(check_loopback("http://127.0.0.1.evil.example:80").is_err());
+    }
+
+    #[test]
+    fn an_error_is_shown_with_every_cause_once() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("cannot read the workspace")
+            }
+        }
+        impl StdError for Outer {
+            fn source(&self) -> Option<&(dyn StdError + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let error = Outer(std::io::Error::other("connection reset by peer"));
+        assert_eq!(
+            describe_error(&error),
+            "cannot read the workspace\n  caused by: connection reset by peer"
+        );
+        let failure = Failure::from(error);
+        assert_eq!(format!("{failure:?}"), format!("{failure}"));
     }
 
     #[test]

@@ -118,6 +118,8 @@ pub struct ComputeOperation {
     pub(crate) last_resource: Option<ComputeResource>,
     /// Held from the listing that checks R10 to the attach's `PUT`.
     pub(crate) attach_guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// Events of the steps run before the operation was handed out, for the progress stream.
+    pending: std::collections::VecDeque<ProgressEvent>,
 }
 
 impl fmt::Debug for ComputeOperation {
@@ -145,6 +147,7 @@ impl ComputeOperation {
             completion: None,
             last_resource: None,
             attach_guard: None,
+            pending: std::collections::VecDeque::new(),
         }
     }
 
@@ -154,7 +157,9 @@ impl ComputeOperation {
         let mut op = Self::new(workspace, plan);
         while op.next < op.plan.steps().len() {
             let is_write = op.plan.steps()[op.next].write().is_some();
-            op.next_event().await?;
+            if let Some(event) = op.advance().await? {
+                op.pending.push_back(event);
+            }
             if is_write {
                 break;
             }
@@ -219,12 +224,23 @@ impl ComputeOperation {
     }
 
     /// Runs the next step, or polls the running operation once, and says what happened;
-    /// `None` once every step ran. After an error, calling again retries where it stopped.
+    /// `None` once every step ran. The steps `begin_*` ran before handing the operation out
+    /// (reads, checks, the first write) come first. After an error, calling again retries
+    /// where it stopped.
     pub async fn next_event(&mut self) -> Result<Option<ProgressEvent>> {
+        if let Some(event) = self.pending.pop_front() {
+            return Ok(Some(event));
+        }
+        self.advance().await
+    }
+
+    async fn advance(&mut self) -> Result<Option<ProgressEvent>> {
         if self.completion.is_some() {
             return Ok(None);
         }
         let steps = self.plan.steps().len();
+        // The step this event is about: the one run now, or the wait being polled.
+        let index = self.next.min(steps.saturating_sub(1));
         let activity = if self.next >= steps {
             self.completion = Some(self.finish()?);
             Activity::Finished
@@ -239,7 +255,7 @@ impl ComputeOperation {
         let event = ProgressEvent {
             compute: self.name().to_owned(),
             kind: self.kind(),
-            step: (self.next + 1).min(steps),
+            step: index + 1,
             steps,
             activity,
         };

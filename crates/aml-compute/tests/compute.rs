@@ -469,17 +469,23 @@ async fn progress_is_a_stream_of_every_step_and_poll() {
         .map(Result::unwrap)
         .collect::<Vec<_>>()
         .await;
-    // The create's read, check and write ran before `begin_create` returned: the stream shows
-    // the wait's polls, then the end.
-    assert!(events.len() >= 2, "{events:?}");
+    // The create's read, check and write ran before `begin_create` returned: the stream
+    // reports them first, numbered as the plan numbers them, then the wait's polls, then the end.
     assert!(events.iter().all(|e| e.steps == steps && e.compute == "prog"));
-    let (last, polls) = events.split_last().unwrap();
+    let ran: Vec<(usize, &Activity)> = events[..3].iter().map(|e| (e.step, &e.activity)).collect();
+    assert!(
+        matches!(ran[..], [(1, Activity::Ran(_)), (2, Activity::Ran(_)), (3, Activity::Ran(_))]),
+        "{events:?}"
+    );
+    let (last, rest) = events.split_last().unwrap();
     assert_eq!(last.activity, Activity::Finished);
     assert_eq!(last.to_string(), "prog: create done");
+    let polls = &rest[3..];
+    assert!(!polls.is_empty(), "{events:?}");
     assert!(
         polls
             .iter()
-            .all(|e| matches!(e.activity, Activity::Polled { .. })),
+            .all(|e| e.step == 4 && matches!(e.activity, Activity::Polled { .. })),
         "{events:?}"
     );
     let Activity::Polled { status, .. } = &polls.last().unwrap().activity else {

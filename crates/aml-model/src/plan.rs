@@ -499,16 +499,19 @@ impl fmt::Display for Plan {
         for w in &self.warnings {
             writeln!(f, "  warning: {w}")?;
         }
+        // Numbers right-aligned, continuation lines under the text: `   9. ...`, `  10. ...`.
+        let width = self.steps.len().to_string().len();
+        let pad = " ".repeat(width + 4);
         for (i, step) in self.steps.iter().enumerate() {
-            let n = i + 1;
+            let n = format!("{:>width$}", i + 1);
             match step {
                 Step::Read { read, request } => {
                     writeln!(f, "  {n}. read: {}", step.summary())?;
                     match (read, request) {
-                        (_, Some(r)) => writeln!(f, "     {}", render(r, &self.endpoint))?,
+                        (_, Some(r)) => writeln!(f, "{pad}{}", render(r, &self.endpoint))?,
                         (Read::KubernetesVersions, None) => writeln!(
                             f,
-                            "     GET {}/subscriptions/{}/providers/Microsoft.ContainerService/locations/{{cluster's region}}/kubernetesVersions",
+                            "{pad}GET {}/subscriptions/{}/providers/Microsoft.ContainerService/locations/{{cluster's region}}/kubernetesVersions",
                             self.endpoint.trim_end_matches('/'),
                             self.compute.workspace().subscription_id()
                         )?,
@@ -519,7 +522,7 @@ impl fmt::Display for Plan {
                 Step::Write { purpose, request } => {
                     writeln!(f, "  {n}. write: {purpose}")?;
                     for line in render(request, &self.endpoint).lines() {
-                        writeln!(f, "     {line}")?;
+                        writeln!(f, "{pad}{line}")?;
                     }
                 }
                 Step::Modify {
@@ -528,7 +531,7 @@ impl fmt::Display for Plan {
                     writeln!(f, "  {n}. write: {purpose}")?;
                     writeln!(
                         f,
-                        "     {} (body: the compute as read, with the changes above)",
+                        "{pad}{} (body: the compute as read, with the changes above)",
                         render(request, &self.endpoint)
                     )?;
                 }

@@ -104,8 +104,13 @@ async fn headers_round(bare: &reqwest::Client, url: &str, concurrency: usize) {
 }
 
 async fn arm_round(arm: &ArmClient, target: &str, concurrency: usize) {
-    let calls =
-        (0..concurrency).map(|_| arm.send(http::Request::get(target).body(aml_model::request::Body::default()).unwrap()));
+    let calls = (0..concurrency).map(|_| {
+        arm.send(
+            http::Request::get(target)
+                .body(aml_model::request::Body::default())
+                .unwrap(),
+        )
+    });
     for r in futures::future::join_all(calls).await {
         r.unwrap();
     }

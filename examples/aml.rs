@@ -506,7 +506,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match main_inner(cli).await {
+    match Box::pin(main_inner(cli)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("{}", failure.message());

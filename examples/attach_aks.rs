@@ -23,8 +23,7 @@ use aml_arm::{
     ArmClient, ArmClientOptions, Cloud, CredentialChain, CredentialChainOptions,
     StaticTokenCredential,
 };
-use aml_compute::config::{AksAttachBuilder};
-use aml_model::wire::ClusterPurpose;
+use aml_compute::config::AksAttachBuilder;
 use aml_compute::{
     Activity, AksCompute, AttachOptions, Completion, ComputeOperation, ComputeTarget, Error,
     Workspace,
@@ -32,6 +31,7 @@ use aml_compute::{
 use aml_emulator::Emulator;
 use aml_examples::{ARM_SCOPE, Failure, Pace, Result, describe_error, existing_cluster};
 use aml_model::AksClusterId;
+use aml_model::wire::ClusterPurpose;
 use futures::StreamExt;
 
 /// A refusal, by the error's kind.

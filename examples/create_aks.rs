@@ -22,7 +22,6 @@ use aml_arm::{
     ArmClient, ArmClientOptions, Cloud, CredentialChain, CredentialChainOptions,
     StaticTokenCredential,
 };
-use aml_model::wire::ClusterPurpose;
 use aml_compute::config::{
     AksProvisioningBuilder, LoadBalancerSettings, TlsSettings, VnetSettings,
 };
@@ -31,6 +30,7 @@ use aml_compute::{
 };
 use aml_emulator::Emulator;
 use aml_examples::{ARM_SCOPE, Failure, Pace, Result, describe_error};
+use aml_model::wire::ClusterPurpose;
 use futures::StreamExt;
 
 /// The compute this example creates.
@@ -176,10 +176,7 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
     // 5. ensure is: the identical compute is adopted, nothing written.
     println!("\n5. ensure {NAME} with the same configuration");
     match ws
-        .ensure(
-            NAME,
-            Desired::Create(production(emulator.is_some())),
-        )
+        .ensure(NAME, Desired::Create(production(emulator.is_some())))
         .await?
     {
         Ensured::Adopted(compute) => {

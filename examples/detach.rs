@@ -23,10 +23,10 @@ use aml_arm::{
     StaticTokenCredential,
 };
 use aml_compute::config::{AksAttachBuilder, AksProvisioningBuilder};
-use aml_model::wire::ClusterPurpose;
 use aml_compute::{Activity, AttachOptions, Completion, ComputeOperation, Error, Workspace};
 use aml_emulator::Emulator;
 use aml_examples::{ARM_SCOPE, Failure, Pace, Result, existing_cluster};
+use aml_model::wire::ClusterPurpose;
 use futures::StreamExt;
 
 /// A compute the workspace creates.

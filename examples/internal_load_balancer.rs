@@ -21,7 +21,6 @@ use aml_arm::{
     ArmClient, ArmClientOptions, Cloud, CredentialChain, CredentialChainOptions,
     StaticTokenCredential,
 };
-use aml_model::wire::ClusterPurpose;
 use aml_compute::config::{
     AksAttachBuilder, AksProvisioningBuilder, LoadBalancerSettings, TlsSettings,
 };
@@ -31,6 +30,7 @@ use aml_compute::{
 };
 use aml_emulator::Emulator;
 use aml_examples::{ARM_SCOPE, Failure, Pace, Result, describe_error, existing_cluster};
+use aml_model::wire::ClusterPurpose;
 use futures::StreamExt;
 
 /// The compute created behind an internal load balancer.

@@ -23,7 +23,6 @@ use aml_arm::{
     StaticTokenCredential,
 };
 use aml_compute::config::{AksAttachBuilder, AksUpdateBuilder, TlsSettings};
-use aml_model::wire::ClusterPurpose;
 use aml_compute::{
     Activity, AksCompute, AttachOptions, Completion, ComputeOperation, ComputeTarget, Error,
     Workspace,
@@ -32,6 +31,7 @@ use aml_emulator::Emulator;
 use aml_examples::{
     ARM_SCOPE, Failure, GeneratedCertificate, Pace, Result, describe_error, existing_cluster,
 };
+use aml_model::wire::ClusterPurpose;
 use aml_tls::{Duration, OffsetDateTime};
 use futures::StreamExt;
 

@@ -221,10 +221,14 @@ mod tests {
             "https://management.azure.com/x?a=1"
         );
         for bad in ["*", "management.azure.com:443"] {
-            let r = request(Method::GET, bad).body(aml_model::request::Body::default()).unwrap();
+            let r = request(Method::GET, bad)
+                .body(aml_model::request::Body::default())
+                .unwrap();
             assert!(Outgoing::from_http(r).is_err(), "{bad}");
         }
-        let r = request(Method::OPTIONS, "/x").body(aml_model::request::Body::default()).unwrap();
+        let r = request(Method::OPTIONS, "/x")
+            .body(aml_model::request::Body::default())
+            .unwrap();
         assert!(Outgoing::from_http(r).is_err());
     }
 

@@ -64,7 +64,7 @@ impl Workspace {
         options: AttachOptions,
     ) -> Result<ComputeOperation> {
         let plan = self.plan_attach(name, config, options)?;
-        ComputeOperation::start(self.clone(), plan).await
+        Box::pin(ComputeOperation::start(self.clone(), plan)).await
     }
 
     pub(crate) fn prepare_attach(

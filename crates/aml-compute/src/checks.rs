@@ -78,8 +78,7 @@ pub(crate) fn run(check: &Check, op: &ComputeOperation) -> Result<Vec<Issue>> {
             None => Ok(Vec::new()),
         },
         Check::NotAttachedElsewhere => {
-            let (Some(computes), Some((cluster, _))) = (&op.seen.computes, &op.seen.cluster)
-            else {
+            let (Some(computes), Some((cluster, _))) = (&op.seen.computes, &op.seen.cluster) else {
                 return Ok(Vec::new());
             };
             match attached_to(computes, cluster) {

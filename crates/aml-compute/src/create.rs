@@ -38,7 +38,7 @@ impl Workspace {
     ) -> Result<ComputeOperation> {
         let create = self.prepare_create(name, config).await?;
         let plan = self.plan(Plan::create(&self.requests, &create));
-        ComputeOperation::start(self.clone(), plan).await
+        Box::pin(ComputeOperation::start(self.clone(), plan)).await
     }
 
     /// Validates a create, learning the workspace's region first when nothing else names one.
@@ -60,7 +60,7 @@ impl Workspace {
                 tls.clone(),
             )?;
             let mut fresh = self.clone();
-            fresh.refresh().await?;
+            Box::pin(fresh.refresh()).await?;
             ws.location = fresh.location;
         }
         with_tls_report(CreateCompute::new(ws, name, config), tls)

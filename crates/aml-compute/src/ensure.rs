@@ -5,10 +5,10 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
 use aml_model::config::{AksAttachBuilder, AksProvisioningBuilder, TlsConfig};
-use aml_model::wire::{ClusterPurpose, LoadBalancerType};
 use aml_model::plan::Plan;
 use aml_model::request::{AttachCompute, CreateCompute};
 use aml_model::wire::ComputeResource;
+use aml_model::wire::{ClusterPurpose, LoadBalancerType};
 
 use crate::aks::{AksCompute, ComputeTarget};
 use crate::attach::AttachOptions;
@@ -74,7 +74,7 @@ impl Workspace {
                 match self.get_resource(self.requests.get(create.id())).await? {
                     None => {
                         let plan = self.plan(Plan::create(&self.requests, &create));
-                        let op = ComputeOperation::start(self.clone(), plan).await?;
+                        let op = Box::pin(ComputeOperation::start(self.clone(), plan)).await?;
                         Ok(Ensured::Started(op))
                     }
                     Some(existing) => {
@@ -90,7 +90,7 @@ impl Workspace {
                     None => {
                         let allow = AttachOptions::default().allow_second_attachment;
                         let plan = self.plan(Plan::attach(&self.requests, &attach, allow));
-                        let op = ComputeOperation::start(self.clone(), plan).await?;
+                        let op = Box::pin(ComputeOperation::start(self.clone(), plan)).await?;
                         Ok(Ensured::Started(op))
                     }
                     Some(existing) => {

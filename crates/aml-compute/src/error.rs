@@ -124,7 +124,7 @@ pub enum Error {
         /// The compute name.
         name: String,
         /// `Failed` or `Canceled`.
-        status: String,
+        status: aml_model::wire::OperationStatus,
         /// The ARM error code.
         code: Option<String>,
         /// The compute's provisioning errors.

@@ -109,13 +109,14 @@ pub struct ComputeOperation {
     pub(crate) plan: Plan,
     /// The index of the next step to run.
     pub(crate) next: usize,
-    pub(crate) seen: Seen,
-    pub(crate) poller: Option<Poller>,
+    /// Boxed, like the poller and the final answer: an operation is moved around by callers.
+    pub(crate) seen: Box<Seen>,
+    pub(crate) poller: Option<Box<Poller>>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) failed_polls: u32,
     pub(crate) completion: Option<Completion>,
     /// The final answer of the latest finished ARM operation.
-    pub(crate) last_resource: Option<ComputeResource>,
+    pub(crate) last_resource: Option<Box<ComputeResource>>,
     /// Held from the listing that checks R10 to the attach's `PUT`.
     pub(crate) attach_guard: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// Events of the steps run before the operation was handed out, for the progress stream.
@@ -129,7 +130,7 @@ impl fmt::Debug for ComputeOperation {
             .field("kind", &self.plan.kind())
             .field("next_step", &(self.next + 1))
             .field("steps", &self.plan.steps().len())
-            .field("status", &self.poller.as_ref().map(Poller::status))
+            .field("status", &self.poller.as_deref().map(Poller::status))
             .finish_non_exhaustive()
     }
 }
@@ -140,7 +141,7 @@ impl ComputeOperation {
             workspace,
             plan,
             next: 0,
-            seen: Seen::default(),
+            seen: Box::default(),
             poller: None,
             timeout: None,
             failed_polls: 0,
@@ -173,7 +174,7 @@ impl ComputeOperation {
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         if let Some(poller) = self.poller.take() {
-            self.poller = Some(self.with_deadline(poller));
+            self.poller = Some(Box::new(self.with_deadline(*poller)));
         }
         self
     }
@@ -208,7 +209,7 @@ impl ComputeOperation {
 
     /// The state of the running ARM operation after its latest poll, if one is running.
     pub fn status(&self) -> Option<&OperationStatus> {
-        self.poller.as_ref().map(Poller::status)
+        self.poller.as_deref().map(Poller::status)
     }
 
     /// Whether every step ran.
@@ -220,7 +221,7 @@ impl ComputeOperation {
     /// process or another; `None` when none is running. It holds the operation's URLs: keep it
     /// out of public logs. Writes the plan has after the running one are not part of it.
     pub fn resume_token(&self) -> Option<ResumeToken> {
-        self.poller.as_ref().map(Poller::resume_token)
+        self.poller.as_deref().map(Poller::resume_token)
     }
 
     /// Runs the next step, or polls the running operation once, and says what happened;
@@ -245,10 +246,12 @@ impl ComputeOperation {
             self.completion = Some(self.finish()?);
             Activity::Finished
         } else if matches!(self.plan.steps()[self.next], Step::Wait) {
-            self.poll().await?
+            // Boxed: the transport's futures are large, and a caller's stack should not carry
+            // them in every future that awaits an operation.
+            Box::pin(self.poll()).await?
         } else {
             let summary = self.plan.steps()[self.next].summary();
-            self.run_step().await?;
+            Box::pin(self.run_step()).await?;
             self.next += 1;
             Activity::Ran(summary)
         };
@@ -267,16 +270,19 @@ impl ComputeOperation {
     /// [`Activity::Finished`] or after the first error. Await the operation afterwards for its
     /// [`Completion`] (or to go on after an error).
     pub fn progress(&mut self) -> impl Stream<Item = Result<ProgressEvent>> + Send + Unpin + '_ {
-        Box::pin(futures::stream::unfold((self, false), |(op, stopped)| async move {
-            if stopped {
-                return None;
-            }
-            match op.next_event().await {
-                Ok(Some(event)) => Some((Ok(event), (op, false))),
-                Ok(None) => None,
-                Err(e) => Some((Err(e), (op, true))),
-            }
-        }))
+        Box::pin(futures::stream::unfold(
+            (self, false),
+            |(op, stopped)| async move {
+                if stopped {
+                    return None;
+                }
+                match op.next_event().await {
+                    Ok(Some(event)) => Some((Ok(event), (op, false))),
+                    Ok(None) => None,
+                    Err(e) => Some((Err(e), (op, true))),
+                }
+            },
+        ))
     }
 
     /// The outcome once every step ran.
@@ -285,7 +291,7 @@ impl ComputeOperation {
             return Ok(Completion::Removed);
         }
         match self.last_resource.take() {
-            Some(resource) => Ok(Completion::Compute(ComputeTarget::from_resource(resource))),
+            Some(resource) => Ok(Completion::Compute(ComputeTarget::from_resource(*resource))),
             None => Err(self.workspace.not_found(self.name())),
         }
     }

@@ -118,7 +118,7 @@ impl Workspace {
     ) -> Result<ComputeOperation> {
         let id = self.compute_id(name)?;
         let mut op = ComputeOperation::new(self.clone(), self.plan(Plan::resumed(kind, &id)));
-        op.poller = Some(op.with_deadline(self.arm.resume(token)?));
+        op.poller = Some(Box::new(op.with_deadline(self.arm.resume(token)?)));
         Ok(op)
     }
 

@@ -58,6 +58,6 @@ impl Workspace {
         tls: TlsSettings,
     ) -> Result<ComputeOperation> {
         let plan = self.plan_reattach_with_tls(name, tls).await?;
-        ComputeOperation::start(self.clone(), plan).await
+        Box::pin(ComputeOperation::start(self.clone(), plan)).await
     }
 }

@@ -18,7 +18,7 @@ impl Workspace {
     /// Awaiting the operation succeeds when the compute is gone.
     pub async fn begin_detach(&self, name: &str) -> Result<ComputeOperation> {
         let plan = self.plan_detach(name)?;
-        ComputeOperation::start(self.clone(), plan).await
+        Box::pin(ComputeOperation::start(self.clone(), plan)).await
     }
 
     /// The plan of [`Workspace::begin_delete`]: read the compute, check it is AKS and was
@@ -33,6 +33,6 @@ impl Workspace {
     /// refuses too): detach it, then delete the cluster with the AKS tools if you mean to.
     pub async fn begin_delete(&self, name: &str) -> Result<ComputeOperation> {
         let plan = self.plan_delete(name)?;
-        ComputeOperation::start(self.clone(), plan).await
+        Box::pin(ComputeOperation::start(self.clone(), plan)).await
     }
 }

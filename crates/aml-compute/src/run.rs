@@ -56,7 +56,9 @@ impl ComputeOperation {
             Nothing,
         }
         let todo = match &self.plan.steps()[self.next] {
-            Step::Read { read, request } => Todo::Read(read.clone(), request.as_ref().map(clone_request)),
+            Step::Read { read, request } => {
+                Todo::Read(read.clone(), request.as_ref().map(clone_request))
+            }
             Step::Check(check) => Todo::Check(check.clone()),
             Step::Write { request, .. } => Todo::Write(clone_request(request)),
             Step::Modify {
@@ -110,12 +112,12 @@ impl ComputeOperation {
             }
             Read::Cluster(id) => {
                 let request = request.unwrap_or_else(|| ws.requests.cluster(id));
-                let cluster = ws
-                    .get_cluster(request)
-                    .await?
-                    .ok_or_else(|| Error::ClusterNotFound {
-                        cluster: id.to_string(),
-                    })?;
+                let cluster =
+                    ws.get_cluster(request)
+                        .await?
+                        .ok_or_else(|| Error::ClusterNotFound {
+                            cluster: id.to_string(),
+                        })?;
                 self.seen.cluster = Some((id.clone(), cluster));
             }
             Read::KubernetesVersions => {
@@ -146,11 +148,14 @@ impl ComputeOperation {
 
     /// Sends a write that starts a long-running operation.
     async fn write(&mut self, request: Request) -> Result<()> {
-        let poller = self.workspace.begin(request, self.name(), self.kind()).await;
+        let poller = self
+            .workspace
+            .begin(request, self.name(), self.kind())
+            .await;
         // The attach's `PUT` was sent (or refused): other attaches may check now.
         self.attach_guard = None;
         let poller = poller?;
-        self.poller = Some(self.with_deadline(poller));
+        self.poller = Some(Box::new(self.with_deadline(poller)));
         self.failed_polls = 0;
         Ok(())
     }
@@ -200,19 +205,19 @@ impl ComputeOperation {
             let Some(poller) = self.poller.take() else {
                 return Ok(activity);
             };
-            let response = poller
+            let response = (*poller)
                 .wait()
                 .await
                 .map_err(|e| operation_error(e, kind, &name))?;
             self.last_resource = if kind.removes_compute() || response.body().is_empty() {
                 None
             } else {
-                Some(
-                    serde_json::from_slice(response.body()).map_err(|source| Error::Decode {
+                Some(Box::new(serde_json::from_slice(response.body()).map_err(
+                    |source| Error::Decode {
                         what: format!("the {kind} of compute {name:?}"),
                         source,
-                    })?,
-                )
+                    },
+                )?))
             };
             self.next += 1;
         }
@@ -270,7 +275,7 @@ pub(crate) fn operation_error(
             Error::OperationFailed {
                 action: kind.as_str(),
                 name: name.to_owned(),
-                status: op.status.to_string(),
+                status: op.status.clone(),
                 code,
                 provisioning_errors,
                 source: Box::new(e),

@@ -27,7 +27,7 @@ impl Workspace {
         config: AksUpdateBuilder,
     ) -> Result<ComputeOperation> {
         let plan = self.plan_update(name, config)?;
-        ComputeOperation::start(self.clone(), plan).await
+        Box::pin(ComputeOperation::start(self.clone(), plan)).await
     }
 
     fn prepare_update(

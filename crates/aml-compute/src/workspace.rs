@@ -110,9 +110,8 @@ impl Workspace {
     /// Uses another `Microsoft.MachineLearningServices` api-version (default 2024-04-01).
     #[must_use]
     pub fn with_api_version(mut self, api_version: impl Into<String>) -> Self {
-        self.requests = Requests::new(api_version).with_container_service_api_version(
-            self.requests.container_service_api_version(),
-        );
+        self.requests = Requests::new(api_version)
+            .with_container_service_api_version(self.requests.container_service_api_version());
         self
     }
 

@@ -13,8 +13,7 @@ use aml_compute::config::{
     LoadBalancerSettings, TlsSettings,
 };
 use aml_compute::{
-    AttachOptions, Completion, ComputeTarget, Desired, Ensured, Error, OperationKind,
-    Workspace,
+    AttachOptions, Completion, ComputeTarget, Desired, Ensured, Error, OperationKind, Workspace,
 };
 use aml_emulator::{Emulator, OperationOutcome};
 use aml_emulator::{OTHER_SUBSCRIPTION, STANDARD_CLUSTER_RESOURCE_GROUP, STANDARD_SUBSCRIPTION};
@@ -404,7 +403,8 @@ async fn update_switches_load_balancer_keeps_unknown_fields_and_refuses_tls_with
         )
         .unwrap();
     assert!(
-        plan.to_string().contains("the compute as read, with the changes"),
+        plan.to_string()
+            .contains("the compute as read, with the changes"),
         "{plan}"
     );
     let back = aks(wait(
@@ -464,17 +464,25 @@ async fn progress_is_a_stream_of_every_step_and_poll() {
     let (_emu, ws) = setup().await;
     let mut op = ws.begin_create("prog", devtest()).await.unwrap();
     let steps = op.plan().steps().len();
-    let events: Vec<aml_compute::ProgressEvent> = op
-        .progress()
-        .map(Result::unwrap)
-        .collect::<Vec<_>>()
-        .await;
+    let events: Vec<aml_compute::ProgressEvent> =
+        op.progress().map(Result::unwrap).collect::<Vec<_>>().await;
     // The create's read, check and write ran before `begin_create` returned: the stream
     // reports them first, numbered as the plan numbers them, then the wait's polls, then the end.
-    assert!(events.iter().all(|e| e.steps == steps && e.compute == "prog"));
+    assert!(
+        events
+            .iter()
+            .all(|e| e.steps == steps && e.compute == "prog")
+    );
     let ran: Vec<(usize, &Activity)> = events[..3].iter().map(|e| (e.step, &e.activity)).collect();
     assert!(
-        matches!(ran[..], [(1, Activity::Ran(_)), (2, Activity::Ran(_)), (3, Activity::Ran(_))]),
+        matches!(
+            ran[..],
+            [
+                (1, Activity::Ran(_)),
+                (2, Activity::Ran(_)),
+                (3, Activity::Ran(_))
+            ]
+        ),
         "{events:?}"
     );
     let (last, rest) = events.split_last().unwrap();
@@ -493,7 +501,11 @@ async fn progress_is_a_stream_of_every_step_and_poll() {
     };
     assert_eq!(status.as_str(), "Succeeded");
     assert!(
-        polls.last().unwrap().to_string().starts_with("prog: create 4/4 Succeeded ("),
+        polls
+            .last()
+            .unwrap()
+            .to_string()
+            .starts_with("prog: create 4/4 Succeeded ("),
         "{}",
         polls.last().unwrap()
     );
@@ -534,7 +546,7 @@ async fn a_canceled_operation_is_reported() {
         .await
         .unwrap_err();
     match err {
-        Error::OperationFailed { status, .. } => assert_eq!(status, "Canceled"),
+        Error::OperationFailed { status, .. } => assert_eq!(status.as_str(), "Canceled"),
         other => panic!("expected OperationFailed, got {other}"),
     }
 }
@@ -746,7 +758,10 @@ async fn reattach_with_tls_recovered_from_the_secret() {
     );
     assert!(!plan.contains("PRIVATE KEY"), "{plan}");
     drop(tls);
-    let op = ws.begin_reattach_with_tls("reatt", settings()).await.unwrap();
+    let op = ws
+        .begin_reattach_with_tls("reatt", settings())
+        .await
+        .unwrap();
     let done = aks(op.await.unwrap());
     assert_eq!(done.ssl_status().unwrap().as_str(), "Enabled");
     assert_eq!(done.ssl_cname(), Some("score.contoso.com"));
@@ -761,10 +776,7 @@ async fn reattach_with_tls_recovered_from_the_secret() {
         time::OffsetDateTime::now_utc(),
     )
     .unwrap();
-    let err = ws
-        .begin_reattach_with_tls("made", tls)
-        .await
-        .unwrap_err();
+    let err = ws.begin_reattach_with_tls("made", tls).await.unwrap_err();
     assert!(matches!(err, Error::Refused { .. }), "{err}");
     assert_eq!(emu.requests().count("DELETE", "/computes/made"), 0);
 }
@@ -805,7 +817,10 @@ async fn error_kinds_cover_auth_throttling_transport_and_the_rest() {
     );
     wait(ws.begin_create("kinds", devtest()).await.unwrap()).await;
     assert_eq!(
-        ws.begin_create("kinds", devtest()).await.unwrap_err().kind(),
+        ws.begin_create("kinds", devtest())
+            .await
+            .unwrap_err()
+            .kind(),
         ErrorKind::AlreadyExists
     );
 

@@ -13,9 +13,9 @@ use aml_compute::config::{
     AksAttachConfiguration, AksProvisioningConfiguration, AksUpdateConfiguration,
     LoadBalancerSettings, TlsSettings,
 };
-use aml_model::wire::ClusterPurpose;
 use aml_compute::{AttachOptions, ComputeOperation, Plan, Workspace};
 use aml_emulator::{Emulator, STANDARD_CLUSTER_RESOURCE_GROUP, STANDARD_SUBSCRIPTION};
+use aml_model::wire::ClusterPurpose;
 
 async fn setup() -> (Emulator, Workspace) {
     let emu = Emulator::builder()

@@ -37,8 +37,7 @@ use aml_compute::config::{
     LoadBalancerSettings,
 };
 use aml_compute::{
-    AksCompute, AttachOptions, Completion, ComputeOperation, Error, OperationKind,
-    Workspace,
+    AksCompute, AttachOptions, Completion, ComputeOperation, Error, OperationKind, Workspace,
 };
 use aml_emulator::{
     Emulator, Fault, FaultRule, LoggedRequest, OperationOutcome, STANDARD_CLUSTER_RESOURCE_GROUP,
@@ -727,7 +726,7 @@ impl Soak {
         }
         let reported = match &result {
             Ok(_) => Reported::Succeeded,
-            Err(Error::OperationFailed { status, .. }) => Reported::Ended(status.clone()),
+            Err(Error::OperationFailed { status, .. }) => Reported::Ended(status.to_string()),
             Err(e) => Reported::GaveUp(variant(e)),
         };
         lock(&self.lros).push(Lro {

@@ -275,20 +275,24 @@ impl Plan {
     pub fn create(requests: &Requests, create: &CreateCompute) -> Self {
         let c = create.config();
         let id = create.id().clone();
-        Self::new(OperationKind::Create, id.clone(), create.warnings().to_vec())
-            .read(Read::Compute, Some(requests.get(&id)))
-            .check(Check::NameFree)
-            .write(
-                format!(
-                    "create AKS compute {} ({} x {} in {}, {})",
-                    id.name(),
-                    c.agent_count(),
-                    c.vm_size(),
-                    create.compute_location(),
-                    c.cluster_purpose()
-                ),
-                requests.create(create),
-            )
+        Self::new(
+            OperationKind::Create,
+            id.clone(),
+            create.warnings().to_vec(),
+        )
+        .read(Read::Compute, Some(requests.get(&id)))
+        .check(Check::NameFree)
+        .write(
+            format!(
+                "create AKS compute {} ({} x {} in {}, {})",
+                id.name(),
+                c.agent_count(),
+                c.vm_size(),
+                create.compute_location(),
+                c.cluster_purpose()
+            ),
+            requests.create(create),
+        )
     }
 
     /// Attach (R2): read the cluster and its region's versions and check them (R14, R8, R15);
@@ -302,7 +306,11 @@ impl Plan {
     ) -> Self {
         let id = attach.id().clone();
         let cluster = attach.cluster().clone();
-        let mut plan = Self::new(OperationKind::Attach, id.clone(), attach.warnings().to_vec());
+        let mut plan = Self::new(
+            OperationKind::Attach,
+            id.clone(),
+            attach.warnings().to_vec(),
+        );
         plan = plan.cluster_checks(requests, attach);
         plan = plan
             .read(Read::Computes, Some(requests.list(id.workspace())))
@@ -399,27 +407,31 @@ impl Plan {
     pub fn reattach(requests: &Requests, attach: &AttachCompute) -> Self {
         let id = attach.id().clone();
         let cluster = attach.cluster().clone();
-        Self::new(OperationKind::Reattach, id.clone(), attach.warnings().to_vec())
-            .read(Read::Compute, Some(requests.get(&id)))
-            .check(Check::Reattachable(cluster.clone()))
-            .cluster_checks(requests, attach)
-            .write(
-                format!(
-                    "detach compute {}, keeping cluster {}",
-                    id.name(),
-                    cluster.name()
-                ),
-                requests.detach(&id),
-            )
-            .write(
-                format!(
-                    "attach cluster {} again as compute {} ({})",
-                    cluster.name(),
-                    id.name(),
-                    tls_summary(attach.config().tls())
-                ),
-                requests.attach(attach),
-            )
+        Self::new(
+            OperationKind::Reattach,
+            id.clone(),
+            attach.warnings().to_vec(),
+        )
+        .read(Read::Compute, Some(requests.get(&id)))
+        .check(Check::Reattachable(cluster.clone()))
+        .cluster_checks(requests, attach)
+        .write(
+            format!(
+                "detach compute {}, keeping cluster {}",
+                id.name(),
+                cluster.name()
+            ),
+            requests.detach(&id),
+        )
+        .write(
+            format!(
+                "attach cluster {} again as compute {} ({})",
+                cluster.name(),
+                id.name(),
+                tls_summary(attach.config().tls())
+            ),
+            requests.attach(attach),
+        )
     }
 
     /// The rest of an operation continued from a resume token: waiting for the long-running

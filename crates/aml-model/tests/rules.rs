@@ -641,7 +641,10 @@ fn requests_have_exact_paths_and_secrets_are_redacted() {
         format!("{base_path}?api-version=2024-04-01&underlyingResourceAction=Delete")
     );
     assert_eq!(r.list_keys(id).method(), http::Method::POST);
-    assert_eq!(r.list_keys(id).uri().path(), format!("{base_path}/listKeys"));
+    assert_eq!(
+        r.list_keys(id).uri().path(),
+        format!("{base_path}/listKeys")
+    );
     assert_eq!(
         r.list(id.workspace()).uri().path(),
         format!(
@@ -649,7 +652,10 @@ fn requests_have_exact_paths_and_secrets_are_redacted() {
         )
     );
     assert_eq!(
-        Requests::new("2025-01-01-preview").get(id).uri().to_string(),
+        Requests::new("2025-01-01-preview")
+            .get(id)
+            .uri()
+            .to_string(),
         format!("{base_path}?api-version=2025-01-01-preview")
     );
 }

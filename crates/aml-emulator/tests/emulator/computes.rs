@@ -176,11 +176,10 @@ async fn a_tls_update_is_an_update_and_the_key_is_never_returned() {
 /// The library's update body for `update`, from the compute as GET shows it now.
 async fn update_body(env: &Env, name: &str, update: AksUpdateBuilder) -> Value {
     let current = env.get_compute(name).await.json;
-    Requests::default()
+    let request = Requests::default()
         .update(&compute_id(env, name), &current, &update.build().unwrap())
-        .unwrap()
-        .body
-        .unwrap()
+        .unwrap();
+    serde_json::from_slice(request.body().as_bytes()).unwrap()
 }
 
 /// An update that leaves TLS alone sends no `sslConfiguration`, and the compute keeps its TLS

@@ -137,8 +137,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::resource_id::WorkspaceId;
     use crate::config::{LoadBalancerSettings, TlsSettings};
+    use crate::resource_id::WorkspaceId;
     use crate::secret::PrivateKeyPem;
 
     const CERT: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";

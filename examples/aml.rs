@@ -35,14 +35,12 @@ use aml_arm::{
     ArmClient, ArmClientOptions, Cloud, CredentialChain, CredentialChainOptions,
     StaticTokenCredential,
 };
-use aml_compute::{
-    Activity, AksCompute, Completion, ComputeOperation, ComputeTarget, Ensured, Workspace,
-};
+use aml_compute::{AksCompute, ComputeTarget, Ensured, Workspace};
 use aml_emulator::{Emulator, Seed};
 use aml_examples::spec::{self, LoadedSpec, SpecError};
 use aml_examples::{ARM_SCOPE, BoxError, Pace, describe_error};
 use aml_model::WorkspaceId;
-use futures::{StreamExt, TryStreamExt};
+use futures::TryStreamExt;
 
 const USAGE: &str = "\
 usage: aml [--emulator | --emulator-url URL] [--stats] COMMAND
@@ -202,27 +200,6 @@ fn plan(path: &std::path::Path) -> Result<(), Failure> {
         .map_err(|e| Failure::Runtime(format!("error: cannot write the plan: {e}")))
 }
 
-/// Runs `operation` to the end, printing its warnings, each step and each change of state.
-async fn watch(mut operation: ComputeOperation) -> aml_compute::Result<Completion> {
-    for warning in operation.warnings() {
-        println!("warning: {warning}");
-    }
-    // The stream borrows the operation; boxed, it is `Unpin` and keeps this future small.
-    let mut events = Box::pin(operation.progress());
-    let mut last_status = None;
-    while let Some(event) = events.next().await {
-        let event = event?;
-        if let Activity::Polled { status, .. } = &event.activity
-            && last_status.replace(status.clone()).as_ref() == Some(status)
-        {
-            continue; // still in the same state
-        }
-        println!("{event}");
-    }
-    drop(events);
-    operation.await
-}
-
 fn show_compute(compute: &ComputeTarget) {
     match compute.as_aks() {
         Some(aks) => {
@@ -334,7 +311,7 @@ async fn execute(
             Ok(Done::Listed(lines))
         }
         Command::Detach(name) => {
-            watch(ws.begin_detach(name).await?).await?;
+            aml_examples::watch(ws.begin_detach(name).await?, "").await?;
             println!("detached {name}; its AKS cluster is kept");
             Ok(Done::Nothing)
         }
@@ -362,7 +339,7 @@ async fn apply(ws: &Workspace, loaded: &LoadedSpec) -> Result<Done, Failure> {
             Ok(Done::Adopted)
         }
         Ensured::Started(operation) => {
-            let Some(compute) = watch(operation).await?.compute() else {
+            let Some(compute) = aml_examples::watch(operation, "").await?.compute() else {
                 println!("{name}: done");
                 return Ok(Done::Nothing);
             };

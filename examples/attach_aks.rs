@@ -24,15 +24,11 @@ use aml_arm::{
     StaticTokenCredential,
 };
 use aml_compute::config::AksAttachBuilder;
-use aml_compute::{
-    Activity, AksCompute, AttachOptions, Completion, ComputeOperation, ComputeTarget, Error,
-    Workspace,
-};
+use aml_compute::{AksCompute, AttachOptions, ComputeTarget, Error, Workspace};
 use aml_emulator::Emulator;
 use aml_examples::{ARM_SCOPE, Failure, Pace, Result, describe_error, existing_cluster};
 use aml_model::AksClusterId;
 use aml_model::wire::ClusterPurpose;
-use futures::StreamExt;
 
 /// A refusal, by the error's kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,27 +57,6 @@ fn as_az_prints_it(id: &str) -> String {
     id.replace("/resourceGroups/", "/resourcegroups/")
 }
 
-/// Runs `operation` to the end, printing its warnings, each step and each change of state.
-async fn watch(mut operation: ComputeOperation) -> aml_compute::Result<Completion> {
-    for warning in operation.warnings() {
-        println!("  warning: {warning}");
-    }
-    // The stream borrows the operation; boxed, it is `Unpin` and keeps this future small.
-    let mut events = Box::pin(operation.progress());
-    let mut last_status = None;
-    while let Some(event) = events.next().await {
-        let event = event?;
-        if let Activity::Polled { status, .. } = &event.activity
-            && last_status.replace(status.clone()).as_ref() == Some(status)
-        {
-            continue; // still in the same state
-        }
-        println!("  {event}");
-    }
-    drop(events);
-    operation.await
-}
-
 async fn attach(
     ws: &Workspace,
     name: &str,
@@ -95,7 +70,7 @@ async fn attach(
         Ok(operation) => {
             let codes = operation.warnings().iter().map(|w| w.code.code()).collect();
             outcome.warnings.push((name.to_owned(), codes));
-            let compute = watch(operation)
+            let compute = aml_examples::watch(operation, "  ")
                 .await?
                 .compute()
                 .and_then(ComputeTarget::into_aks)
@@ -184,7 +159,7 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
 
     println!("\n5. detach what was attached (the clusters are kept)");
     for compute in &outcome.attached {
-        watch(ws.begin_detach(compute.name()).await?).await?;
+        aml_examples::watch(ws.begin_detach(compute.name()).await?, "  ").await?;
     }
     Ok(outcome)
 }

@@ -25,13 +25,10 @@ use aml_arm::{
 use aml_compute::config::{
     AksProvisioningBuilder, LoadBalancerSettings, TlsSettings, VnetSettings,
 };
-use aml_compute::{
-    Activity, AksCompute, Completion, ComputeOperation, Desired, Ensured, Error, Workspace,
-};
+use aml_compute::{AksCompute, Desired, Ensured, Error, Workspace};
 use aml_emulator::Emulator;
 use aml_examples::{ARM_SCOPE, Failure, Pace, Result, describe_error};
 use aml_model::wire::ClusterPurpose;
-use futures::StreamExt;
 
 /// The compute this example creates.
 const NAME: &str = "ml-aks";
@@ -76,27 +73,6 @@ struct Outcome {
     adopted: bool,
     /// The dry run, as printed.
     dry_run: String,
-}
-
-/// Runs `operation` to the end, printing its warnings, each step and each change of state.
-async fn watch(mut operation: ComputeOperation) -> aml_compute::Result<Completion> {
-    for warning in operation.warnings() {
-        println!("  warning: {warning}");
-    }
-    // The stream borrows the operation; boxed, it is `Unpin` and keeps this future small.
-    let mut events = Box::pin(operation.progress());
-    let mut last_status = None;
-    while let Some(event) = events.next().await {
-        let event = event?;
-        if let Activity::Polled { status, .. } = &event.activity
-            && last_status.replace(status.clone()).as_ref() == Some(status)
-        {
-            continue; // still in the same state
-        }
-        println!("  {event}");
-    }
-    drop(events);
-    operation.await
 }
 
 async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
@@ -150,7 +126,7 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
     let operation = ws
         .begin_create(NAME, production(emulator.is_some()))
         .await?;
-    let created = watch(operation)
+    let created = aml_examples::watch(operation, "  ")
         .await?
         .compute()
         .and_then(aml_compute::ComputeTarget::into_aks)
@@ -188,7 +164,7 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
 
     // 6. Clean up: detach keeps the cluster (R3).
     println!("\n6. detach {NAME} (the cluster is kept)");
-    watch(ws.begin_detach(NAME).await?).await?;
+    aml_examples::watch(ws.begin_detach(NAME).await?, "  ").await?;
     outcome.created = Some(created);
     Ok(outcome)
 }

@@ -23,11 +23,10 @@ use aml_arm::{
     StaticTokenCredential,
 };
 use aml_compute::config::{AksAttachBuilder, AksProvisioningBuilder};
-use aml_compute::{Activity, AttachOptions, Completion, ComputeOperation, Error, Workspace};
+use aml_compute::{AttachOptions, Completion, Error, Workspace};
 use aml_emulator::Emulator;
 use aml_examples::{ARM_SCOPE, Failure, Pace, Result, existing_cluster};
 use aml_model::wire::ClusterPurpose;
-use futures::StreamExt;
 
 /// A compute the workspace creates.
 const CREATED: &str = "tmp-aks";
@@ -51,27 +50,6 @@ struct Outcome {
     dry_run: String,
 }
 
-/// Runs `operation` to the end, printing its warnings, each step and each change of state.
-async fn watch(mut operation: ComputeOperation) -> aml_compute::Result<Completion> {
-    for warning in operation.warnings() {
-        println!("  warning: {warning}");
-    }
-    // The stream borrows the operation; boxed, it is `Unpin` and keeps this future small.
-    let mut events = Box::pin(operation.progress());
-    let mut last_status = None;
-    while let Some(event) = events.next().await {
-        let event = event?;
-        if let Activity::Polled { status, .. } = &event.activity
-            && last_status.replace(status.clone()).as_ref() == Some(status)
-        {
-            continue; // still in the same state
-        }
-        println!("  {event}");
-    }
-    drop(events);
-    operation.await
-}
-
 async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
     let mut outcome = Outcome::default();
     let target = if emulator.is_some() {
@@ -90,13 +68,14 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
         .agent_count(1)
         .vm_size("Standard_D3_v2")
         .cluster_purpose(ClusterPurpose::DevTest);
-    watch(ws.begin_create(CREATED, config).await?).await?;
+    aml_examples::watch(ws.begin_create(CREATED, config).await?, "  ").await?;
     let config = AksAttachBuilder::default()
         .resource_id(existing_cluster(emulator, "dev")?)
         .cluster_purpose(ClusterPurpose::DevTest);
-    watch(
+    aml_examples::watch(
         ws.begin_attach(ATTACHED, config, AttachOptions::default())
             .await?,
+        "  ",
     )
     .await?;
     for name in [CREATED, ATTACHED] {
@@ -124,7 +103,7 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
 
     println!("\n4. detach both and wait: the end, with the compute gone, is a success");
     for name in [CREATED, ATTACHED] {
-        let completion = watch(ws.begin_detach(name).await?).await?;
+        let completion = aml_examples::watch(ws.begin_detach(name).await?, "  ").await?;
         let removed = completion == Completion::Removed;
         println!(
             "  {name}: {}",

@@ -24,14 +24,10 @@ use aml_arm::{
 use aml_compute::config::{
     AksAttachBuilder, AksProvisioningBuilder, LoadBalancerSettings, TlsSettings,
 };
-use aml_compute::{
-    Activity, AksCompute, AttachOptions, Completion, ComputeOperation, ComputeTarget, Error,
-    Workspace,
-};
+use aml_compute::{AksCompute, AttachOptions, ComputeTarget, Error, Workspace};
 use aml_emulator::Emulator;
 use aml_examples::{ARM_SCOPE, Failure, Pace, Result, describe_error, existing_cluster};
 use aml_model::wire::ClusterPurpose;
-use futures::StreamExt;
 
 /// The compute created behind an internal load balancer.
 const CREATED: &str = "ilb-aks";
@@ -51,27 +47,6 @@ struct Outcome {
     attach_had_follow_up: bool,
     /// The attached compute after the follow-up update.
     attached: Option<AksCompute>,
-}
-
-/// Runs `operation` to the end, printing its warnings, each step and each change of state.
-async fn watch(mut operation: ComputeOperation) -> aml_compute::Result<Completion> {
-    for warning in operation.warnings() {
-        println!("  warning: {warning}");
-    }
-    // The stream borrows the operation; boxed, it is `Unpin` and keeps this future small.
-    let mut events = Box::pin(operation.progress());
-    let mut last_status = None;
-    while let Some(event) = events.next().await {
-        let event = event?;
-        if let Activity::Polled { status, .. } = &event.activity
-            && last_status.replace(status.clone()).as_ref() == Some(status)
-        {
-            continue; // still in the same state
-        }
-        println!("  {event}");
-    }
-    drop(events);
-    operation.await
 }
 
 fn dev_test() -> AksProvisioningBuilder {
@@ -121,7 +96,7 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
 
     println!("\n2. create {CREATED} behind an internal load balancer in {SUBNET} (at creation)");
     let config = dev_test().load_balancer(LoadBalancerSettings::internal(SUBNET));
-    let created = watch(ws.begin_create(CREATED, config).await?)
+    let created = aml_examples::watch(ws.begin_create(CREATED, config).await?, "  ")
         .await?
         .compute()
         .and_then(ComputeTarget::into_aks)
@@ -149,7 +124,7 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
             " (no follow-up announced!)"
         }
     );
-    let attached = watch(operation)
+    let attached = aml_examples::watch(operation, "  ")
         .await?
         .compute()
         .and_then(ComputeTarget::into_aks)
@@ -159,7 +134,7 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
 
     println!("\n4. detach both (the clusters are kept)");
     for name in [CREATED, ATTACHED] {
-        watch(ws.begin_detach(name).await?).await?;
+        aml_examples::watch(ws.begin_detach(name).await?, "  ").await?;
     }
     Ok(outcome)
 }

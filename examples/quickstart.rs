@@ -34,8 +34,7 @@ use aml_compute::config::{
     AksAttachBuilder, AksProvisioningBuilder, AksUpdateBuilder, LoadBalancerSettings, TlsSettings,
 };
 use aml_compute::{
-    Activity, AksCompute, AttachOptions, Completion, ComputeOperation, ComputeTarget, Error,
-    Workspace,
+    AksCompute, AttachOptions, Completion, ComputeOperation, ComputeTarget, Error, Workspace,
 };
 use aml_emulator::Emulator;
 use aml_examples::{
@@ -44,7 +43,7 @@ use aml_examples::{
 };
 use aml_model::wire::ClusterPurpose;
 use aml_tls::OffsetDateTime;
-use futures::{StreamExt, TryStreamExt};
+use futures::TryStreamExt;
 
 /// The compute created through the workspace.
 pub(crate) const CREATED: &str = "dev-aks";
@@ -87,31 +86,10 @@ fn into_aks(completion: Completion, what: &str) -> Result<AksCompute> {
         .ok_or_else(|| BoxError::from(format!("{what} did not return an AKS compute")))
 }
 
-/// Runs `operation` to the end, printing its warnings, each step and each change of state.
-async fn watch(mut operation: ComputeOperation) -> aml_compute::Result<Completion> {
-    for warning in operation.warnings() {
-        println!("  warning: {warning}");
-    }
-    // The stream borrows the operation; boxed, it is `Unpin` and keeps this future small.
-    let mut events = Box::pin(operation.progress());
-    let mut last_status = None;
-    while let Some(event) = events.next().await {
-        let event = event?;
-        if let Activity::Polled { status, .. } = &event.activity
-            && last_status.replace(status.clone()).as_ref() == Some(status)
-        {
-            continue; // still in the same state
-        }
-        println!("  {event}");
-    }
-    drop(events);
-    operation.await
-}
-
 /// [`watch`], counting the operation.
 async fn wait(operation: ComputeOperation, summary: &mut Summary) -> Result<Completion> {
     summary.operations += 1;
-    Ok(watch(operation).await?)
+    Ok(aml_examples::watch(operation, "  ").await?)
 }
 
 /// Prints a refusal: what was asked, and the error a caller matches on.
@@ -278,7 +256,7 @@ pub(crate) async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<S
     drop(dump);
     summary.operations += 2; // the re-attach is a detach and an attach
     let operation = ws.begin_reattach_with_tls(ATTACHED, tls).await?;
-    let reattached = into_aks(watch(operation).await?, "re-attach")?;
+    let reattached = into_aks(aml_examples::watch(operation, "  ").await?, "re-attach")?;
     summary.tls_after_reattach = reattached
         .ssl_status()
         .map_or("Disabled", |s| s.as_str())

@@ -23,17 +23,13 @@ use aml_arm::{
     StaticTokenCredential,
 };
 use aml_compute::config::{AksAttachBuilder, AksUpdateBuilder, TlsSettings};
-use aml_compute::{
-    Activity, AksCompute, AttachOptions, Completion, ComputeOperation, ComputeTarget, Error,
-    Workspace,
-};
+use aml_compute::{AksCompute, AttachOptions, Completion, ComputeTarget, Error, Workspace};
 use aml_emulator::Emulator;
 use aml_examples::{
     ARM_SCOPE, Failure, GeneratedCertificate, Pace, Result, describe_error, existing_cluster,
 };
 use aml_model::wire::ClusterPurpose;
 use aml_tls::{Duration, OffsetDateTime};
-use futures::StreamExt;
 
 /// The compute this example attaches.
 const NAME: &str = "tls-aks";
@@ -53,27 +49,6 @@ struct Outcome {
     keys: Vec<GeneratedCertificate>,
     /// The re-attach's plan as printed (bodies redacted).
     reattach_plan: String,
-}
-
-/// Runs `operation` to the end, printing its warnings, each step and each change of state.
-async fn watch(mut operation: ComputeOperation) -> aml_compute::Result<Completion> {
-    for warning in operation.warnings() {
-        println!("  warning: {warning}");
-    }
-    // The stream borrows the operation; boxed, it is `Unpin` and keeps this future small.
-    let mut events = Box::pin(operation.progress());
-    let mut last_status = None;
-    while let Some(event) = events.next().await {
-        let event = event?;
-        if let Activity::Polled { status, .. } = &event.activity
-            && last_status.replace(status.clone()).as_ref() == Some(status)
-        {
-            continue; // still in the same state
-        }
-        println!("  {event}");
-    }
-    drop(events);
-    operation.await
 }
 
 fn aks(completion: Completion) -> Result<AksCompute> {
@@ -98,7 +73,7 @@ async fn update_tls(ws: &Workspace, tls: TlsSettings) -> Result<AksCompute> {
     let operation = ws
         .begin_update(NAME, AksUpdateBuilder::default().ssl(tls))
         .await?;
-    aks(watch(operation).await?)
+    aks(aml_examples::watch(operation, "  ").await?)
 }
 
 async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
@@ -154,9 +129,10 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
         .resource_id(cluster.clone())
         .cluster_purpose(ClusterPurpose::FastProd)
         .enable_ssl(first.tls_settings());
-    let attached = aks(watch(
+    let attached = aks(aml_examples::watch(
         ws.begin_attach(NAME, config, AttachOptions::default())
             .await?,
+        "  ",
     )
     .await?)?;
     println!(
@@ -199,13 +175,13 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
     for line in outcome.reattach_plan.lines() {
         println!("    {line}");
     }
-    let reattached = aks(watch(operation).await?)?;
+    let reattached = aks(aml_examples::watch(operation, "  ").await?)?;
     println!("  {}", tls_line(&reattached));
     outcome.states.push(reattached);
     outcome.keys.extend([first, second]);
 
     println!("\n6. detach {NAME} (the cluster is kept)");
-    watch(ws.begin_detach(NAME).await?).await?;
+    aml_examples::watch(ws.begin_detach(NAME).await?, "  ").await?;
     Ok(outcome)
 }
 

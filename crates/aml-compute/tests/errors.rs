@@ -81,6 +81,7 @@ fn check(e: &Error) {
 }
 
 #[tokio::test]
+#[allow(clippy::too_many_lines)] // one scenario that provokes every variant in turn
 async fn every_error_chains_its_cause_once() {
     let emu = Emulator::builder()
         .operation_duration(Duration::from_millis(30))

@@ -9,7 +9,7 @@ use crate::support::{
 };
 
 // EMULATOR: also against aml-emulator: `requests_carry_the_ids_and_the_token_the_emulator_checks`
-// in tests/emulator.rs.
+// in tests/emulator/.
 #[tokio::test]
 async fn requests_carry_the_documented_headers() {
     let server = Server::start(|_, _| Reply::json(200, &json!({ "ok": true }))).await;

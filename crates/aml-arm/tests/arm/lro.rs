@@ -77,7 +77,7 @@ fn count(server: &Server, line: &str) -> usize {
 }
 
 // EMULATOR: also against aml-emulator, asserting on its request log:
-// `create_and_delete_run_to_success_through_the_async_operation` in tests/emulator.rs.
+// `create_and_delete_run_to_success_through_the_async_operation` in tests/emulator/.
 #[tokio::test(start_paused = true)]
 async fn create_polls_the_async_operation_then_gets_the_resource() {
     let server = Server::start_based(create_script(2, "succeeded")).await;
@@ -149,7 +149,7 @@ async fn server_work_of_t_returns_within_t_plus_one_interval_with_the_hinted_pol
 }
 
 // EMULATOR: also against aml-emulator's failure injection:
-// `a_failed_operation_carries_its_error_details_and_the_provisioning_errors` in tests/emulator.rs.
+// `a_failed_operation_carries_its_error_details_and_the_provisioning_errors` in tests/emulator/.
 #[tokio::test(start_paused = true)]
 async fn a_failed_operation_carries_its_error_and_the_provisioning_errors() {
     let server = Server::start_based(create_script(1, "Failed")).await;
@@ -238,7 +238,7 @@ async fn step_polls_once_and_progress_streams_every_poll() {
     );
 }
 
-// EMULATOR: also against aml-emulator, whose log shows one PUT: same name in tests/emulator.rs.
+// EMULATOR: also against aml-emulator, whose log shows one PUT: same name in tests/emulator/.
 #[tokio::test(start_paused = true)]
 async fn a_timeout_yields_a_resume_token_that_a_fresh_client_continues_without_a_second_put() {
     let finished = Arc::new(AtomicBool::new(false));

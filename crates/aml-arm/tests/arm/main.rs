@@ -4,7 +4,7 @@
 //! time, so they take no real time and their durations are exact.
 //!
 //! The scenarios of the tests marked `EMULATOR:` also run against `aml-emulator` over real HTTP
-//! (`tests/emulator.rs`, see CONTRIBUTING.md); the others script protocol edge cases an
+//! (`tests/emulator/`, see CONTRIBUTING.md); the others script protocol edge cases an
 //! emulator should not have to fake.
 
 mod client;

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::support::{API_VERSION, Reply, Server, WithOptions, client, get};
 
-// EMULATOR: also against aml-emulator (page size 2, five computes): same name in tests/emulator.rs.
+// EMULATOR: also against aml-emulator (page size 2, five computes): same name in tests/emulator/ (paging.rs).
 #[tokio::test]
 async fn items_and_pages_follow_next_link_to_the_end() {
     #[derive(serde::Deserialize)]

@@ -81,7 +81,7 @@ async fn bursts_of_5xx_back_off_exponentially_with_jitter() {
 
 // EMULATOR: also through aml-emulator's fault injection:
 // `injected_throttling_is_waited_out_with_one_client_request_id` and
-// `resets_and_5xx_bursts_are_retried_on_one_client_request_id` in tests/emulator.rs.
+// `resets_and_5xx_bursts_are_retried_on_one_client_request_id` in tests/emulator/.
 #[tokio::test(start_paused = true)]
 async fn every_try_carries_the_same_client_request_id() {
     let server = Server::start(|_, i| if i < 2 { Reply::status(503) } else { ok() }).await;
@@ -141,7 +141,7 @@ async fn a_retry_after_beyond_max_delay_fails_at_once() {
 }
 
 // EMULATOR: also against aml-emulator's real routes:
-// `client_errors_from_real_routes_are_not_retried_and_keep_the_envelope` in tests/emulator.rs.
+// `client_errors_from_real_routes_are_not_retried_and_keep_the_envelope` in tests/emulator/.
 #[tokio::test(start_paused = true)]
 async fn client_errors_are_not_retried_and_keep_the_envelope() {
     for status in [400, 403, 404, 409] {

@@ -1,0 +1,16 @@
+//! Every operation and refusal of aml-compute against the local emulator, over real HTTP on
+//! 127.0.0.1.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test support
+
+mod attach;
+mod create;
+mod ensure;
+mod errors;
+mod reads;
+mod reattach;
+mod remove;
+mod retries;
+mod support;
+mod update;
+mod waiting;

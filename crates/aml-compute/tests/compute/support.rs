@@ -1,0 +1,117 @@
+//! The emulator, the client and the workspace every test starts from, and the configurations
+//! the tests share.
+
+use std::time::Duration;
+
+use aml_arm::{
+    ArmClient, ArmClientOptions, Cloud, PollOptions, RetryOptions, StaticTokenCredential,
+};
+use aml_compute::config::{
+    AksAttachBuilder, AksAttachConfiguration, AksProvisioningBuilder, AksProvisioningConfiguration,
+};
+use aml_compute::{
+    AksCompute, AttachOptions, Completion, ComputeOperation, ComputeTarget, Error, Workspace,
+};
+use aml_emulator::{Emulator, STANDARD_CLUSTER_RESOURCE_GROUP, STANDARD_SUBSCRIPTION};
+use aml_model::AksClusterId;
+use aml_model::wire::ClusterPurpose;
+
+pub(crate) const TOKEN: &str = "emulator-test-token-4c1f";
+
+/// An emulator whose operations take `duration`.
+pub(crate) async fn emulator_taking(duration: Duration) -> Emulator {
+    Emulator::builder()
+        .operation_duration(duration)
+        .retry_after(Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap()
+}
+
+pub(crate) fn arm(emu: &Emulator) -> ArmClient {
+    arm_with(emu, RetryOptions::none())
+}
+
+pub(crate) fn arm_with(emu: &Emulator, retry: RetryOptions) -> ArmClient {
+    ArmClient::new(
+        StaticTokenCredential::new(TOKEN),
+        ArmClientOptions {
+            cloud: Cloud::custom(emu.base_url(), "https://management.azure.com/.default").unwrap(),
+            poll: PollOptions {
+                interval: Duration::from_millis(10),
+                max_interval: Duration::from_millis(50),
+                timeout: None,
+            },
+            retry,
+            ..ArmClientOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+/// The emulator's workspace, through a client that does not retry.
+pub(crate) fn workspace(emu: &Emulator) -> Workspace {
+    Workspace::new(arm(emu), emu.workspace_id().unwrap())
+}
+
+pub(crate) async fn setup() -> (Emulator, Workspace) {
+    let emu = emulator_taking(Duration::from_millis(60)).await;
+    let ws = workspace(&emu);
+    (emu, ws)
+}
+
+pub(crate) fn cluster(name: &str) -> String {
+    format!(
+        "/subscriptions/{STANDARD_SUBSCRIPTION}/resourcegroups/{STANDARD_CLUSTER_RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/{name}"
+    )
+}
+
+pub(crate) fn cluster_id(name: &str) -> AksClusterId {
+    cluster(name).parse().unwrap()
+}
+
+pub(crate) fn devtest() -> AksProvisioningBuilder {
+    AksProvisioningConfiguration::builder()
+        .agent_count(2)
+        .vm_size("Standard_D2_v3")
+        .cluster_purpose(ClusterPurpose::DevTest)
+}
+
+pub(crate) fn attach_prod() -> AksAttachBuilder {
+    AksAttachConfiguration::builder().resource_id(cluster("aks-prod"))
+}
+
+pub(crate) async fn wait(op: ComputeOperation) -> Completion {
+    op.await.unwrap()
+}
+
+pub(crate) fn aks(c: Completion) -> AksCompute {
+    c.compute()
+        .and_then(ComputeTarget::into_aks)
+        .expect("an AKS compute")
+}
+
+/// Creates `name` with [`devtest`] and waits for it.
+pub(crate) async fn create_devtest(ws: &Workspace, name: &str) -> Completion {
+    wait(ws.begin_create(name, devtest()).await.unwrap()).await
+}
+
+/// Attaches `aks-prod` as `name` with the default options and waits for it.
+pub(crate) async fn attach_prod_as(ws: &Workspace, name: &str) -> Completion {
+    wait(
+        ws.begin_attach(name, attach_prod(), AttachOptions::default())
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// R18: TLS and an internal load balancer together are refused before anything is written.
+pub(crate) fn assert_refused_tls_with_ilb(err: &Error) {
+    assert!(
+        matches!(err, Error::Refused { .. })
+            && err.rule() == Some(aml_model::Rule::TlsInternalLoadBalancer)
+            && err.to_string().ends_with("[tls.internal_load_balancer]"),
+        "{err}"
+    );
+}

@@ -169,7 +169,7 @@ impl ComputeOperation {
     }
 
     /// Gives up waiting for each ARM operation of the plan after `timeout` of polling it (the
-    /// operation goes on in Azure: [`Error::Timeout`] carries the token to resume it).
+    /// operation goes on in Azure: [`Error::Timeout`](crate::Error::Timeout) carries the token to resume it).
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);

@@ -321,8 +321,8 @@ fn subscription_of(path: &str) -> String {
     }
 }
 
-/// A parsed ARM request.
-struct ArmRequest {
+/// A request the emulator received, parsed (the server side of what aml-arm sends).
+struct Incoming {
     method: Method,
     /// The decoded path segments.
     segments: Vec<String>,
@@ -337,7 +337,7 @@ struct ArmRequest {
     time: OffsetDateTime,
 }
 
-impl ArmRequest {
+impl Incoming {
     fn query(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
@@ -365,7 +365,7 @@ async fn checked(
         ))
     })?;
     let host = request_host(parts, &app.authority);
-    let request = ArmRequest {
+    let request = Incoming {
         method: parts.method.clone(),
         segments: parts
             .uri
@@ -390,7 +390,7 @@ fn is(segment: &str, keyword: &str) -> bool {
 }
 
 /// 404 for a path no route knows.
-fn no_route(request: &ArmRequest) -> ArmError {
+fn no_route(request: &Incoming) -> ArmError {
     ArmError::new(
         404,
         "NotFound",
@@ -402,7 +402,7 @@ fn no_route(request: &ArmRequest) -> ArmError {
 }
 
 /// 405 for a known path and an unknown method.
-fn wrong_method(request: &ArmRequest) -> ArmError {
+fn wrong_method(request: &Incoming) -> ArmError {
     ArmError::new(
         405,
         "MethodNotAllowed",
@@ -413,7 +413,7 @@ fn wrong_method(request: &ArmRequest) -> ArmError {
     )
 }
 
-fn route(app: &App, request: &ArmRequest) -> Result<Reply, ArmError> {
+fn route(app: &App, request: &Incoming) -> Result<Reply, ArmError> {
     let segments: Vec<&str> = request.segments.iter().map(String::as_str).collect();
     match segments.as_slice() {
         [s, subscription, g, group, p, namespace, rest @ ..]

@@ -3,13 +3,13 @@
 
 use axum::http::Method;
 
-use super::{App, ArmRequest, Reply, is, no_route, wrong_method};
+use super::{App, Incoming, Reply, is, no_route, wrong_method};
 use crate::arm_error::ArmError;
 
 /// The managed cluster routes under a resource group.
 pub(super) fn cluster_route(
     app: &App,
-    request: &ArmRequest,
+    request: &Incoming,
     subscription: &str,
     resource_group: &str,
     rest: &[&str],

@@ -6,14 +6,14 @@ use aml_model::wire::{ComputeResource, PaginatedComputeResourcesList};
 use axum::http::Method;
 
 use super::operations::{operation_url, with_async_operation};
-use super::{App, ArmRequest, Reply, is, no_route, wrong_method};
+use super::{App, Incoming, Reply, is, no_route, wrong_method};
 use crate::arm_error::ArmError;
 use crate::state::{Ctx, WorkspacePath};
 
 /// The compute routes under a workspace.
 pub(super) fn workspace_route(
     app: &App,
-    request: &ArmRequest,
+    request: &Incoming,
     subscription: &str,
     resource_group: &str,
     rest: &[&str],
@@ -66,7 +66,7 @@ pub(super) fn workspace_route(
 
 fn list_computes(
     app: &App,
-    request: &ArmRequest,
+    request: &Incoming,
     path: &WorkspacePath<'_>,
 ) -> Result<Reply, ArmError> {
     let state = app.state(request.now, request.time);
@@ -85,7 +85,7 @@ fn list_computes(
     Ok(Reply::json(200, &page))
 }
 
-fn ctx<'a>(app: &'a App, request: &ArmRequest) -> Ctx<'a> {
+fn ctx<'a>(app: &'a App, request: &Incoming) -> Ctx<'a> {
     Ctx {
         now: request.now,
         time: request.time,
@@ -96,7 +96,7 @@ fn ctx<'a>(app: &'a App, request: &ArmRequest) -> Ctx<'a> {
 
 fn put_compute(
     app: &App,
-    request: &ArmRequest,
+    request: &Incoming,
     path: &WorkspacePath<'_>,
     name: &str,
 ) -> Result<Reply, ArmError> {
@@ -118,7 +118,7 @@ fn put_compute(
 
 fn patch_compute(
     app: &App,
-    request: &ArmRequest,
+    request: &Incoming,
     path: &WorkspacePath<'_>,
     name: &str,
 ) -> Result<Reply, ArmError> {
@@ -136,7 +136,7 @@ fn patch_compute(
 
 fn delete_compute(
     app: &App,
-    request: &ArmRequest,
+    request: &Incoming,
     path: &WorkspacePath<'_>,
     name: &str,
 ) -> Result<Reply, ArmError> {

@@ -2,13 +2,13 @@
 //! status) and `computeOperationsResult` (the `Location` poll), and the headers that announce
 //! an operation.
 
-use super::{App, ArmRequest, ML, Reply};
+use super::{App, Incoming, ML, Reply};
 use crate::arm_error::ArmError;
 use crate::state::{Ending, OperationRef, Progress};
 
 /// The URL of an operation's status (`computeOperationsStatus`) or result
 /// (`computeOperationsResult`).
-pub(super) fn operation_url(request: &ArmRequest, operation: &OperationRef, kind: &str) -> String {
+pub(super) fn operation_url(request: &Incoming, operation: &OperationRef, kind: &str) -> String {
     format!(
         "{}/subscriptions/{}/providers/{ML}/locations/{}/{kind}/{}?api-version={}",
         request.base, operation.subscription, operation.location, operation.id, request.api_version
@@ -20,7 +20,7 @@ pub(super) fn operation_url(request: &ArmRequest, operation: &OperationRef, kind
 pub(super) fn with_async_operation(
     reply: Reply,
     app: &App,
-    request: &ArmRequest,
+    request: &Incoming,
     operation: &OperationRef,
 ) -> Reply {
     reply
@@ -33,7 +33,7 @@ pub(super) fn with_async_operation(
 
 pub(super) fn operation_status(
     app: &App,
-    request: &ArmRequest,
+    request: &Incoming,
     subscription: &str,
     id: &str,
 ) -> Result<Reply, ArmError> {
@@ -52,7 +52,7 @@ pub(super) fn operation_status(
 
 pub(super) fn operation_result(
     app: &App,
-    request: &ArmRequest,
+    request: &Incoming,
     subscription: &str,
     id: &str,
 ) -> Result<Reply, ArmError> {

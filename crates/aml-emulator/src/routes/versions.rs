@@ -1,13 +1,13 @@
 //! The `Microsoft.ContainerService` Kubernetes version routes of a location:
 //! `kubernetesVersions` and the older `orchestrators`.
 
-use super::{App, ArmRequest, Reply};
+use super::{App, Incoming, Reply};
 use crate::arm_error::ArmError;
 
 /// `GET .../locations/{loc}/kubernetesVersions`.
 pub(super) fn kubernetes_versions(
     app: &App,
-    request: &ArmRequest,
+    request: &Incoming,
     subscription: &str,
     location: &str,
 ) -> Result<Reply, ArmError> {
@@ -22,7 +22,7 @@ pub(super) fn kubernetes_versions(
 /// `GET .../locations/{loc}/orchestrators` (the 2019-04-01 shape).
 pub(super) fn orchestrators(
     app: &App,
-    request: &ArmRequest,
+    request: &Incoming,
     subscription: &str,
     location: &str,
 ) -> Result<Reply, ArmError> {

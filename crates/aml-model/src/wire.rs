@@ -290,7 +290,7 @@ pub use kubernetes_version::{
     OrchestratorVersionProfileListResult, OrchestratorVersionProfileProperties,
 };
 pub use managed_cluster::{
-    AgentPoolProfile, ApiServerAccessProfile, CredentialResult, CredentialResults, ManagedCluster,
+    AgentPool, AgentPoolListResult, AgentPoolProfile, ApiServerAccessProfile, CredentialResult, CredentialResults, ManagedCluster,
     ManagedClusterProperties, NetworkProfile,
 };
 pub use operation::OperationStatusResult;

@@ -390,6 +390,37 @@ impl Requests {
         )
     }
 
+    /// `GET` the agent pools of an AKS cluster.
+    pub fn agent_pools(&self, cluster: &AksClusterId) -> Request {
+        build(
+            http::Method::GET,
+            &format!("{cluster}/agentPools"),
+            &[("api-version", &self.container_service_api_version)],
+            None,
+        )
+    }
+
+    /// `GET` one agent pool of an AKS cluster.
+    pub fn agent_pool(&self, cluster: &AksClusterId, pool: &str) -> Request {
+        build(
+            http::Method::GET,
+            &format!("{cluster}/agentPools/{pool}"),
+            &[("api-version", &self.container_service_api_version)],
+            None,
+        )
+    }
+
+    /// `PUT` one agent pool of an AKS cluster with `body` (the pool as read, changed): a
+    /// long-running operation.
+    pub fn put_agent_pool(&self, cluster: &AksClusterId, pool: &str, body: &Value) -> Request {
+        build(
+            http::Method::PUT,
+            &format!("{cluster}/agentPools/{pool}"),
+            &[("api-version", &self.container_service_api_version)],
+            Some(body),
+        )
+    }
+
     /// `GET` the Kubernetes versions `location` supports (`kubernetesVersions`).
     pub fn kubernetes_versions(&self, subscription_id: &str, location: &str) -> Request {
         build(

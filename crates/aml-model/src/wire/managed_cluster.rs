@@ -93,6 +93,34 @@ wire_object! {
 }
 
 wire_object! {
+    /// An agent pool as its own resource (ContainerService `AgentPool`, the body of
+    /// `.../managedClusters/{cluster}/agentPools/{pool}`): the properties are those of an
+    /// [`AgentPoolProfile`] without its name, which is the resource's.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AgentPool {
+        /// The ARM resource id.
+        pub id: Option<String> = "id",
+        /// The pool name.
+        pub name: Option<String> = "name",
+        /// `Microsoft.ContainerService/managedClusters/agentPools`.
+        pub type_: Option<String> = "type",
+        /// The pool's settings (`name` is unset here).
+        pub properties: Option<AgentPoolProfile> = "properties",
+    }
+}
+
+wire_object! {
+    /// A page of agent pools (ContainerService `AgentPoolListResult`).
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AgentPoolListResult {
+        /// The pools.
+        pub value: Option<Vec<AgentPool>> = "value",
+        /// The next page, if any.
+        pub next_link: Option<String> = "nextLink",
+    }
+}
+
+wire_object! {
     /// Network settings of a managed cluster (ContainerService `ContainerServiceNetworkProfile`).
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct NetworkProfile {

@@ -255,7 +255,7 @@ pub(crate) async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<S
     );
     drop(dump);
     summary.operations += 2; // the re-attach is a detach and an attach
-    let operation = ws.begin_reattach_with_tls(ATTACHED, tls).await?;
+    let operation = ws.begin_reattach(ATTACHED, Some(tls)).await?;
     let reattached = into_aks(aml_examples::watch(operation, "  ").await?, "re-attach")?;
     summary.tls_after_reattach = reattached
         .ssl_status()

@@ -169,7 +169,7 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
         "  recovered cert.pem and key.pem (base64-decoded from the {}-byte dump, checked)",
         dump.len()
     );
-    let operation = ws.begin_reattach_with_tls(NAME, tls).await?;
+    let operation = ws.begin_reattach(NAME, Some(tls)).await?;
     outcome.reattach_plan = operation.plan().to_string();
     println!("  the re-attach's plan (the key redacted):");
     for line in outcome.reattach_plan.lines() {

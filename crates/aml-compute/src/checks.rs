@@ -1,8 +1,9 @@
 //! The checks of a plan, against what its reads found. A check sends nothing: it refuses with a
 //! typed error (nothing written) or returns warnings.
 
+use aml_model::config::ScaleConfiguration;
 use aml_model::plan::Check;
-use aml_model::wire::{LoadBalancerSku, ManagedCluster};
+use aml_model::wire::{AgentPool, ClusterPurpose, LoadBalancerSku, ManagedCluster};
 use aml_model::{AksClusterId, Issue, Report, Rule, vm_size};
 
 use crate::aks::{AksCompute, ComputeTarget};
@@ -91,8 +92,110 @@ pub(crate) fn run(check: &Check, op: &ComputeOperation) -> Result<Vec<Issue>> {
                 _ => Ok(Vec::new()),
             }
         }
+        Check::ScaleFits {
+            pool,
+            scale,
+            purpose,
+        } => scale_fits(op, pool, scale, purpose),
         _ => Ok(Vec::new()),
     }
+}
+
+/// The agent pool `name` among those the plan read; `scale.pool_missing` when it is not there.
+pub(crate) fn pool_named<'a>(op: &'a ComputeOperation, name: &str) -> Result<&'a AgentPool> {
+    let pools = op.seen.pools.as_deref().unwrap_or_default();
+    pools
+        .iter()
+        .find(|p| {
+            p.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
+        .ok_or_else(|| {
+            let names: Vec<&str> = pools.iter().filter_map(|p| p.name.as_deref()).collect();
+            let mut report = Report::new();
+            report.error(
+                "scale.pool",
+                Rule::ScalePoolMissing,
+                format!(
+                    "the cluster has no agent pool {name:?}; its pools are: {}",
+                    names.join(", ")
+                ),
+            );
+            Error::Validation(report)
+        })
+}
+
+/// R8 on a scale-down: a production cluster keeps at least 3 nodes and 12 vCPUs once the pool
+/// has its fewest nodes.
+fn scale_fits(
+    op: &ComputeOperation,
+    pool: &str,
+    scale: &ScaleConfiguration,
+    purpose: &ClusterPurpose,
+) -> Result<Vec<Issue>> {
+    let target = pool_named(op, pool)?;
+    let pools = op.seen.pools.as_deref().unwrap_or_default();
+    let count = |p: &AgentPool| p.properties.as_ref().and_then(|x| x.count).unwrap_or(0);
+    let (mut before_nodes, mut after_nodes) = (0u32, 0u32);
+    let (mut before_vcpus, mut after_vcpus) = (Some(0u32), Some(0u32));
+    for p in pools {
+        let now = count(p);
+        let then = if std::ptr::eq(p, target) {
+            scale.fewest_nodes(now)
+        } else {
+            now
+        };
+        before_nodes = before_nodes.saturating_add(now);
+        after_nodes = after_nodes.saturating_add(then);
+        let size = p
+            .properties
+            .as_ref()
+            .and_then(|x| x.vm_size.as_deref())
+            .and_then(vm_size::lookup);
+        let add = |total: Option<u32>, n: u32| {
+            size.and_then(|s| total.map(|t| t.saturating_add(n.saturating_mul(s.vcpus))))
+        };
+        before_vcpus = add(before_vcpus, now);
+        after_vcpus = add(after_vcpus, then);
+    }
+    let scaling_down = after_nodes < before_nodes
+        || matches!((after_vcpus, before_vcpus), (Some(a), Some(b)) if a < b);
+    let mut report = Report::new();
+    if purpose.is_production() && scaling_down {
+        if after_nodes < aml_model::config::PRODUCTION_MIN_NODES {
+            report.error(
+                "scale.node_count",
+                Rule::PurposeProductionNodes,
+                format!(
+                    "{purpose} needs at least {} nodes and the cluster would keep {after_nodes}; scale to more nodes, or re-attach the cluster as DevTest",
+                    aml_model::config::PRODUCTION_MIN_NODES
+                ),
+            );
+        }
+        if let Some(v) = after_vcpus
+            && v < aml_model::config::PRODUCTION_MIN_VCPUS
+        {
+            report.error(
+                "scale.node_count",
+                Rule::PurposeProductionVcpus,
+                format!(
+                    "{purpose} needs at least {} vCPUs and the cluster would keep {v}; scale to more nodes, or re-attach the cluster as DevTest",
+                    aml_model::config::PRODUCTION_MIN_VCPUS
+                ),
+            );
+        }
+        if after_vcpus.is_none() {
+            report.warn(
+                "scale.node_count",
+                Rule::VmSizeUnknown,
+                "a pool's VM size is not in the built-in catalog; the vCPUs left after scaling down were not checked",
+            );
+        }
+    }
+    let warnings = report.warnings.clone();
+    report.into_result().map_err(from_model)?;
+    Ok(warnings)
 }
 
 /// The compute the latest read found, as an AKS compute; `NotFound` or a refusal otherwise.
@@ -111,7 +214,8 @@ fn aks(op: &ComputeOperation, action: &'static str) -> Result<AksCompute> {
     }
 }
 
-/// A re-attach detaches first: refuse what could not be attached again as it was.
+/// A re-attach detaches first: refuse what could not be attached again as it was (a compute
+/// moved to another cluster since the plan was made, an internal load balancer).
 fn reattachable(op: &ComputeOperation, cluster: &AksClusterId) -> Result<()> {
     let refuse = |reason: &str, rule| Error::Refused {
         action: "re-attach",
@@ -130,12 +234,6 @@ fn reattachable(op: &ComputeOperation, cluster: &AksClusterId) -> Result<()> {
         return Err(refuse(
             "it uses an internal load balancer, and TLS termination is not supported with one; switch it to a public IP with update first",
             Some(Rule::TlsInternalLoadBalancer),
-        ));
-    }
-    if !existing.is_attached() {
-        return Err(refuse(
-            "its cluster was created by the workspace; detaching it would leave an unmanaged cluster. Use update to change TLS instead",
-            None,
         ));
     }
     Ok(())

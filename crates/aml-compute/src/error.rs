@@ -148,6 +148,40 @@ pub enum Error {
         source: Box<aml_arm::Error>,
     },
 
+    /// A re-attach failed after its detach; the compute was attached again with its previous
+    /// settings (`lost` says what of them could not be restored). The source says what failed.
+    #[error(
+        "the re-attach of compute {name:?} failed after its detach; it was attached again with its previous settings{}",
+        lost.as_deref().map(|l| format!(", except {l}")).unwrap_or_default()
+    )]
+    ReattachRolledBack {
+        /// The compute name.
+        name: String,
+        /// What of the previous settings could not be restored, if anything.
+        lost: Option<String>,
+        /// What failed.
+        #[source]
+        source: Box<Error>,
+    },
+
+    /// A re-attach failed after its detach, and attaching the cluster again with the previous
+    /// settings failed too: the compute is detached, its cluster kept. `previous` is what to
+    /// attach by hand; `restore` is why restoring failed. The source says what failed first.
+    #[error(
+        "the re-attach of compute {name:?} failed after its detach, and restoring it failed too; the compute is detached and its cluster kept: attach {previous} by hand"
+    )]
+    ReattachStranded {
+        /// The compute name.
+        name: String,
+        /// The previous settings (no secrets): cluster, purpose, TLS.
+        previous: String,
+        /// Why attaching again with the previous settings failed.
+        restore: Box<Error>,
+        /// What failed first.
+        #[source]
+        source: Box<Error>,
+    },
+
     /// Waiting ran out of time. The operation goes on in Azure: resume it with the token.
     #[error(
         "gave up waiting for the {action} of compute {name:?} after {waited:?}; the operation continues in Azure, resume it with its resume token"
@@ -280,6 +314,9 @@ impl Error {
             Self::UnsupportedKubernetesVersion { .. } => ErrorKind::UnsupportedKubernetesVersion,
             Self::Conflict { .. } | Self::FailedCompute { .. } | Self::Rejected { .. } => {
                 ErrorKind::Conflict
+            }
+            Self::ReattachRolledBack { source, .. } | Self::ReattachStranded { source, .. } => {
+                source.kind()
             }
             Self::Refused { .. } => ErrorKind::Refused,
             Self::OperationFailed { .. } => ErrorKind::OperationFailed,

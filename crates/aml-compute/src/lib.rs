@@ -12,6 +12,7 @@ mod read;
 mod reattach;
 mod remove;
 mod run;
+mod scale;
 pub mod tls;
 mod update;
 mod versions;

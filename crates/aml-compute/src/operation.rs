@@ -19,7 +19,7 @@ use aml_model::wire::{ComputeResource, OperationStatus};
 use futures::Stream;
 
 use crate::aks::ComputeTarget;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::run::Seen;
 use crate::workspace::Workspace;
 
@@ -121,6 +121,10 @@ pub struct ComputeOperation {
     pub(crate) attach_guard: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// Events of the steps run before the operation was handed out, for the progress stream.
     pending: std::collections::VecDeque<ProgressEvent>,
+    /// Waits that ended (a re-attach's first one is its detach).
+    pub(crate) waits_done: usize,
+    /// Why the operation is over before its last step (a re-attach rolled back).
+    ended: Option<String>,
 }
 
 impl fmt::Debug for ComputeOperation {
@@ -149,6 +153,68 @@ impl ComputeOperation {
             last_resource: None,
             attach_guard: None,
             pending: std::collections::VecDeque::new(),
+            waits_done: 0,
+            ended: None,
+        }
+    }
+
+    /// Whether this is a re-attach whose detach is done and whose attach is not.
+    fn detached_for_reattach(&self) -> bool {
+        self.kind() == OperationKind::Reattach
+            && self.waits_done == 1
+            && self.plan.rollback().is_some()
+            && self.completion.is_none()
+    }
+
+    /// The attach after a re-attach's detach failed with `failure`: attach the cluster again
+    /// with the previous settings and wait, then say what happened. The operation is over.
+    async fn roll_back(&mut self, failure: Error) -> Error {
+        let name = self.name().to_owned();
+        let Some(rollback) = self.plan.rollback() else {
+            return failure;
+        };
+        let previous = rollback.previous.clone();
+        let lost = rollback.lost.clone();
+        let request = crate::run::clone_request(&rollback.request);
+        tracing::warn!(
+            compute = %name,
+            error = %failure,
+            "re-attach failed after its detach; attaching again with the previous settings"
+        );
+        self.poller = None;
+        let restored = match self
+            .workspace
+            .begin(request, &name, OperationKind::Attach)
+            .await
+        {
+            Ok(poller) => self
+                .with_deadline(poller)
+                .wait()
+                .await
+                .map(|_| ())
+                .map_err(|e| crate::run::operation_error(e, OperationKind::Attach, &name)),
+            Err(e) => Err(e),
+        };
+        match restored {
+            Ok(()) => {
+                self.ended =
+                    Some("it failed and was rolled back to its previous attachment".into());
+                Error::ReattachRolledBack {
+                    name,
+                    lost,
+                    source: Box::new(failure),
+                }
+            }
+            Err(restore) => {
+                self.ended =
+                    Some("it failed, restoring failed too, and the compute is detached".into());
+                Error::ReattachStranded {
+                    name,
+                    previous,
+                    restore: Box::new(restore),
+                    source: Box::new(failure),
+                }
+            }
         }
     }
 
@@ -236,6 +302,22 @@ impl ComputeOperation {
     }
 
     async fn advance(&mut self) -> Result<Option<ProgressEvent>> {
+        if let Some(ended) = &self.ended {
+            // A re-attach that was rolled back (or could not be) is over.
+            return Err(Error::Refused {
+                action: "re-attach",
+                name: self.name().to_owned(),
+                reason: ended.clone(),
+                rule: None,
+            });
+        }
+        match self.step_once().await {
+            Err(e) if self.detached_for_reattach() => Err(Box::pin(self.roll_back(e)).await),
+            other => other,
+        }
+    }
+
+    async fn step_once(&mut self) -> Result<Option<ProgressEvent>> {
         if self.completion.is_some() {
             return Ok(None);
         }
@@ -289,6 +371,12 @@ impl ComputeOperation {
     fn finish(&mut self) -> Result<Completion> {
         if self.kind().removes_compute() {
             return Ok(Completion::Removed);
+        }
+        // A scale's operation answers with the agent pool: the compute is the one read after.
+        if self.kind() == OperationKind::Scale
+            && let crate::run::Lookup::Found(compute) = std::mem::take(&mut self.seen.compute)
+        {
+            return Ok(Completion::Compute(ComputeTarget::from_resource(*compute)));
         }
         match self.last_resource.take() {
             Some(resource) => Ok(Completion::Compute(ComputeTarget::from_resource(*resource))),

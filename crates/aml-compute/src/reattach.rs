@@ -1,29 +1,36 @@
-//! Re-attach: detach a compute and attach its cluster again with new TLS settings, the guide's
-//! troubleshooting flow (R19, R22).
+//! Re-attach: detach a compute and attach its cluster again, to update the Azure ML components
+//! (R22) or change TLS (R19), with every check first and a rollback if attaching fails.
 
 use aml_model::config::{AksAttachBuilder, TlsConfig, TlsSettings};
 use aml_model::plan::Plan;
-use aml_model::wire::ClusterPurpose;
+use aml_model::request::AttachCompute;
+use aml_model::wire::{ClusterPurpose, SslConfigStatus};
+use aml_model::{Report, Rule};
 
+use crate::aks::AksCompute;
 use crate::error::{Error, Result};
 use crate::operation::ComputeOperation;
 use crate::workspace::Workspace;
 
 impl Workspace {
-    /// The plan of [`Workspace::begin_reattach_with_tls`]. The compute is read to learn its
-    /// cluster and purpose (nothing is written); the plan then reads it again and checks it is
-    /// still attached to that cluster, runs every check of the new attachment (the cluster's
-    /// version and capacity) before the detach, then detaches, waits, attaches, waits.
-    pub async fn plan_reattach_with_tls(&self, name: &str, tls: TlsSettings) -> Result<Plan> {
+    /// The plan of [`Workspace::begin_reattach`]. The compute is read to learn its cluster,
+    /// purpose and TLS (nothing is written). With `tls` `None`, the compute keeps its TLS when
+    /// it can be rebuilt (disabled, or a Microsoft certificate's label; a custom certificate's
+    /// key is never returned by Azure: rule `reattach.tls`). The plan reads the compute again,
+    /// checks it is still attached to that cluster, runs every check of the new attachment (the
+    /// cluster's version and capacity) before the detach, then detaches, waits, attaches,
+    /// waits; if attaching fails after the detach, it attaches the cluster again with the
+    /// previous settings (the plan's rollback). A compute the workspace created is re-attached
+    /// too, and counts as attached afterwards (a `reattach.created` warning).
+    pub async fn plan_reattach(&self, name: &str, tls: Option<TlsSettings>) -> Result<Plan> {
         let existing = self.get_aks(name).await?;
-        let refuse = |reason: &str| Error::Refused {
-            action: "re-attach",
-            name: name.to_owned(),
-            reason: reason.to_owned(),
-            rule: None,
-        };
         let Some(cluster) = existing.cluster_id() else {
-            return Err(refuse("the compute names no AKS cluster (resourceId)"));
+            return Err(Error::Refused {
+                action: "re-attach",
+                name: name.to_owned(),
+                reason: "the compute names no AKS cluster (resourceId)".into(),
+                rule: None,
+            });
         };
         // A purpose this crate does not know is attached again as the service's default.
         let purpose = existing
@@ -31,33 +38,89 @@ impl Workspace {
             .filter(|p| !matches!(p, ClusterPurpose::Unknown(_)))
             .cloned()
             .unwrap_or_default();
-        let config = AksAttachBuilder::default()
-            .resource_id(cluster.to_string())
-            .cluster_purpose(purpose)
-            .enable_ssl(tls);
-        let attach = self.prepare_attach(name, config)?;
-        if !attach.config().tls().is_enabled()
-            || matches!(attach.config().tls(), TlsConfig::Renew { .. })
-        {
-            return Err(refuse(
-                "re-attaching with TLS needs a custom certificate (cert, key, cname) or a leaf domain label",
-            ));
+        let (_, lost) = previous_tls(&existing);
+        let Some(tls) = tls.or_else(|| lost.is_none().then(|| previous_tls(&existing).0)) else {
+            let mut report = Report::new();
+            report.error(
+                "tls",
+                Rule::ReattachTls,
+                format!(
+                    "compute {name} has a custom certificate and Azure does not return its key; give the certificate and key again (aml_compute::tls::settings_from_secret recovers them from the azuremlfessl secret)"
+                ),
+            );
+            return Err(Error::Validation(report));
+        };
+        let attach_as = |tls: TlsSettings| {
+            AksAttachBuilder::default()
+                .resource_id(cluster.to_string())
+                .cluster_purpose(purpose.clone())
+                .enable_ssl(tls)
+        };
+        let attach = self.prepare_attach(name, attach_as(tls))?;
+        if matches!(attach.config().tls(), TlsConfig::Renew { .. }) {
+            let mut report = Report::new();
+            report.error(
+                "tls",
+                Rule::ReattachTls,
+                "renewing a Microsoft certificate is an update, not a re-attach: use begin_update with TlsSettings::renew()",
+            );
+            return Err(Error::Validation(report));
         }
-        Ok(self.plan(Plan::reattach(&self.requests, &attach)))
+        let previous: AttachCompute =
+            self.prepare_attach(name, attach_as(previous_tls(&existing).0))?;
+        let mut plan = Plan::reattach(&self.requests, &attach, &previous, lost);
+        if !existing.is_attached() {
+            let mut report = Report::new();
+            report.warn(
+                "name",
+                Rule::ReattachCreated,
+                format!(
+                    "compute {name} was created by the workspace; once re-attached it counts as attached, and the workspace will refuse to delete its cluster (detach it and use `az aks delete`)"
+                ),
+            );
+            plan.push_warnings(report.warnings);
+        }
+        Ok(self.plan(plan))
     }
 
-    /// Detaches the compute and attaches the same cluster again with `tls`, as
-    /// [`plan_reattach_with_tls`] shows. Use [`crate::tls::settings_from_secret`] to recover the
-    /// material from an `azuremlfessl` secret dump. Returns once the detach is accepted; await
-    /// the operation to run the rest.
+    /// Detaches the compute and attaches the same cluster again, as [`plan_reattach`] shows:
+    /// every check first; if attaching fails after the detach, the previous attachment is
+    /// restored and [`Error::ReattachRolledBack`] says what failed, or, if restoring fails
+    /// too, [`Error::ReattachStranded`] carries the previous settings to restore by hand. Use
+    /// [`crate::tls::settings_from_secret`] to recover custom TLS material from an
+    /// `azuremlfessl` secret dump. Returns once the detach is accepted; await the operation to
+    /// run the rest.
     ///
-    /// [`plan_reattach_with_tls`]: Workspace::plan_reattach_with_tls
-    pub async fn begin_reattach_with_tls(
+    /// [`plan_reattach`]: Workspace::plan_reattach
+    pub async fn begin_reattach(
         &self,
         name: &str,
-        tls: TlsSettings,
+        tls: Option<TlsSettings>,
     ) -> Result<ComputeOperation> {
-        let plan = self.plan_reattach_with_tls(name, tls).await?;
+        let plan = self.plan_reattach(name, tls).await?;
         Box::pin(ComputeOperation::start(self.clone(), plan)).await
+    }
+}
+
+/// The compute's TLS as settings to attach with again, and what cannot be rebuilt (a custom
+/// certificate: Azure returns its certificate and CNAME, never its key).
+fn previous_tls(existing: &AksCompute) -> (TlsSettings, Option<String>) {
+    match existing.ssl_status() {
+        Some(SslConfigStatus::Auto) => match existing.leaf_domain_label() {
+            // The same label; taking over the domain the compute held keeps its address.
+            Some(label) => (TlsSettings::microsoft(label, true), None),
+            None => (
+                TlsSettings::disabled(),
+                Some("its Microsoft certificate (the compute reports no leaf domain label)".into()),
+            ),
+        },
+        Some(SslConfigStatus::Enabled) => (
+            TlsSettings::disabled(),
+            Some(format!(
+                "its custom certificate for {} (Azure does not return the key; apply it again with begin_update)",
+                existing.ssl_cname().unwrap_or("its CNAME")
+            )),
+        ),
+        _ => (TlsSettings::disabled(), None),
     }
 }

@@ -5,9 +5,12 @@
 //! not show.
 
 use aml_arm::Poller;
-use aml_model::plan::{Check, Read, Step};
+use aml_model::config::{Autoscale, ScaleConfiguration};
+use aml_model::plan::{Change, Check, Read, Step};
 use aml_model::request::Request;
-use aml_model::wire::{ComputeResource, ManagedCluster, ProvisioningState};
+use aml_model::wire::{
+    AgentPool, AgentPoolListResult, ComputeResource, ManagedCluster, ProvisioningState,
+};
 use aml_model::{AksClusterId, Report};
 use futures::TryStreamExt;
 
@@ -41,6 +44,8 @@ pub(crate) struct Seen {
     pub(crate) versions: Option<KubernetesVersions>,
     /// The workspace's computes.
     pub(crate) computes: Option<Vec<ComputeTarget>>,
+    /// The agent pools of the compute's cluster.
+    pub(crate) pools: Option<Vec<AgentPool>>,
 }
 
 /// Consecutive failed polls tolerated before waiting gives up with a resume token.
@@ -62,8 +67,15 @@ impl ComputeOperation {
             Step::Check(check) => Todo::Check(check.clone()),
             Step::Write { request, .. } => Todo::Write(clone_request(request)),
             Step::Modify {
-                request, update, ..
+                request,
+                change: Change::Compute(update),
+                ..
             } => Todo::Write(self.modified(request, update)?),
+            Step::Modify {
+                request,
+                change: Change::Pool(scale),
+                ..
+            } => Todo::Write(self.scaled(request, scale)?),
             _ => Todo::Nothing,
         };
         match todo {
@@ -97,6 +109,60 @@ impl ComputeOperation {
             .update(self.plan.compute(), &current, update)
             .map_err(|e| refused_update(e, self.name()))?;
         *put.uri_mut() = target.uri().clone();
+        Ok(put)
+    }
+
+    /// The `PUT` of a scale: the pool as the latest read found it, with its node count or
+    /// autoscaler changed (never its VM size) and its read-only state left out.
+    fn scaled(&self, target: &Request, scale: &ScaleConfiguration) -> Result<Request> {
+        let name = target
+            .uri()
+            .path()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let pool = crate::checks::pool_named(self, &name)?;
+        let mut profile = pool.properties.clone().unwrap_or_default();
+        profile.provisioning_state = None;
+        let current = profile.count.unwrap_or(1);
+        match scale.autoscale() {
+            Some(Autoscale::On { min, max }) => {
+                profile.enable_auto_scaling = Some(true);
+                profile.min_count = Some(min);
+                profile.max_count = Some(max);
+                profile.count = Some(scale.node_count().unwrap_or(current).clamp(min, max));
+            }
+            Some(Autoscale::Off) => {
+                profile.enable_auto_scaling = Some(false);
+                profile.min_count = None;
+                profile.max_count = None;
+                profile.count = Some(scale.node_count().unwrap_or(current));
+            }
+            None => {
+                if let Some(count) = scale.node_count() {
+                    profile.count = Some(count);
+                }
+            }
+        }
+        let body = AgentPool {
+            properties: Some(profile),
+            ..pool.clone()
+        };
+        let body = serde_json::to_value(&body).map_err(|source| Error::Decode {
+            what: format!("agent pool {name:?}"),
+            source,
+        })?;
+        let mut put = clone_request(target);
+        *put.body_mut() =
+            aml_model::request::Body::json(&body).map_err(|source| Error::Decode {
+                what: format!("agent pool {name:?}"),
+                source,
+            })?;
+        put.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
         Ok(put)
     }
 
@@ -140,6 +206,19 @@ impl ComputeOperation {
                     self.attach_guard = Some(ws.attach_lock.clone().lock_owned().await);
                 }
                 self.seen.computes = Some(ws.list().try_collect().await?);
+            }
+            Read::AgentPools(cluster) => {
+                let request = request.unwrap_or_else(|| ws.requests.agent_pools(cluster));
+                let list: AgentPoolListResult = match ws.arm.send(request).await {
+                    Ok(response) => response.json()?,
+                    Err(e) if e.is_not_found() => {
+                        return Err(Error::ClusterNotFound {
+                            cluster: cluster.to_string(),
+                        });
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                self.seen.pools = Some(list.value.unwrap_or_default());
             }
             _ => {}
         }
@@ -209,7 +288,10 @@ impl ComputeOperation {
                 .wait()
                 .await
                 .map_err(|e| operation_error(e, kind, &name))?;
-            self.last_resource = if kind.removes_compute() || response.body().is_empty() {
+            self.last_resource = if kind.removes_compute()
+                || kind == aml_model::plan::OperationKind::Scale
+                || response.body().is_empty()
+            {
                 None
             } else {
                 Some(Box::new(serde_json::from_slice(response.body()).map_err(
@@ -219,6 +301,7 @@ impl ComputeOperation {
                     },
                 )?))
             };
+            self.waits_done += 1;
             self.next += 1;
         }
         Ok(activity)

@@ -1,4 +1,5 @@
-//! One plan per operation: for every mutating operation, the writes the emulator receives are
+//! One plan per operation: for every mutating operation (create, attach, update, scale,
+//! re-attach, detach, delete), the writes the emulator receives are
 //! exactly the writes the operation's plan (its dry run) lists, in order — and the plan is the
 //! one the operation runs.
 
@@ -125,11 +126,18 @@ async fn every_operation_sends_exactly_the_writes_its_plan_lists() {
     let op = ws.begin_update("att", update()).await.unwrap();
     runs_as_planned(&emu, &plan, op).await;
 
+    // scale the attached cluster's pool
+    let scale = || aml_compute::config::ScaleConfiguration::builder().node_count(4);
+    let plan = ws.plan_scale("att", scale()).await.unwrap();
+    emu.requests().clear();
+    let op = ws.begin_scale("att", scale()).await.unwrap();
+    runs_as_planned(&emu, &plan, op).await;
+
     // re-attach with TLS: detach, then attach again
     let tls = || TlsSettings::microsoft("att", true);
-    let plan = ws.plan_reattach_with_tls("att", tls()).await.unwrap();
+    let plan = ws.plan_reattach("att", Some(tls())).await.unwrap();
     emu.requests().clear();
-    let op = ws.begin_reattach_with_tls("att", tls()).await.unwrap();
+    let op = ws.begin_reattach("att", Some(tls())).await.unwrap();
     runs_as_planned(&emu, &plan, op).await;
 
     // detach

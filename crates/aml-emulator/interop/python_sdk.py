@@ -321,6 +321,60 @@ def main(argv):
         check(patches["1.30"] == ["1.30.4", "1.30.5"], f"1.30 patches {patches['1.30']}")
         return f"{', '.join(minors)}; default {defaults[0]}; 1.30 patches {patches['1.30']}"
 
+    def agent_pools():
+        pools = list(aks.agent_pools.list(CLUSTER_GROUP, CLUSTER))
+        check([p.name for p in pools] == ["nodepool1"], f"pools {[p.name for p in pools]}")
+        pool = aks.agent_pools.get(CLUSTER_GROUP, CLUSTER, "nodepool1")
+        check(pool.id.endswith(f"/managedClusters/{CLUSTER}/agentPools/nodepool1"), f"id {pool.id}")
+        check((pool.count, pool.vm_size, pool.mode) == (3, "Standard_D3_v2", "System"), f"pool {pool}")
+        check(pool.enable_auto_scaling is False, f"enableAutoScaling {pool.enable_auto_scaling}")
+        return f"{len(pools)} pool(s); nodepool1 {pool.count} x {pool.vm_size}, {pool.mode}, {pool.provisioning_state}"
+
+    def scale_pool():
+        # A GET-modify-PUT of the pool, as `az aks nodepool scale` does, through the SDK's own
+        # ARMPolling; then the cluster and the attached compute show the new count.
+        def put(change):
+            pool = aks.agent_pools.get(CLUSTER_GROUP, CLUSTER, "nodepool1")
+            change(pool)
+            poller = aks.agent_pools.begin_create_or_update(CLUSTER_GROUP, CLUSTER, "nodepool1", pool)
+            result = poller.result(timeout=LRO_TIMEOUT)
+            check(poller.status() == "Succeeded", f"poller ended {poller.status()}")
+            check(result.provisioning_state == "Succeeded", f"pool state {result.provisioning_state}")
+            return result
+
+        def to_four(pool):
+            pool.count = 4
+
+        scaled = put(to_four)
+        check(scaled.count == 4, f"count {scaled.count}")
+        cluster = aks.managed_clusters.get(CLUSTER_GROUP, CLUSTER)
+        check(cluster.agent_pool_profiles[0].count == 4, f"cluster pool {cluster.agent_pool_profiles[0].count}")
+        compute = computes.get(ML_GROUP, WORKSPACE, ATTACHED).properties
+        check(compute.properties.agent_count == 4, f"agentCount {compute.properties.agent_count}")
+
+        def autoscale(pool):
+            pool.enable_auto_scaling, pool.min_count, pool.max_count = True, 3, 5
+
+        on = put(autoscale)
+        check((on.enable_auto_scaling, on.min_count, on.max_count) == (True, 3, 5), f"autoscaler {on}")
+
+        def back(pool):
+            pool.enable_auto_scaling, pool.min_count, pool.max_count, pool.count = False, None, None, 3
+
+        off = put(back)
+        check((off.enable_auto_scaling, off.min_count, off.count) == (False, None, 3), f"autoscaler {off}")
+        try:
+            pool = aks.agent_pools.get(CLUSTER_GROUP, CLUSTER, "nodepool1")
+            pool.vm_size = "Standard_D8s_v3"
+            aks.agent_pools.begin_create_or_update(CLUSTER_GROUP, CLUSTER, "nodepool1", pool)
+        except HttpResponseError as error:
+            check(error.status_code == 400, f"status {error.status_code}")
+            code = error.error.code if error.error else None
+            check(code == "PropertyChangeNotAllowed", f"code {code}")
+        else:
+            raise AssertionError("a VM size change was accepted")
+        return "4 nodes (cluster and agentCount follow), autoscaler 3-5 on, off at 3; vmSize change 400 " + code
+
     def detach():
         poller = computes.begin_delete(ML_GROUP, WORKSPACE, ATTACHED, underlying_resource_action="Detach")
         poller.result(timeout=LRO_TIMEOUT)
@@ -400,6 +454,8 @@ def main(argv):
     run.step("managed_clusters.get (aks-prod)", cluster_get)
     run.step("managed_clusters.list_cluster_user_credentials", user_credentials)
     run.step("managed_clusters.list_kubernetes_versions (eastus)", kubernetes_versions)
+    run.step("agent_pools.list, agent_pools.get (aks-prod)", agent_pools)
+    run.step("agent_pools.begin_create_or_update (scale, autoscaler on and off, vmSize) .result()", scale_pool)
     run.step("compute.begin_delete (Detach) .result()", detach)
     run.step("compute.begin_delete (Delete, the created compute) .result()", delete)
     run.step("compute.list_by_workspace (empty)", list_empty)

@@ -15,6 +15,10 @@
 //! | GET | `.../locations/{loc}/computeOperationsResult/{id}` | `Location` poll |
 //! | GET | `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters[/{name}]` | clusters |
 //! | POST | `.../managedClusters/{name}/listClusterUserCredential` (and `...AdminCredential`) | kubeconfigs |
+//! | GET | `.../managedClusters/{name}/agentPools` | agent pools |
+//! | GET, PUT | `.../managedClusters/{name}/agentPools/{pool}` | one agent pool; PUT is long-running |
+//! | GET | `/subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{loc}/operations/{id}` | agent pool `Azure-AsyncOperation` status |
+//! | GET | `.../locations/{loc}/operationresults/{id}` | agent pool `Location` poll |
 //! | GET | `/subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{loc}/kubernetesVersions` | versions |
 //! | GET | `/subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{loc}/orchestrators` | versions, old shape |
 
@@ -37,7 +41,7 @@ use crate::faults::{Fault, Faults, Throttled};
 use crate::ids::IdSource;
 use crate::listener::ConnectionHandle;
 use crate::request_log::{LoggedRequest, RequestLog};
-use crate::state::{State, Timings};
+use crate::state::{Ctx, Provider, State, Timings};
 
 pub(crate) mod admin;
 mod clusters;
@@ -53,6 +57,8 @@ const MALFORMED: &[u8] =
     b"{\"id\": \"/subscriptions/\", \"properties\": {\"provisioningState\": Succeeded}";
 const ML: &str = "Microsoft.MachineLearningServices";
 const AKS: &str = "Microsoft.ContainerService";
+const ML_OPS: Provider = Provider::MachineLearning;
+const AKS_OPS: Provider = Provider::ContainerService;
 
 /// Everything the handlers share.
 pub(crate) struct App {
@@ -385,6 +391,16 @@ async fn checked(
     Ok(route(app, &request).unwrap_or_else(Reply::error))
 }
 
+/// What a state change needs from the request.
+fn ctx<'a>(app: &'a App, request: &Incoming) -> Ctx<'a> {
+    Ctx {
+        now: request.now,
+        time: request.time,
+        ids: &app.ids,
+        faults: &app.faults,
+    }
+}
+
 fn is(segment: &str, keyword: &str) -> bool {
     segment.eq_ignore_ascii_case(keyword)
 }
@@ -435,10 +451,16 @@ fn route(app: &App, request: &Incoming) -> Result<Reply, ArmError> {
             }
             match rest {
                 [kind, id] if is(namespace, ML) && is(kind, "computeOperationsStatus") => {
-                    operations::operation_status(app, request, subscription, id)
+                    operations::operation_status(app, request, ML_OPS, subscription, id)
                 }
                 [kind, id] if is(namespace, ML) && is(kind, "computeOperationsResult") => {
-                    operations::operation_result(app, request, subscription, id)
+                    operations::operation_result(app, request, ML_OPS, subscription, id)
+                }
+                [kind, id] if is(namespace, AKS) && is(kind, "operations") => {
+                    operations::operation_status(app, request, AKS_OPS, subscription, id)
+                }
+                [kind, id] if is(namespace, AKS) && is(kind, "operationresults") => {
+                    operations::operation_result(app, request, AKS_OPS, subscription, id)
                 }
                 [kind] if is(namespace, AKS) && is(kind, "kubernetesVersions") => {
                     versions::kubernetes_versions(app, request, subscription, location)

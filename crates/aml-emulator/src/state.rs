@@ -1,5 +1,5 @@
 //! The emulator's memory: subscriptions, resource groups, workspaces, computes, managed clusters
-//! and long-running operations, kept consistent across requests.
+//! (with their agent pools) and long-running operations, kept consistent across requests.
 //!
 //! Time moves lazily: every request first calls [`State::advance`], which finishes the
 //! operations whose duration has passed and applies their effects, in deadline order. Nothing
@@ -17,14 +17,16 @@ use crate::ids::IdSource;
 use crate::seed::{ClusterSeed, Seed};
 use crate::versions::VersionTable;
 
+mod agent_pool;
 mod cluster;
 mod compute;
 mod operation;
 
+pub(crate) use agent_pool::ClusterPath;
 pub(crate) use cluster::Cluster;
 pub(crate) use compute::Compute;
 pub use operation::Timings;
-pub(crate) use operation::{Ending, Operation, OperationRef, Progress};
+pub(crate) use operation::{Ending, Operation, OperationRef, Progress, Provider};
 
 /// What a state change needs from the request: the time, fresh ids, pending fault outcomes.
 pub(crate) struct Ctx<'a> {
@@ -237,6 +239,17 @@ impl State {
             .get_mut(&key.resource_group)?
             .clusters
             .get_mut(&key.name)
+    }
+
+    pub(crate) fn compute(&self, key: &ComputeKey) -> Option<&Compute> {
+        self.subscriptions
+            .get(&key.subscription)?
+            .groups
+            .get(&key.resource_group)?
+            .workspaces
+            .get(&key.workspace)?
+            .computes
+            .get(&key.name)
     }
 
     pub(crate) fn compute_mut(&mut self, key: &ComputeKey) -> Option<&mut Compute> {

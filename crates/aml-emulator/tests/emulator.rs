@@ -6,6 +6,7 @@
 mod emulator {
     pub(crate) mod support;
 
+    mod agent_pools;
     mod auth;
     mod binary;
     mod computes;

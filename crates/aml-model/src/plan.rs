@@ -9,7 +9,7 @@
 use std::fmt;
 
 use crate::Rule;
-use crate::config::{AksUpdateConfiguration, TlsConfig};
+use crate::config::{AksUpdateConfiguration, ScaleConfiguration, TlsConfig};
 use crate::request::{AttachCompute, CreateCompute, Request, Requests, redacted_body, render};
 use crate::resource_id::{AksClusterId, ComputeId};
 use crate::validate::Issue;
@@ -31,6 +31,8 @@ pub enum OperationKind {
     Delete,
     /// Detach and attach the same cluster again with new settings (R22).
     Reattach,
+    /// Change the node count or the autoscaler of the cluster's agent pool (R13).
+    Scale,
 }
 
 impl OperationKind {
@@ -43,6 +45,7 @@ impl OperationKind {
             Self::Detach => "detach",
             Self::Delete => "delete",
             Self::Reattach => "re-attach",
+            Self::Scale => "scale",
         }
     }
 
@@ -71,6 +74,8 @@ pub enum Read {
     KubernetesVersions,
     /// Every compute of the workspace (`GET`, following `nextLink`).
     Computes,
+    /// The agent pools of the compute's cluster (`GET` on `Microsoft.ContainerService`).
+    AgentPools(AksClusterId),
 }
 
 /// What a check step checks, against what earlier steps read. A check sends nothing.
@@ -93,6 +98,16 @@ pub enum Check {
     Capacity(ClusterPurpose),
     /// The cluster is not attached to this workspace under another name.
     NotAttachedElsewhere,
+    /// The pool to scale exists, and for a production purpose the cluster keeps enough nodes
+    /// and vCPUs once scaled down (R8).
+    ScaleFits {
+        /// The pool.
+        pool: String,
+        /// What changes.
+        scale: ScaleConfiguration,
+        /// The compute's purpose.
+        purpose: ClusterPurpose,
+    },
 }
 
 impl Check {
@@ -107,6 +122,11 @@ impl Check {
                 Rule::ClusterAuthorizedRanges,
             ],
             Self::NotAttachedElsewhere => &[Rule::AttachClusterAttached],
+            Self::ScaleFits { .. } => &[
+                Rule::ScalePoolMissing,
+                Rule::PurposeProductionNodes,
+                Rule::PurposeProductionVcpus,
+            ],
             Self::Reattachable(_) => &[Rule::TlsInternalLoadBalancer],
             Self::IsAks | Self::CreatedByWorkspace => &[],
         }
@@ -136,6 +156,10 @@ impl fmt::Display for Check {
             Self::NotAttachedElsewhere => {
                 f.write_str("the cluster is not attached to this workspace under another name")
             }
+            Self::ScaleFits { pool, purpose, .. } => write!(
+                f,
+                "pool {pool} exists, and once scaled the cluster still has the nodes and vCPUs {purpose} needs"
+            ),
         }?;
         let rules = self.rules();
         if !rules.is_empty() {
@@ -144,6 +168,16 @@ impl fmt::Display for Check {
         }
         Ok(())
     }
+}
+
+/// What a GET-modify-PUT step changes.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Change {
+    /// The compute's TLS and load balancer (an update).
+    Compute(AksUpdateConfiguration),
+    /// The node count or autoscaler of an agent pool (a scale).
+    Pool(ScaleConfiguration),
 }
 
 /// One step of a plan.
@@ -166,7 +200,7 @@ pub enum Step {
         /// The request.
         request: Request,
     },
-    /// A GET-modify-PUT write: the compute as the latest read returned it, with `update`
+    /// A GET-modify-PUT write: the resource as the latest read returned it, with `change`
     /// applied. `request` is the target (method and URI; the body is built at run time).
     Modify {
         /// What the write does, for a person.
@@ -174,7 +208,7 @@ pub enum Step {
         /// The method and URI of the write.
         request: Request,
         /// The changes.
-        update: AksUpdateConfiguration,
+        change: Change,
     },
     /// Wait for the long-running operation the previous write started.
     Wait,
@@ -199,6 +233,7 @@ impl Step {
                     "list the cluster region's Kubernetes versions".to_owned()
                 }
                 Read::Computes => "list the workspace's computes".to_owned(),
+                Read::AgentPools(c) => format!("list the agent pools of cluster {}", c.name()),
             },
             Self::Check(check) => format!("check: {check}"),
             Self::Write { purpose, .. } | Self::Modify { purpose, .. } => purpose.clone(),
@@ -224,6 +259,18 @@ impl fmt::Debug for Step {
     }
 }
 
+/// How a re-attach puts the compute back when attaching again fails after its detach: the
+/// attach of the same cluster with the compute's previous settings.
+#[derive(Debug)]
+pub struct Rollback {
+    /// The attach with the previous settings (its body may hold a key: render it redacted).
+    pub request: Request,
+    /// The previous settings, for a person (no secrets).
+    pub previous: String,
+    /// What of the previous settings the rollback cannot restore, if anything.
+    pub lost: Option<String>,
+}
+
 /// The ordered steps of one operation on one compute, and the advice found validating it.
 #[derive(Debug)]
 pub struct Plan {
@@ -231,6 +278,7 @@ pub struct Plan {
     compute: ComputeId,
     warnings: Vec<Issue>,
     steps: Vec<Step>,
+    rollback: Option<Rollback>,
     endpoint: String,
 }
 
@@ -241,6 +289,7 @@ impl Plan {
             compute,
             warnings,
             steps: Vec::new(),
+            rollback: None,
             endpoint: "https://management.azure.com".to_owned(),
         }
     }
@@ -261,11 +310,11 @@ impl Plan {
         self
     }
 
-    fn modify(mut self, purpose: String, request: Request, update: AksUpdateConfiguration) -> Self {
+    fn modify(mut self, purpose: String, request: Request, change: Change) -> Self {
         self.steps.push(Step::Modify {
             purpose,
             request,
-            update,
+            change,
         });
         self.steps.push(Step::Wait);
         self
@@ -331,7 +380,7 @@ impl Plan {
             plan = plan.read(Read::Compute, Some(requests.get(&id))).modify(
                 "switch to the internal load balancer (an update once attached)".to_owned(),
                 requests.update_target(&id),
-                update,
+                Change::Compute(update),
             );
         }
         plan
@@ -372,8 +421,43 @@ impl Plan {
                     changes.join("; ")
                 ),
                 requests.update_target(id),
-                update,
+                Change::Compute(update),
             )
+    }
+
+    /// Scale (R13): read the compute and the cluster's agent pools, check that the pool exists
+    /// and that a production cluster keeps enough nodes and vCPUs (R8), then `PUT` the pool as
+    /// read with the new node count or autoscaler (never its VM size), wait, and read the
+    /// compute back. `pool` is the pool to scale, `purpose` the compute's.
+    pub fn scale(
+        requests: &Requests,
+        id: &ComputeId,
+        cluster: &AksClusterId,
+        pool: &str,
+        purpose: ClusterPurpose,
+        scale: ScaleConfiguration,
+    ) -> Self {
+        Self::new(OperationKind::Scale, id.clone(), Vec::new())
+            .read(Read::Compute, Some(requests.get(id)))
+            .check(Check::IsAks)
+            .read(
+                Read::AgentPools(cluster.clone()),
+                Some(requests.agent_pools(cluster)),
+            )
+            .check(Check::ScaleFits {
+                pool: pool.to_owned(),
+                scale: scale.clone(),
+                purpose,
+            })
+            .modify(
+                format!(
+                    "scale pool {pool} of cluster {} as read, to {scale}",
+                    cluster.name()
+                ),
+                requests.put_agent_pool(cluster, pool, None),
+                Change::Pool(scale),
+            )
+            .read(Read::Compute, Some(requests.get(id)))
     }
 
     /// Detach (R3): the compute leaves the workspace, the cluster is kept.
@@ -403,35 +487,52 @@ impl Plan {
     }
 
     /// Re-attach (R22, R19): every check of the new attachment runs before the detach; then
-    /// detach, wait, attach the same cluster with the new settings, wait.
-    pub fn reattach(requests: &Requests, attach: &AttachCompute) -> Self {
+    /// detach, wait, attach the same cluster with the new settings, wait. If attaching fails
+    /// after the detach, `previous` (the attachment as it was) is attached again: the plan's
+    /// [`Rollback`]; `lost` says what of the previous settings that cannot restore.
+    pub fn reattach(
+        requests: &Requests,
+        attach: &AttachCompute,
+        previous: &AttachCompute,
+        lost: Option<String>,
+    ) -> Self {
         let id = attach.id().clone();
         let cluster = attach.cluster().clone();
-        Self::new(
+        let mut plan = Self::new(
             OperationKind::Reattach,
             id.clone(),
             attach.warnings().to_vec(),
-        )
-        .read(Read::Compute, Some(requests.get(&id)))
-        .check(Check::Reattachable(cluster.clone()))
-        .cluster_checks(requests, attach)
-        .write(
-            format!(
-                "detach compute {}, keeping cluster {}",
-                id.name(),
-                cluster.name()
+        );
+        plan.rollback = Some(Rollback {
+            request: requests.attach(previous),
+            previous: format!(
+                "cluster {}, {}, {}",
+                previous.cluster().name(),
+                previous.config().cluster_purpose(),
+                tls_summary(previous.config().tls())
             ),
-            requests.detach(&id),
-        )
-        .write(
-            format!(
-                "attach cluster {} again as compute {} ({})",
-                cluster.name(),
-                id.name(),
-                tls_summary(attach.config().tls())
-            ),
-            requests.attach(attach),
-        )
+            lost,
+        });
+        plan.read(Read::Compute, Some(requests.get(&id)))
+            .check(Check::Reattachable(cluster.clone()))
+            .cluster_checks(requests, attach)
+            .write(
+                format!(
+                    "detach compute {}, keeping cluster {}",
+                    id.name(),
+                    cluster.name()
+                ),
+                requests.detach(&id),
+            )
+            .write(
+                format!(
+                    "attach cluster {} again as compute {} ({})",
+                    cluster.name(),
+                    id.name(),
+                    tls_summary(attach.config().tls())
+                ),
+                requests.attach(attach),
+            )
     }
 
     /// The rest of an operation continued from a resume token: waiting for the long-running
@@ -472,6 +573,11 @@ impl Plan {
     /// The steps, in order.
     pub fn steps(&self) -> &[Step] {
         &self.steps
+    }
+
+    /// What is sent if a re-attach's attach fails after its detach.
+    pub fn rollback(&self) -> Option<&Rollback> {
+        self.rollback.as_ref()
     }
 
     /// The writes, in the order they are sent. Bodies may hold secrets.
@@ -543,11 +649,24 @@ impl fmt::Display for Plan {
                     writeln!(f, "  {n}. write: {purpose}")?;
                     writeln!(
                         f,
-                        "{pad}{} (body: the compute as read, with the changes above)",
+                        "{pad}{} (body: as read, with the changes above)",
                         render(request, &self.endpoint)
                     )?;
                 }
                 Step::Wait => writeln!(f, "  {n}. wait for the operation to finish")?,
+            }
+        }
+        if let Some(rollback) = &self.rollback {
+            writeln!(
+                f,
+                "  if attaching fails after the detach: attach again as before ({}), and wait",
+                rollback.previous
+            )?;
+            if let Some(lost) = &rollback.lost {
+                writeln!(f, "{pad}not restored: {lost}")?;
+            }
+            for line in render(&rollback.request, &self.endpoint).lines() {
+                writeln!(f, "{pad}{line}")?;
             }
         }
         Ok(())

@@ -200,6 +200,22 @@ rules! {
     // Updates.
     /// An update changes something.
     UpdateEmpty = "update.empty",
+    // Scaling.
+    /// A scale changes something: the node count or the autoscaler.
+    ScaleEmpty = "scale.empty",
+    /// The pool Azure ML deploys to keeps at least one node.
+    ScaleNodeCount = "scale.node_count",
+    /// The autoscaler's bounds hold: 1 <= min <= max, and a node count within them.
+    ScaleAutoscaleRange = "scale.autoscale_range",
+    /// A pool's VM size never changes.
+    ScaleVmSize = "scale.vm_size",
+    /// The pool to scale exists on the cluster.
+    ScalePoolMissing = "scale.pool_missing",
+    // Re-attaching.
+    /// A created compute, once re-attached, counts as attached (advice).
+    ReattachCreated = "reattach.created",
+    /// The TLS settings to re-attach with are known.
+    ReattachTls = "reattach.tls",
 }
 
 impl Rule {

@@ -290,8 +290,8 @@ pub use kubernetes_version::{
     OrchestratorVersionProfileListResult, OrchestratorVersionProfileProperties,
 };
 pub use managed_cluster::{
-    AgentPool, AgentPoolListResult, AgentPoolProfile, ApiServerAccessProfile, CredentialResult, CredentialResults, ManagedCluster,
-    ManagedClusterProperties, NetworkProfile,
+    AgentPool, AgentPoolListResult, AgentPoolProfile, ApiServerAccessProfile, CredentialResult,
+    CredentialResults, ManagedCluster, ManagedClusterProperties, NetworkProfile,
 };
 pub use operation::OperationStatusResult;
 pub use resource::{ManagedServiceIdentity, Sku, SystemData};

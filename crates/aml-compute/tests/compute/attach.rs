@@ -176,7 +176,7 @@ async fn attach_with_an_internal_load_balancer_applies_it_after_attaching() {
     let now = ws.get_aks("ilb").await.unwrap();
     assert!(now.load_balancer_type().is_internal(), "{now}");
     let err = ws
-        .begin_reattach_with_tls("ilb", TlsSettings::microsoft("ilb", true))
+        .begin_reattach("ilb", Some(TlsSettings::microsoft("ilb", true)))
         .await
         .unwrap_err();
     assert_refused_tls_with_ilb(&err);

@@ -11,6 +11,7 @@ mod reads;
 mod reattach;
 mod remove;
 mod retries;
+mod scale;
 mod support;
 mod update;
 mod waiting;

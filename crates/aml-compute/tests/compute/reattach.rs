@@ -1,5 +1,5 @@
-//! Re-attach with TLS recovered from the cluster's secret, and the dry runs of delete and
-//! re-attach.
+//! Re-attach: with TLS recovered from the cluster's secret, of a created compute, the dry runs
+//! of delete and re-attach, and the rollback when attaching fails after the detach.
 
 use aml_compute::Error;
 use aml_compute::config::TlsSettings;
@@ -37,7 +37,7 @@ async fn reattach_with_tls_recovered_from_the_secret() {
         .unwrap()
     };
     let plan = ws
-        .plan_reattach_with_tls("reatt", settings())
+        .plan_reattach("reatt", Some(settings()))
         .await
         .unwrap()
         .to_string();
@@ -49,24 +49,109 @@ async fn reattach_with_tls_recovered_from_the_secret() {
         "{plan}"
     );
     assert!(!plan.contains("PRIVATE KEY"), "{plan}");
-    let op = ws
-        .begin_reattach_with_tls("reatt", settings())
-        .await
-        .unwrap();
+    let op = ws.begin_reattach("reatt", Some(settings())).await.unwrap();
     let done = aks(op.await.unwrap());
     assert_eq!(done.ssl_status().unwrap().as_str(), "Enabled");
     assert_eq!(done.ssl_cname(), Some("score.contoso.com"));
     assert!(emu.cluster(&cluster_id("aks-prod")).is_some());
     assert_eq!(emu.requests().count("DELETE", "/computes/reatt"), 1);
 
-    // A compute the workspace created is not re-attached: that would orphan its cluster.
-    create_devtest(&ws, "made").await;
-    let err = ws
-        .begin_reattach_with_tls("made", settings())
+    // A compute the workspace created is re-attached too (keeping its TLS when none is
+    // given), and counts as attached afterwards: the plan says so.
+    let made = aks(create_devtest(&ws, "made").await);
+    let plan = ws.plan_reattach("made", None).await.unwrap();
+    assert!(
+        plan.warnings()
+            .iter()
+            .any(|w| w.code == aml_model::Rule::ReattachCreated),
+        "{plan}"
+    );
+    let again = aks(ws
+        .begin_reattach("made", None)
         .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Refused { .. }), "{err}");
-    assert_eq!(emu.requests().count("DELETE", "/computes/made"), 0);
+        .unwrap()
+        .await
+        .unwrap());
+    assert!(again.is_attached());
+    assert_eq!(again.cluster_id(), made.cluster_id());
+    assert!(emu.cluster(&made.cluster_id().unwrap()).is_some());
+}
+
+/// Fails the next `times` PUTs of compute `name` with a 500 (the client does not retry).
+fn fail_puts(emu: &aml_emulator::Emulator, name: &str, times: u32) {
+    use aml_emulator::{Fault, FaultRule};
+    emu.faults().inject(
+        FaultRule::new(Fault::status(500))
+            .method("PUT")
+            .path_contains(format!("/computes/{name}"))
+            .times(times),
+    );
+}
+
+#[tokio::test]
+async fn a_failed_attach_after_the_detach_is_rolled_back() {
+    let (emu, ws) = setup().await;
+    attach_prod_as(&ws, "rbk").await;
+    let op = ws
+        .begin_reattach("rbk", Some(TlsSettings::microsoft("rbk", false)))
+        .await
+        .unwrap();
+    // The detach is under way; the attach that follows it fails.
+    fail_puts(&emu, "rbk", 1);
+    let err = op.await.unwrap_err();
+    let Error::ReattachRolledBack { lost, .. } = &err else {
+        panic!("expected a rollback, got {err}");
+    };
+    assert_eq!(lost, &None, "TLS was off: everything was restored");
+    assert_eq!(aml_model::error::repeated_sentence(&err), None);
+    let back = ws.get_aks("rbk").await.unwrap();
+    assert!(back.is_attached());
+    assert!(
+        !back.ssl_enabled(),
+        "the previous settings, not the new ones"
+    );
+    assert_eq!(back.cluster_id(), Some(cluster_id("aks-prod")));
+
+    // The attach's operation ends Failed: rolled back the same way.
+    let op = ws
+        .begin_reattach("rbk", Some(TlsSettings::microsoft("rbk", false)))
+        .await
+        .unwrap();
+    emu.faults()
+        .fail_next_operation(aml_model::wire::ErrorDetail {
+            code: Some("InternalServerError".into()),
+            message: Some("the Azure ML components could not be installed".into()),
+            ..aml_model::wire::ErrorDetail::default()
+        });
+    let err = op.await.unwrap_err();
+    assert!(matches!(err, Error::ReattachRolledBack { .. }), "{err}");
+    assert!(ws.get_aks("rbk").await.unwrap().is_attached());
+}
+
+#[tokio::test]
+async fn a_failed_restore_leaves_what_is_needed_to_attach_by_hand() {
+    let (emu, ws) = setup().await;
+    attach_prod_as(&ws, "lost").await;
+    let op = ws
+        .begin_reattach("lost", Some(TlsSettings::microsoft("lost", false)))
+        .await
+        .unwrap();
+    fail_puts(&emu, "lost", 2);
+    let err = op.await.unwrap_err();
+    let Error::ReattachStranded {
+        previous, restore, ..
+    } = &err
+    else {
+        panic!("expected a stranded re-attach, got {err}");
+    };
+    assert!(previous.contains("aks-prod"), "{previous}");
+    assert!(matches!(**restore, Error::Arm(_)), "{restore}");
+    assert!(err.to_string().contains("attach cluster aks-prod"), "{err}");
+    assert!(matches!(ws.get("lost").await, Err(Error::NotFound { .. })));
+    assert!(
+        emu.cluster(&cluster_id("aks-prod")).is_some(),
+        "the cluster is kept"
+    );
 }
 
 #[tokio::test]
@@ -83,7 +168,7 @@ async fn dry_runs_of_delete_and_reattach_send_no_write() {
         "{delete}"
     );
     let tls = TlsSettings::microsoft("dryre", true);
-    let plan = ws.plan_reattach_with_tls("dryre", tls).await.unwrap();
+    let plan = ws.plan_reattach("dryre", Some(tls)).await.unwrap();
     let text = plan.to_string();
     // Read and check the compute, read the cluster and its versions and check them, detach,
     // wait, attach, wait: two writes.

@@ -55,8 +55,7 @@ async fn update_switches_load_balancer_keeps_unknown_fields_and_refuses_tls_with
         )
         .unwrap();
     assert!(
-        plan.to_string()
-            .contains("the compute as read, with the changes"),
+        plan.to_string().contains("as read, with the changes above"),
         "{plan}"
     );
     let back = aks(wait(

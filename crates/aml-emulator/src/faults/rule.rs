@@ -257,12 +257,12 @@ pub struct ActiveFault {
 #[non_exhaustive]
 pub enum OperationOutcome {
     /// The operation ends `Failed` with this error; the compute goes `Failed` with it in
-    /// `provisioningErrors`.
+    /// `provisioningErrors` (an agent pool goes `Failed` with its earlier settings).
     Failed {
         /// The error the operation status and the compute report.
         error: ErrorDetail,
     },
-    /// The operation ends `Canceled`; the compute goes `Canceled`.
+    /// The operation ends `Canceled`; the compute (or agent pool) goes `Canceled`.
     Canceled,
 }
 

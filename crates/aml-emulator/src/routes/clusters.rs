@@ -1,10 +1,13 @@
-//! The `Microsoft.ContainerService` managed cluster routes under a resource group: list, GET
-//! and the credential POSTs.
+//! The `Microsoft.ContainerService` managed cluster routes under a resource group: list, GET,
+//! the credential POSTs, and the agent pools (list, GET, and the long-running PUT).
 
+use aml_model::wire::AgentPool;
 use axum::http::Method;
 
-use super::{App, Incoming, Reply, is, no_route, wrong_method};
+use super::operations::with_async_operation;
+use super::{App, Incoming, Reply, ctx, is, no_route, wrong_method};
 use crate::arm_error::ArmError;
+use crate::state::ClusterPath;
 
 /// The managed cluster routes under a resource group.
 pub(super) fn cluster_route(
@@ -14,13 +17,21 @@ pub(super) fn cluster_route(
     resource_group: &str,
     rest: &[&str],
 ) -> Result<Reply, ArmError> {
-    let state = app.state(request.now, request.time);
     let method = &request.method;
     match rest {
+        [m, cluster, pools, tail @ ..] if is(m, "managedClusters") && is(pools, "agentPools") => {
+            let path = ClusterPath {
+                subscription,
+                resource_group,
+                cluster,
+            };
+            agent_pool_route(app, request, &path, tail)
+        }
         [m] if is(m, "managedClusters") => {
             if *method != Method::GET {
                 return Err(wrong_method(request));
             }
+            let state = app.state(request.now, request.time);
             let value = state.cluster_list(subscription, resource_group)?;
             Ok(Reply::json(200, &serde_json::json!({ "value": value })))
         }
@@ -28,6 +39,7 @@ pub(super) fn cluster_route(
             if *method != Method::GET {
                 return Err(wrong_method(request));
             }
+            let state = app.state(request.now, request.time);
             Ok(Reply::json(
                 200,
                 &state.cluster_get(subscription, resource_group, name)?,
@@ -44,6 +56,7 @@ pub(super) fn cluster_route(
             if *method != Method::POST {
                 return Err(wrong_method(request));
             }
+            let state = app.state(request.now, request.time);
             Ok(Reply::json(
                 200,
                 &state.cluster_credentials(subscription, resource_group, name, admin)?,
@@ -51,4 +64,50 @@ pub(super) fn cluster_route(
         }
         _ => Err(no_route(request)),
     }
+}
+
+/// `.../managedClusters/{cluster}/agentPools[/{pool}]`.
+fn agent_pool_route(
+    app: &App,
+    request: &Incoming,
+    path: &ClusterPath<'_>,
+    tail: &[&str],
+) -> Result<Reply, ArmError> {
+    match (tail, &request.method) {
+        ([], &Method::GET) => {
+            let state = app.state(request.now, request.time);
+            Ok(Reply::json(200, &state.agent_pool_list(path)?))
+        }
+        ([pool], &Method::GET) => {
+            let state = app.state(request.now, request.time);
+            Ok(Reply::json(200, &state.agent_pool_get(path, pool)?))
+        }
+        ([pool], &Method::PUT) => put_agent_pool(app, request, path, pool),
+        ([] | [_], _) => Err(wrong_method(request)),
+        _ => Err(no_route(request)),
+    }
+}
+
+/// `PUT .../agentPools/{pool}`: 200 for an existing pool, 201 for a new one, with the pool in
+/// `Updating` or `Creating` and `Azure-AsyncOperation`, as AKS answers.
+fn put_agent_pool(
+    app: &App,
+    request: &Incoming,
+    path: &ClusterPath<'_>,
+    pool: &str,
+) -> Result<Reply, ArmError> {
+    if request.body.is_empty() {
+        return Err(ArmError::invalid_content("the request body is empty"));
+    }
+    let body: AgentPool =
+        serde_json::from_slice(&request.body).map_err(ArmError::invalid_content)?;
+    let mut state = app.state(request.now, request.time);
+    let (resource, operation, created) =
+        state.agent_pool_put(&ctx(app, request), path, pool, &body)?;
+    Ok(with_async_operation(
+        Reply::json(if created { 201 } else { 200 }, &resource),
+        app,
+        request,
+        &operation,
+    ))
 }

@@ -5,10 +5,10 @@ use aml_model::request::UnderlyingResourceAction;
 use aml_model::wire::{ComputeResource, PaginatedComputeResourcesList};
 use axum::http::Method;
 
-use super::operations::{operation_url, with_async_operation};
-use super::{App, Incoming, Reply, is, no_route, wrong_method};
+use super::operations::{Poll, operation_url, with_async_operation};
+use super::{App, Incoming, Reply, ctx, is, no_route, wrong_method};
 use crate::arm_error::ArmError;
-use crate::state::{Ctx, WorkspacePath};
+use crate::state::WorkspacePath;
 
 /// The compute routes under a workspace.
 pub(super) fn workspace_route(
@@ -85,15 +85,6 @@ fn list_computes(
     Ok(Reply::json(200, &page))
 }
 
-fn ctx<'a>(app: &'a App, request: &Incoming) -> Ctx<'a> {
-    Ctx {
-        now: request.now,
-        time: request.time,
-        ids: &app.ids,
-        faults: &app.faults,
-    }
-}
-
 fn put_compute(
     app: &App,
     request: &Incoming,
@@ -154,10 +145,7 @@ fn delete_compute(
     match state.compute_delete(&ctx(app, request), path, name, action)? {
         None => Ok(Reply::empty(204)),
         Some(operation) => Ok(with_async_operation(
-            Reply::empty(202).header(
-                "location",
-                operation_url(request, &operation, "computeOperationsResult"),
-            ),
+            Reply::empty(202).header("location", operation_url(request, &operation, Poll::Result)),
             app,
             request,
             &operation,

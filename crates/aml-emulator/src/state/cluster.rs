@@ -26,6 +26,25 @@ pub(crate) struct Pool {
     pub(crate) count: u32,
     pub(crate) vm_size: String,
     pub(crate) mode: AgentPoolMode,
+    /// The cluster autoscaler's `(minCount, maxCount)` when it is on.
+    pub(crate) autoscale: Option<(u32, u32)>,
+    /// The pool's own provisioning state once an agent pool PUT set one; the cluster's until
+    /// then.
+    pub(crate) state: Option<ProvisioningState>,
+}
+
+impl Pool {
+    /// A pool with the autoscaler off, in the cluster's provisioning state.
+    pub(crate) fn new(name: &str, count: u32, vm_size: &str, mode: AgentPoolMode) -> Self {
+        Self {
+            name: name.to_owned(),
+            count,
+            vm_size: vm_size.to_owned(),
+            mode,
+            autoscale: None,
+            state: None,
+        }
+    }
 }
 
 /// One managed cluster.
@@ -57,15 +76,13 @@ impl Cluster {
             .agent_pools
             .iter()
             .enumerate()
-            .map(|(index, pool)| Pool {
-                name: pool.name.clone(),
-                count: pool.count,
-                vm_size: pool.vm_size.clone(),
-                mode: pool.mode.clone().unwrap_or(if index == 0 {
+            .map(|(index, pool)| {
+                let mode = pool.mode.clone().unwrap_or(if index == 0 {
                     AgentPoolMode::System
                 } else {
                     AgentPoolMode::User
-                }),
+                });
+                Pool::new(&pool.name, pool.count, &pool.vm_size, mode)
             })
             .collect();
         let mut cluster = Self::new(id, &seed.location, &seed.kubernetes_version, pools, ids);
@@ -121,6 +138,25 @@ impl Cluster {
             self.id.resource_group(),
             self.id.name()
         )
+    }
+
+    /// The pool AML deploys to: the first `System` pool, or the first pool. A compute on the
+    /// cluster reports its node count as `agentCount`.
+    pub(crate) fn deploy_pool(&self) -> Option<&Pool> {
+        self.pools
+            .iter()
+            .find(|pool| pool.mode == AgentPoolMode::System)
+            .or_else(|| self.pools.first())
+    }
+
+    /// The pool AML deploys to, to change.
+    pub(crate) fn deploy_pool_mut(&mut self) -> Option<&mut Pool> {
+        let index = self
+            .pools
+            .iter()
+            .position(|pool| pool.mode == AgentPoolMode::System)
+            .unwrap_or(0);
+        self.pools.get_mut(index)
     }
 
     /// Nodes across every pool.
@@ -211,27 +247,35 @@ impl Cluster {
     fn render_pools(&self) -> Vec<AgentPoolProfile> {
         self.pools
             .iter()
-            .map(|pool| AgentPoolProfile {
-                name: Some(pool.name.clone()),
-                count: Some(pool.count),
-                vm_size: Some(pool.vm_size.clone()),
-                mode: Some(pool.mode.clone()),
-                os_type: Some(OsType::Linux),
-                orchestrator_version: Some(self.kubernetes_version.clone()),
-                enable_auto_scaling: Some(false),
-                provisioning_state: Some(self.provisioning_state.to_string()),
-                extra: object(json!({
+            .map(|pool| self.render_pool(pool))
+            .collect()
+    }
+
+    /// One pool as `agentPoolProfiles` shows it (an agent pool resource's `properties` are the
+    /// same without `name`).
+    pub(crate) fn render_pool(&self, pool: &Pool) -> AgentPoolProfile {
+        let state = pool.state.as_ref().unwrap_or(&self.provisioning_state);
+        AgentPoolProfile {
+            name: Some(pool.name.clone()),
+            count: Some(pool.count),
+            vm_size: Some(pool.vm_size.clone()),
+            mode: Some(pool.mode.clone()),
+            os_type: Some(OsType::Linux),
+            orchestrator_version: Some(self.kubernetes_version.clone()),
+            enable_auto_scaling: Some(pool.autoscale.is_some()),
+            min_count: pool.autoscale.map(|(min, _)| min),
+            max_count: pool.autoscale.map(|(_, max)| max),
+            provisioning_state: Some(state.to_string()),
+            extra: object(json!({
                     "maxPods": 110,
                     "type": "VirtualMachineScaleSets",
                     "eTag": self.e_tag,
                     "currentOrchestratorVersion": self.kubernetes_version,
                     "availabilityZones": ["1", "2", "3"],
                     "nodeImageVersion": "AKSUbuntu-2204gen2containerd-202410.15.0",
-                    "upgradeSettings": {"maxSurge": "10%"},
-                })),
-                ..Default::default()
-            })
-            .collect()
+                "upgradeSettings": {"maxSurge": "10%"},
+            })),
+        }
     }
 
     fn render_network(&self, node_resource_group: &str) -> NetworkProfile {

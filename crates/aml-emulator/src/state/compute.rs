@@ -109,6 +109,15 @@ fn busy(compute: &Compute) -> ArmError {
     ))
 }
 
+/// 409 while an agent pool PUT runs on the compute's cluster (R13).
+fn cluster_busy(compute: &Compute, operation: &str) -> ArmError {
+    ArmError::conflict(format!(
+        "An agent pool operation ('{operation}') is in progress on the AKS cluster of compute \
+         '{}': wait for it to finish before updating the compute.",
+        compute.name
+    ))
+}
+
 fn compute_key(path: &WorkspacePath<'_>, name: &str) -> ComputeKey {
     ComputeKey {
         subscription: key(path.subscription),

@@ -1,5 +1,5 @@
 //! Long-running operations: how long they take, their status resource, and what finishing one
-//! does to the computes and clusters.
+//! does to the computes, clusters and agent pools.
 
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use crate::arm_error::{ArmError, detail};
 use crate::faults::OperationOutcome;
+use crate::state::cluster::Pool;
 use crate::state::{ClusterKey, ComputeKey, Ctx, State, key};
 
 /// How long each kind of long-running operation takes, and the polling interval the emulator
@@ -23,7 +24,7 @@ pub struct Timings {
     pub create: Duration,
     /// Attaching an existing cluster (R2; about 5 minutes on Azure).
     pub attach: Duration,
-    /// Updating a compute (PUT of an existing one, or PATCH).
+    /// Updating a compute (PUT of an existing one, or PATCH), and a PUT of an AKS agent pool.
     pub update: Duration,
     /// Deleting or detaching a compute.
     pub delete: Duration,
@@ -72,6 +73,49 @@ pub(crate) enum OperationKind {
         /// `underlyingResourceAction=Delete` on a compute that created its cluster.
         delete_cluster: bool,
     },
+    /// An AKS agent pool is scaled, its autoscaler changed, or the pool created (R13).
+    AgentPool,
+}
+
+/// What an operation works on.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    /// A compute (`Microsoft.MachineLearningServices`).
+    Compute(ComputeKey),
+    /// An agent pool of a managed cluster (`Microsoft.ContainerService`).
+    AgentPool {
+        cluster: ClusterKey,
+        /// The pool's lower-cased name.
+        pool: String,
+        /// The pool before the PUT (`None` when the PUT created it), restored if the operation
+        /// does not succeed.
+        before: Option<Box<Pool>>,
+    },
+}
+
+impl From<ComputeKey> for Target {
+    fn from(key: ComputeKey) -> Self {
+        Self::Compute(key)
+    }
+}
+
+impl Target {
+    /// The provider whose URLs poll the operation.
+    fn provider(&self) -> Provider {
+        match self {
+            Self::Compute(_) => Provider::MachineLearning,
+            Self::AgentPool { .. } => Provider::ContainerService,
+        }
+    }
+}
+
+/// The resource provider an operation belongs to, which decides its polling URLs:
+/// `computeOperationsStatus` / `computeOperationsResult` for Machine Learning, `operations` /
+/// `operationresults` for ContainerService.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Provider {
+    MachineLearning,
+    ContainerService,
 }
 
 /// How an operation ends.
@@ -97,10 +141,10 @@ impl From<OperationOutcome> for Ending {
 pub(crate) struct Operation {
     pub(crate) id: String,
     pub(crate) subscription: String,
-    /// The location in its status URL (the workspace's).
+    /// The location in its status URL (the workspace's; an agent pool's cluster's).
     pub(crate) location: String,
     pub(crate) kind: OperationKind,
-    pub(crate) target: ComputeKey,
+    pub(crate) target: Target,
     started: Instant,
     started_at: OffsetDateTime,
     duration: Duration,
@@ -114,6 +158,7 @@ pub(crate) struct OperationRef {
     pub(crate) id: String,
     pub(crate) subscription: String,
     pub(crate) location: String,
+    pub(crate) provider: Provider,
 }
 
 /// What a status poll or a `Location` poll reports.
@@ -139,6 +184,7 @@ impl Operation {
             id: self.id.clone(),
             subscription: self.subscription.clone(),
             location: self.location.clone(),
+            provider: self.target.provider(),
         }
     }
 
@@ -207,13 +253,13 @@ impl State {
         subscription: &str,
         location: &str,
         kind: OperationKind,
-        target: ComputeKey,
+        target: impl Into<Target>,
         planned: Ending,
     ) -> OperationRef {
         let duration = match kind {
             OperationKind::Create => self.timings.create,
             OperationKind::Attach => self.timings.attach,
-            OperationKind::Update => self.timings.update,
+            OperationKind::Update | OperationKind::AgentPool => self.timings.update,
             OperationKind::Delete { .. } => self.timings.delete,
         };
         let planned = match ctx.faults.take_outcome() {
@@ -225,7 +271,7 @@ impl State {
             subscription: subscription.to_owned(),
             location: crate::versions::normalize_location(location),
             kind,
-            target,
+            target: target.into(),
             started: ctx.now,
             started_at: ctx.time,
             duration,
@@ -238,12 +284,20 @@ impl State {
         reference
     }
 
-    /// The operation `id` of `subscription`, or 404.
-    pub(crate) fn operation(&self, subscription: &str, id: &str) -> Result<&Operation, ArmError> {
+    /// The operation `id` of `subscription` under `provider`'s URLs, or 404.
+    pub(crate) fn operation(
+        &self,
+        provider: Provider,
+        subscription: &str,
+        id: &str,
+    ) -> Result<&Operation, ArmError> {
         self.subscription(subscription)?;
         self.operations
             .get(id)
-            .filter(|operation| key(&operation.subscription) == key(subscription))
+            .filter(|operation| {
+                key(&operation.subscription) == key(subscription)
+                    && operation.target.provider() == provider
+            })
             .ok_or_else(|| {
                 ArmError::new(
                     404,
@@ -264,8 +318,75 @@ impl State {
         }
         let ending = ending.unwrap_or_else(|| operation.planned.clone());
         operation.finished = Some((time, ending.clone()));
-        let (kind, target) = (operation.kind, operation.target.clone());
-        self.apply(id, kind, &target, &ending, time);
+        match operation.target.clone() {
+            Target::Compute(target) => {
+                let kind = operation.kind;
+                self.apply(id, kind, &target, &ending, time);
+            }
+            Target::AgentPool {
+                cluster,
+                pool,
+                before,
+            } => self.apply_agent_pool(&cluster, &pool, before.map(|before| *before), &ending),
+        }
+    }
+
+    /// The operation running on `cluster`, if any: an agent pool PUT, or an operation on a
+    /// compute that runs on the cluster (creating, attaching, updating or deleting it).
+    pub(crate) fn cluster_operation(&self, cluster: &ClusterKey) -> Option<&Operation> {
+        self.pending
+            .iter()
+            .filter_map(|id| self.operations.get(id))
+            .find(|operation| match &operation.target {
+                Target::AgentPool { cluster: on, .. } => on == cluster,
+                Target::Compute(compute) => self
+                    .compute(compute)
+                    .and_then(super::Compute::cluster)
+                    .is_some_and(|on| on == cluster),
+            })
+    }
+
+    /// The agent pool operation running on `cluster`, if any.
+    pub(crate) fn agent_pool_operation(&self, cluster: &ClusterKey) -> Option<&Operation> {
+        self.pending
+            .iter()
+            .filter_map(|id| self.operations.get(id))
+            .find(|operation| {
+                matches!(&operation.target, Target::AgentPool { cluster: on, .. } if on == cluster)
+            })
+    }
+
+    /// What finishing an agent pool PUT does: on success the pool keeps its new settings and
+    /// is `Succeeded`. Otherwise it is `Failed` or `Canceled`, and a pool that existed before
+    /// the PUT gets its earlier settings back (a new pool stays).
+    fn apply_agent_pool(
+        &mut self,
+        cluster: &ClusterKey,
+        pool: &str,
+        before: Option<Pool>,
+        ending: &Ending,
+    ) {
+        let Some(cluster) = self.cluster_mut(cluster) else {
+            return;
+        };
+        let Some(current) = cluster
+            .pools
+            .iter_mut()
+            .find(|candidate| key(&candidate.name) == pool)
+        else {
+            return;
+        };
+        let state = match ending {
+            Ending::Succeeded => ProvisioningState::Succeeded,
+            Ending::Failed(..) => ProvisioningState::Failed,
+            Ending::Canceled => ProvisioningState::Canceled,
+        };
+        if *ending != Ending::Succeeded
+            && let Some(before) = before
+        {
+            *current = before;
+        }
+        current.state = Some(state);
     }
 
     /// What finishing an operation does to its compute and cluster.

@@ -410,14 +410,20 @@ impl Requests {
         )
     }
 
-    /// `PUT` one agent pool of an AKS cluster with `body` (the pool as read, changed): a
-    /// long-running operation.
-    pub fn put_agent_pool(&self, cluster: &AksClusterId, pool: &str, body: &Value) -> Request {
+    /// `PUT` one agent pool of an AKS cluster with `body` (the pool as read, changed; `None`
+    /// for the target alone, as plans show it before the pool is read): a long-running
+    /// operation.
+    pub fn put_agent_pool(
+        &self,
+        cluster: &AksClusterId,
+        pool: &str,
+        body: Option<&Value>,
+    ) -> Request {
         build(
             http::Method::PUT,
             &format!("{cluster}/agentPools/{pool}"),
             &[("api-version", &self.container_service_api_version)],
-            Some(body),
+            body,
         )
     }
 

@@ -168,12 +168,7 @@ impl State {
             cluster_name.as_str(),
         )
         .map_err(|error| ArmError::bad_request(error.to_string()))?;
-        let pool = Pool {
-            name: "agentpool".into(),
-            count,
-            vm_size,
-            mode: AgentPoolMode::System,
-        };
+        let pool = Pool::new("agentpool", count, &vm_size, AgentPoolMode::System);
         let mut cluster = Cluster::new(id, &location, &version, vec![pool], ctx.ids);
         cluster.provisioning_state = ProvisioningState::Creating;
         cluster.created_by = Some(compute_key(path, name));
@@ -262,8 +257,9 @@ impl State {
         let mut problems = check_purpose(&purpose, cluster.node_count(), cluster.vcpus(), &what);
         problems.extend(check_settings(&settings));
         rejected(problems)?;
-        settings.agent_count = Some(cluster.node_count());
-        settings.agent_vm_size = cluster.pools.first().map(|pool| pool.vm_size.clone());
+        // The compute reports the pool AML deploys to (R13).
+        settings.agent_count = cluster.deploy_pool().map(|pool| pool.count);
+        settings.agent_vm_size = cluster.deploy_pool().map(|pool| pool.vm_size.clone());
         settings
             .load_balancer_type
             .get_or_insert(LoadBalancerType::PublicIp);

@@ -11,10 +11,10 @@ use aml_model::wire::{
 
 use super::endpoint::{scoring_ip, updated_ssl};
 use super::rules::{already_exists, check_purpose, check_settings, created_again, rejected};
-use super::{Aks, Compute, Kind, Names, busy, compute_key, compute_type_of};
+use super::{Aks, Compute, Kind, Names, busy, cluster_busy, compute_key, compute_type_of};
 use crate::arm_error::ArmError;
 use crate::state::operation::{Ending, OperationKind};
-use crate::state::{ClusterKey, Ctx, OperationRef, State, WorkspacePath};
+use crate::state::{Cluster, ClusterKey, Ctx, OperationRef, State, WorkspacePath};
 use crate::versions::normalize_location;
 
 impl State {
@@ -32,9 +32,20 @@ impl State {
         if existing.operation.is_some() {
             return Err(busy(&existing));
         }
+        if let Some(running) = existing
+            .cluster()
+            .and_then(|cluster| self.agent_pool_operation(cluster))
+        {
+            return Err(cluster_busy(&existing, &running.id));
+        }
         let mut compute = existing;
         match (&mut compute.kind, properties) {
             (Kind::Aks(stored), WireCompute::Aks(new)) => {
+                // The node count as it is now: the cluster's pools may have been scaled
+                // through ContainerService since the compute last changed (R13).
+                if let Some(pool) = self.cluster(&stored.cluster).and_then(Cluster::deploy_pool) {
+                    stored.settings.agent_count = Some(pool.count);
+                }
                 let changed_count = Self::update_aks(
                     ctx,
                     names,
@@ -45,12 +56,11 @@ impl State {
                     &new,
                 )?;
                 if let Some(count) = changed_count
-                    && let Some(cluster) = self.cluster_mut(&stored.cluster)
+                    && let Some(pool) = self
+                        .cluster_mut(&stored.cluster)
+                        .and_then(Cluster::deploy_pool_mut)
                 {
-                    let others: u32 = cluster.pools.iter().skip(1).map(|pool| pool.count).sum();
-                    if let Some(pool) = cluster.pools.first_mut() {
-                        pool.count = count.saturating_sub(others).max(1);
-                    }
+                    pool.count = count;
                 }
                 if let Some(description) = new.description {
                     compute.description = Some(description);

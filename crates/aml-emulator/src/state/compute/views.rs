@@ -21,10 +21,10 @@ impl Compute {
         }
     }
 
-    /// The GET body.
-    pub(crate) fn render(&self, names: &Names) -> ComputeResource {
+    /// The GET body; `cluster` is the AKS cluster it runs on, if it still exists.
+    pub(crate) fn render(&self, names: &Names, cluster: Option<&Cluster>) -> ComputeResource {
         let properties = match &self.kind {
-            Kind::Aks(aks) => WireCompute::Aks(self.render_aks(aks)),
+            Kind::Aks(aks) => WireCompute::Aks(self.render_aks(aks, cluster)),
             Kind::Other(raw) => {
                 let mut raw = raw.clone();
                 raw.insert("provisioningState".into(), Value::from(self.state.as_str()));
@@ -58,8 +58,13 @@ impl Compute {
         }
     }
 
-    fn render_aks(&self, aks: &Aks) -> AksCompute {
+    fn render_aks(&self, aks: &Aks, cluster: Option<&Cluster>) -> AksCompute {
         let mut settings = aks.settings.clone();
+        // R13: the node count of the pool AML deploys to, as it is now (the pool may have been
+        // scaled through ContainerService).
+        if let Some(pool) = cluster.and_then(Cluster::deploy_pool) {
+            settings.agent_count = Some(pool.count);
+        }
         if let Some(ssl) = &mut settings.ssl_configuration {
             ssl.key = None;
         }
@@ -89,6 +94,14 @@ impl Compute {
 }
 
 impl State {
+    /// A compute's GET body, with its cluster as it is now.
+    fn render_compute(&self, compute: &Compute, names: &Names) -> ComputeResource {
+        compute.render(
+            names,
+            compute.cluster().and_then(|cluster| self.cluster(cluster)),
+        )
+    }
+
     /// The stored spellings of a workspace's names, or 404.
     pub(crate) fn names(&self, path: &WorkspacePath<'_>) -> Result<Names, ArmError> {
         let subscription = self.subscription(path.subscription)?;
@@ -131,7 +144,7 @@ impl State {
         self.workspace(path)?
             .computes
             .get(&key(name))
-            .map(|compute| compute.render(&names))
+            .map(|compute| self.render_compute(compute, &names))
             .ok_or_else(|| compute_not_found(path, name))
     }
 
@@ -155,7 +168,7 @@ impl State {
         };
         Ok((
             page.into_iter()
-                .map(|(_, compute)| compute.render(&names))
+                .map(|(_, compute)| self.render_compute(compute, &names))
                 .collect(),
             next,
         ))
@@ -246,7 +259,7 @@ impl State {
                                 let computes: Vec<ComputeResource> = workspace
                                     .computes
                                     .values()
-                                    .map(|compute| compute.render(&names))
+                                    .map(|compute| self.render_compute(compute, &names))
                                     .collect();
                                 serde_json::json!({
                                     "name": workspace.name,

@@ -8,8 +8,13 @@
 //!
 //! `plan SPEC` validates a spec (every rule, and a custom certificate's hygiene) and prints its
 //! plan (every read, check and ARM request it would send, secrets redacted); it sends nothing.
-//! `apply SPEC` makes the spec true idempotently (`ensure`: create or attach when absent, adopt an
-//! identical compute without writing, refuse a different one) and waits with progress. `show
+//! With a target given, it reads the live compute and prints what differs, terraform-like
+//! (`~ create.agent_count 2 -> 3 (scale)`), and the plan that would converge it.
+//! `apply SPEC` makes the spec true idempotently (`plan_ensure`, printed terraform-like:
+//! `+ compute` when absent, `~ create.agent_count 2 -> 3 (scale)` for each difference; then the
+//! plan runs: create or attach when absent, nothing when it matches, updates, a scale or a
+//! re-attach when it differs, a refusal when a difference cannot change in place) and waits
+//! with progress. `show
 //! NAME`, `list`, `detach NAME` (the cluster is kept) and `versions LOCATION` do what they say.
 //!
 //! Targets: `--emulator` runs against an emulator embedded in the process (seeded with a
@@ -35,7 +40,7 @@ use aml_arm::{
     ArmClient, ArmClientOptions, Cloud, CredentialChain, CredentialChainOptions,
     StaticTokenCredential,
 };
-use aml_compute::{AksCompute, ComputeTarget, Ensured, Workspace};
+use aml_compute::{AksCompute, ComputeTarget, Workspace};
 use aml_emulator::{Emulator, Seed};
 use aml_examples::spec::{self, LoadedSpec, SpecError};
 use aml_examples::{ARM_SCOPE, BoxError, Pace, describe_error};
@@ -46,7 +51,9 @@ const USAGE: &str = "\
 usage: aml [--emulator | --emulator-url URL] [--stats] COMMAND
 
 commands:
-  plan SPEC           validate a spec and print the ARM requests it would send (nothing is sent)
+  plan SPEC           validate a spec and print its plan (nothing is sent); with a target
+                      given (--emulator, --emulator-url, AML_TARGET=azure), read the compute and
+                      print what differs, terraform-like, and the plan that would converge it
   apply SPEC          create or attach what the spec says, idempotently, and wait with progress
   show NAME           one compute of the workspace
   list                every compute of the workspace
@@ -192,6 +199,13 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
     })
 }
 
+/// Whether the command line or the environment names a target (`plan` then reads the live
+/// compute).
+fn target_given(cli: &Cli) -> bool {
+    cli.choice != Choice::Environment
+        || std::env::var("AML_TARGET").is_ok_and(|t| t.eq_ignore_ascii_case("azure"))
+}
+
 /// Validates the spec and prints its plan; no connection at all.
 fn plan(path: &std::path::Path) -> Result<(), Failure> {
     let plan = spec::load(path)?.plan()?;
@@ -270,7 +284,20 @@ async fn execute(
     spec: Option<&LoadedSpec>,
 ) -> Result<Done, Failure> {
     match command {
-        Command::Plan(path) => plan(path).map(|()| Done::Nothing),
+        Command::Plan(path) => {
+            let owned;
+            let loaded = if let Some(loaded) = spec {
+                loaded
+            } else {
+                owned = spec::load(path)?;
+                &owned
+            };
+            let convergence = ws
+                .plan_ensure(&loaded.spec().name, loaded.desired()?)
+                .await?;
+            print!("{convergence}");
+            Ok(Done::Nothing)
+        }
         Command::Help => {
             println!("{USAGE}");
             Ok(Done::Nothing)
@@ -332,13 +359,20 @@ async fn apply(ws: &Workspace, loaded: &LoadedSpec) -> Result<Done, Failure> {
         loaded.path().display(),
         ws.id().name()
     );
-    match ws.ensure(name, desired).await? {
-        Ensured::Adopted(compute) => {
+    // What differs, and the plan that makes the spec true (terraform-like), then the run.
+    let convergence = ws.plan_ensure(name, desired).await?;
+    print!("{convergence}");
+    let existing = convergence.existing().cloned();
+    match convergence.into_plan() {
+        None => {
             println!("{name} exists as the spec says: adopted, nothing written");
-            println!("{compute}");
+            if let Some(compute) = existing {
+                println!("{compute}");
+            }
             Ok(Done::Adopted)
         }
-        Ensured::Started(operation) => {
+        Some(plan) => {
+            let operation = ws.begin_plan(plan).await?;
             let Some(compute) = aml_examples::watch(operation, "").await?.compute() else {
                 println!("{name}: done");
                 return Ok(Done::Nothing);
@@ -448,12 +482,13 @@ async fn main_inner(cli: Cli) -> Result<(), Failure> {
             println!("{USAGE}");
             return Ok(());
         }
-        Command::Plan(path) => return plan(path),
+        // Offline unless a target is given: the spec's plan, no connection at all.
+        Command::Plan(path) if !target_given(&cli) => return plan(path),
         _ => {}
     }
     // A spec is read and checked before connecting: an invalid one never reaches a service.
     let loaded = match &cli.command {
-        Command::Apply(path) => {
+        Command::Apply(path) | Command::Plan(path) => {
             let loaded = spec::load(path)?;
             loaded.plan()?;
             Some(loaded)

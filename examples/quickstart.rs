@@ -10,8 +10,11 @@
 //! internal load balancer while TLS is on is refused (R18), then turns TLS off and switches in
 //! one update; lists the workspace; gets the kube credentials (printing only their size); goes
 //! back to a public IP and re-attaches with the TLS material recovered from a saved
-//! `azuremlfessl` secret dump (R19, R22); and detaches everything it made (detach, never
-//! delete: the clusters are kept). A summary closes the run.
+//! `azuremlfessl` secret dump (R19, R22); scales the attached cluster's pool through AKS, after
+//! a scale-down below the production minimum is refused (R13, R8); converges the created
+//! compute to a spec with one more node (`plan_ensure` shows `~ create.agent_count 1 -> 2
+//! (scale)`, the plan runs, and the same spec again is up to date); and detaches everything it
+//! made (detach, never delete: the clusters are kept). A summary closes the run.
 //!
 //! By default it runs against an embedded emulator on 127.0.0.1, seeded with a workspace and
 //! existing clusters, and finishes in a few seconds. With `AML_TARGET=azure`, a workspace
@@ -31,10 +34,12 @@ use aml_arm::{
     StaticTokenCredential,
 };
 use aml_compute::config::{
-    AksAttachBuilder, AksProvisioningBuilder, AksUpdateBuilder, LoadBalancerSettings, TlsSettings,
+    AksAttachBuilder, AksProvisioningBuilder, AksUpdateBuilder, LoadBalancerSettings,
+    ScaleConfiguration, TlsSettings,
 };
 use aml_compute::{
-    AksCompute, AttachOptions, Completion, ComputeOperation, ComputeTarget, Error, Workspace,
+    AksCompute, AttachOptions, Completion, ComputeOperation, ComputeTarget, Desired, Error,
+    Workspace,
 };
 use aml_emulator::Emulator;
 use aml_examples::{
@@ -60,6 +65,10 @@ const SUBNET: &str = "aks-subnet";
 
 /// What a run did: for the closing summary and for the tests.
 #[derive(Debug, Default)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "one flag per refusal the run shows"
+)]
 pub(crate) struct Summary {
     /// Long-running operations waited for (create, attach, update, detach).
     pub(crate) operations: u32,
@@ -73,6 +82,14 @@ pub(crate) struct Summary {
     pub(crate) kubeconfig_bytes: usize,
     /// Status of TLS after the re-attach.
     pub(crate) tls_after_reattach: String,
+    /// Whether scaling the production compute down to 2 nodes was refused before any write (R8).
+    pub(crate) scale_down_refused: bool,
+    /// The node count of the attached compute after scaling it out.
+    pub(crate) scaled_to: Option<u32>,
+    /// The difference `ensure` found for the created compute, terraform-like.
+    pub(crate) convergence: String,
+    /// Whether a second `ensure` of the same spec found nothing to change.
+    pub(crate) converged: bool,
     /// The computes detached at the end.
     pub(crate) detached: Vec<String>,
     /// The ARM ids of the clusters behind them, kept by the detach.
@@ -263,8 +280,54 @@ pub(crate) async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<S
         .to_owned();
     println!("  {reattached}");
 
-    // 8. Detach everything this run made (R3): detach, never delete.
-    println!("\n8. detach {CREATED} and {ATTACHED} (the AKS clusters are kept)");
+    // 8. Scale (R13): the node count of the attached cluster's pool, through AKS (the SDK
+    //    cannot); never its VM size, and never below what the production purpose needs (R8).
+    println!(
+        "\n8. scale {ATTACHED}: to 2 nodes (a production purpose needs 3 and 12 vCPUs), then to 4"
+    );
+    match ws
+        .begin_scale(ATTACHED, ScaleConfiguration::builder().node_count(2))
+        .await
+    {
+        Err(error) => {
+            refused(&error);
+            summary.scale_down_refused = true;
+        }
+        Ok(_) => return Err("a production scale-down to 2 nodes was not refused".into()),
+    }
+    let operation = ws
+        .begin_scale(ATTACHED, ScaleConfiguration::builder().node_count(4))
+        .await?;
+    let scaled = into_aks(wait(operation, &mut summary).await?, "scale")?;
+    summary.scaled_to = scaled.agent_count();
+    println!("  {scaled}");
+
+    // 9. Converge: the created compute as a spec that asks for 2 nodes. `plan_ensure` shows
+    //    the difference and the plan, the plan runs, and the same spec again changes nothing.
+    println!("\n9. ensure {CREATED} has 2 nodes: the difference, the plan, the run");
+    let desired = || {
+        Desired::Create(
+            AksProvisioningBuilder::default()
+                .agent_count(2)
+                .vm_size("Standard_D3_v2")
+                .cluster_purpose(ClusterPurpose::DevTest)
+                .enable_ssl(TlsSettings::microsoft(LABEL, false)),
+        )
+    };
+    let convergence = ws.plan_ensure(CREATED, desired()).await?;
+    summary.convergence = convergence.to_string();
+    for line in summary.convergence.lines() {
+        println!("  {line}");
+    }
+    if let Some(plan) = convergence.into_plan() {
+        wait(ws.begin_plan(plan).await?, &mut summary).await?;
+    }
+    let again = ws.plan_ensure(CREATED, desired()).await?;
+    summary.converged = again.is_up_to_date();
+    print!("  {again}");
+
+    // 10. Detach everything this run made (R3): detach, never delete.
+    println!("\n10. detach {CREATED} and {ATTACHED} (the AKS clusters are kept)");
     for name in [CREATED, ATTACHED] {
         wait(ws.begin_detach(name).await?, &mut summary).await?;
         summary.detached.push(name.to_owned());
@@ -278,7 +341,7 @@ pub(crate) async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<S
         target
     );
     println!(
-        "  refused before any write: a second attachment of one cluster [attach.cluster_attached], TLS with an internal load balancer [tls.internal_load_balancer]"
+        "  refused before any write: a second attachment of one cluster [attach.cluster_attached], TLS with an internal load balancer [tls.internal_load_balancer], a production scale-down to 2 nodes [purpose.production_nodes]"
     );
     println!(
         "  detached {}; the clusters behind them are kept:",
@@ -360,6 +423,19 @@ mod tests {
         assert_eq!(summary.listed.len(), 2, "{text}");
         assert!(summary.kubeconfig_bytes > 0);
         assert_eq!(summary.tls_after_reattach, "Enabled");
+
+        // R13 and R8: the scale-down was refused before any write, the scale-out ran once
+        // through the agent pool; the convergence was one scale, and then nothing.
+        assert!(summary.scale_down_refused, "{text}");
+        assert_eq!(summary.scaled_to, Some(4), "{text}");
+        assert!(
+            summary
+                .convergence
+                .contains("~ create.agent_count 1 -> 2 (scale)"),
+            "{text}"
+        );
+        assert!(summary.converged, "{text}");
+        assert_eq!(log.matching("PUT", "/agentPools/").len(), 2, "{text}");
 
         // Detach never deleted: the workspace is empty, both clusters exist, and every DELETE
         // asked for a detach.

@@ -184,6 +184,18 @@ impl AksCompute {
         self.ssl().and_then(|s| s.leaf_domain_label.as_deref())
     }
 
+    /// The custom certificate (PEM) the service reports; never its key.
+    pub fn ssl_cert(&self) -> Option<&str> {
+        self.ssl().and_then(|s| s.cert.as_deref())
+    }
+
+    /// The subnet of the cluster's custom virtual network, for a created compute that has one.
+    pub fn vnet_subnet_id(&self) -> Option<&str> {
+        self.props()
+            .and_then(|p| p.aks_networking_configuration.as_ref())
+            .and_then(|n| n.subnet_id.as_deref())
+    }
+
     /// Load balancer type as the service reports it (`PublicIp` when unset).
     pub fn load_balancer_type(&self) -> &wire::LoadBalancerType {
         const PUBLIC_IP: &wire::LoadBalancerType = &wire::LoadBalancerType::PublicIp;

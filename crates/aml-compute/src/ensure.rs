@@ -4,15 +4,19 @@
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
-use aml_model::config::{AksAttachBuilder, AksProvisioningBuilder, TlsConfig};
+use aml_model::config::{
+    AksAttachBuilder, AksProvisioningBuilder, AksUpdateBuilder, LoadBalancerSettings,
+    ScaleConfiguration, TlsConfig, TlsSettings,
+};
 use aml_model::plan::Plan;
 use aml_model::request::{AttachCompute, CreateCompute};
 use aml_model::wire::ComputeResource;
 use aml_model::wire::{ClusterPurpose, LoadBalancerType};
+use aml_model::{ComputeId, PrivateKeyPem};
 
 use crate::aks::{AksCompute, ComputeTarget};
 use crate::attach::AttachOptions;
-use crate::error::{Difference, Error, Result};
+use crate::error::{Difference, Error, Remedy, Result};
 use crate::operation::{Completion, ComputeOperation};
 use crate::workspace::Workspace;
 
@@ -62,45 +66,201 @@ impl IntoFuture for Ensured {
     }
 }
 
-impl Workspace {
-    /// Creates or attaches, idempotently: an absent compute is created or attached (the plan of
-    /// [`Workspace::plan_create`] or [`Workspace::plan_attach`] runs); an identical one is
-    /// adopted without any write; a different one is an [`Error::Conflict`] listing every
-    /// difference; a `Failed` one is [`Error::FailedCompute`], which says how to recover.
-    pub async fn ensure(&self, name: &str, desired: Desired) -> Result<Ensured> {
-        match desired {
-            Desired::Create(config) => {
-                let create = self.prepare_create(name, config).await?;
-                match self.get_resource(self.requests.get(create.id())).await? {
-                    None => {
-                        let plan = self.plan(Plan::create(&self.requests, &create));
-                        let op = Box::pin(ComputeOperation::start(self.clone(), plan)).await?;
-                        Ok(Ensured::Started(op))
-                    }
-                    Some(existing) => {
-                        let existing = Self::adoptable(name, existing)?;
-                        let diffs = differences_create(&existing, &create);
-                        Self::adopt_or_conflict(name, existing, diffs)
-                    }
-                }
-            }
-            Desired::Attach(config) => {
-                let attach = self.prepare_attach(name, config)?;
-                match self.get_resource(self.requests.get(attach.id())).await? {
-                    None => {
-                        let allow = AttachOptions::default().allow_second_attachment;
-                        let plan = self.plan(Plan::attach(&self.requests, &attach, allow));
-                        let op = Box::pin(ComputeOperation::start(self.clone(), plan)).await?;
-                        Ok(Ensured::Started(op))
-                    }
-                    Some(existing) => {
-                        let existing = Self::adoptable(name, existing)?;
-                        let diffs = differences_attach(&existing, &attach);
-                        Self::adopt_or_conflict(name, existing, diffs)
-                    }
+/// What [`Workspace::ensure`] does for a compute, worked out from the live compute without
+/// writing: its `plan_*` counterpart ([`Workspace::plan_ensure`]).
+#[derive(Debug)]
+pub struct Convergence {
+    name: String,
+    existing: Option<AksCompute>,
+    differences: Vec<Difference>,
+    plan: Option<Plan>,
+}
+
+impl Convergence {
+    /// The compute as it is, when it exists.
+    pub fn existing(&self) -> Option<&AksCompute> {
+        self.existing.as_ref()
+    }
+    /// Every difference between the compute and the desired one, with its remedy.
+    pub fn differences(&self) -> &[Difference] {
+        &self.differences
+    }
+    /// The plan that makes the compute match (creates or attaches an absent one); `None` when
+    /// it matches already.
+    pub fn plan(&self) -> Option<&Plan> {
+        self.plan.as_ref()
+    }
+    /// Whether the compute matches: nothing would be written.
+    pub fn is_up_to_date(&self) -> bool {
+        self.plan.is_none()
+    }
+    /// The plan, to run with [`Workspace::begin_plan`]; `None` when up to date.
+    pub fn into_plan(self) -> Option<Plan> {
+        self.plan
+    }
+}
+
+impl std::fmt::Display for Convergence {
+    /// Terraform-like: `+ compute` (absent), `~ compute` with each difference, or `compute is
+    /// up to date`; then the plan.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.existing, &self.plan) {
+            (None, _) => writeln!(f, "+ compute {} (absent)", self.name)?,
+            (Some(_), None) => return writeln!(f, "compute {} is up to date", self.name),
+            (Some(_), Some(_)) => {
+                writeln!(f, "~ compute {}", self.name)?;
+                for d in &self.differences {
+                    writeln!(f, "  {d}")?;
                 }
             }
         }
+        if let Some(plan) = &self.plan {
+            write!(f, "{plan}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Workspace {
+    /// What [`Workspace::ensure`] would do, without writing: the compute is read; absent, the
+    /// plan creates or attaches it; present, every difference is listed with its remedy, and
+    /// the plan applies the ones that can change in place (updates of TLS and the load
+    /// balancer, a scale of the node count) or by re-attaching (an attached cluster's purpose).
+    /// A difference that cannot change in place (VM size, region, virtual network, a created
+    /// compute's purpose, another cluster) is [`Error::Conflict`] with every difference; a
+    /// `Failed` compute is [`Error::FailedCompute`].
+    pub async fn plan_ensure(&self, name: &str, desired: Desired) -> Result<Convergence> {
+        let (id, existing, differences, target) = match desired {
+            Desired::Create(config) => {
+                let create = self.prepare_create(name, config).await?;
+                let existing = self.get_resource(self.requests.get(create.id())).await?;
+                let Some(existing) = existing else {
+                    return Ok(Convergence {
+                        name: name.to_owned(),
+                        existing: None,
+                        differences: Vec::new(),
+                        plan: Some(self.plan(Plan::create(&self.requests, &create))),
+                    });
+                };
+                let existing = Self::adoptable(name, existing)?;
+                let diffs = differences_create(&existing, &create);
+                (create.id().clone(), existing, diffs, Target::Create(create))
+            }
+            Desired::Attach(config) => {
+                let attach = self.prepare_attach(name, config)?;
+                let existing = self.get_resource(self.requests.get(attach.id())).await?;
+                let Some(existing) = existing else {
+                    let allow = AttachOptions::default().allow_second_attachment;
+                    return Ok(Convergence {
+                        name: name.to_owned(),
+                        existing: None,
+                        differences: Vec::new(),
+                        plan: Some(self.plan(Plan::attach(&self.requests, &attach, allow))),
+                    });
+                };
+                let existing = Self::adoptable(name, existing)?;
+                let diffs = differences_attach(&existing, &attach);
+                (attach.id().clone(), existing, diffs, Target::Attach(attach))
+            }
+        };
+        if differences.iter().any(|d| d.remedy == Remedy::Recreate) {
+            return Err(Error::Conflict {
+                name: name.to_owned(),
+                differences,
+            });
+        }
+        let plan = if differences.is_empty() {
+            None
+        } else {
+            Some(
+                self.plan(
+                    self.converge_plan(&id, &existing, &differences, &target)
+                        .await?,
+                ),
+            )
+        };
+        Ok(Convergence {
+            name: name.to_owned(),
+            existing: Some(existing),
+            differences,
+            plan,
+        })
+    }
+
+    /// Creates or attaches, idempotently, and converges: runs [`Workspace::plan_ensure`]'s
+    /// plan. An absent compute is created or attached; an identical one is adopted without any
+    /// write; a different one is changed in place or re-attached, or refused with every
+    /// difference when a change needs it made again.
+    pub async fn ensure(&self, name: &str, desired: Desired) -> Result<Ensured> {
+        let convergence = self.plan_ensure(name, desired).await?;
+        match (convergence.plan, convergence.existing) {
+            (Some(plan), _) => Ok(Ensured::Started(
+                Box::pin(ComputeOperation::start(self.clone(), plan)).await?,
+            )),
+            (None, Some(existing)) => Ok(Ensured::Adopted(existing)),
+            (None, None) => Err(self.not_found(name)),
+        }
+    }
+
+    /// The parts that make `existing` match: a re-attach first (its rollback is for its own
+    /// attach), then an update of TLS and the load balancer, then a scale.
+    async fn converge_plan(
+        &self,
+        id: &ComputeId,
+        existing: &AksCompute,
+        differences: &[Difference],
+        target: &Target,
+    ) -> Result<Plan> {
+        let has = |remedy, prefix: &str| {
+            differences
+                .iter()
+                .any(|d| d.remedy == remedy && d.field.starts_with(prefix))
+        };
+        let mut parts = Vec::new();
+        let reattach = has(Remedy::Reattach, "");
+        if let (true, Target::Attach(attach)) = (reattach, target) {
+            parts.push(self.reattach_plan(existing, attach)?);
+        }
+        let (tls, lb) = match target {
+            Target::Create(c) => (c.config().tls(), c.config().load_balancer()),
+            Target::Attach(a) => (a.config().tls(), a.config().load_balancer()),
+        };
+        // A re-attach sets TLS itself; the load balancer is an update either way (R20).
+        let update_tls = has(Remedy::Update, "tls.") && !reattach;
+        let update_lb = has(Remedy::Update, "load_balancer.");
+        if update_tls || update_lb {
+            let mut builder = AksUpdateBuilder::default();
+            if update_tls {
+                builder = builder.ssl(tls_settings(tls));
+            }
+            if update_lb {
+                builder = builder.load_balancer(LoadBalancerSettings {
+                    kind: Some(lb.kind().clone()),
+                    subnet: lb.subnet().map(str::to_owned),
+                });
+            }
+            let update = builder.build().map_err(Error::from)?;
+            parts.push(Plan::update(&self.requests, id, update));
+        }
+        if let (true, Target::Create(create)) = (has(Remedy::Scale, ""), target)
+            && let Some(cluster) = existing.cluster_id()
+        {
+            let scale = ScaleConfiguration::builder()
+                .node_count(create.config().agent_count())
+                .build()
+                .map_err(Error::from)?;
+            let pool = self.deployment_pool(&cluster).await?;
+            let purpose = existing.cluster_purpose().cloned().unwrap_or_default();
+            parts.push(Plan::scale(
+                &self.requests,
+                id,
+                &cluster,
+                &pool,
+                purpose,
+                scale,
+            ));
+        }
+        Ok(Plan::converge(id, parts))
     }
 
     fn adoptable(name: &str, existing: ComputeResource) -> Result<AksCompute> {
@@ -116,23 +276,35 @@ impl Workspace {
                     field: "compute_type",
                     existing: compute_type,
                     desired: "AKS".into(),
+                    remedy: Remedy::Recreate,
                 }],
             }),
         }
     }
+}
 
-    fn adopt_or_conflict(
-        name: &str,
-        existing: AksCompute,
-        differences: Vec<Difference>,
-    ) -> Result<Ensured> {
-        if differences.is_empty() {
-            Ok(Ensured::Adopted(existing))
-        } else {
-            Err(Error::Conflict {
-                name: name.to_owned(),
-                differences,
-            })
+/// The validated create or attach a convergence works towards.
+enum Target {
+    Create(CreateCompute),
+    Attach(AttachCompute),
+}
+
+/// TLS settings that say what `tls` says (an update takes settings, not a validated config).
+fn tls_settings(tls: &TlsConfig) -> TlsSettings {
+    match tls {
+        TlsConfig::Disabled => TlsSettings::disabled(),
+        TlsConfig::Custom(c) => TlsSettings::custom(
+            c.cert_pem(),
+            PrivateKeyPem::new(c.key_pem().expose()),
+            c.cname(),
+        ),
+        TlsConfig::Microsoft(m) => {
+            TlsSettings::microsoft(m.leaf_domain_label(), m.overwrite_existing_domain())
+        }
+        TlsConfig::Renew { leaf_domain_label } => {
+            let mut renew = TlsSettings::renew();
+            renew.leaf_domain_label.clone_from(leaf_domain_label);
+            renew
         }
     }
 }
@@ -149,34 +321,83 @@ fn show(v: Option<&str>) -> String {
     v.map_or_else(|| "unset".to_owned(), str::to_owned)
 }
 
+/// A difference of `field`.
+fn diff(field: &'static str, existing: String, desired: String, remedy: Remedy) -> Difference {
+    Difference {
+        field,
+        existing,
+        desired,
+        remedy,
+    }
+}
+
+/// The certificate's identity: its base64 body, whitespace ignored (PEM line breaks vary).
+fn pem_body(pem: &str) -> String {
+    pem.lines()
+        .filter(|l| !l.starts_with("-----"))
+        .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
+        .collect()
+}
+
+/// A short, stable name of a certificate for messages: the last 12 characters of its body.
+fn cert_tag(pem: &str) -> String {
+    let body = pem_body(pem);
+    let tail: String = body
+        .chars()
+        .rev()
+        .take(12)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("certificate ...{tail}")
+}
+
+/// TLS: status, CNAME, leaf domain label and the certificate itself, all in place (update).
 fn tls_differences(existing: &AksCompute, tls: &TlsConfig, out: &mut Vec<Difference>) {
     let status = existing.ssl_status().map_or("Disabled", |s| s.as_str());
-    let (want_status, want_cname, want_label) = match tls {
-        TlsConfig::Disabled => ("Disabled", None, None),
-        TlsConfig::Custom(c) => ("Enabled", Some(c.cname()), None),
-        TlsConfig::Microsoft(m) => ("Auto", None, Some(m.leaf_domain_label())),
-        TlsConfig::Renew { .. } => ("Auto", None, None),
+    let (want_status, want_cname, want_label, want_cert) = match tls {
+        TlsConfig::Disabled => ("Disabled", None, None, None),
+        TlsConfig::Custom(c) => ("Enabled", Some(c.cname()), None, Some(c.cert_pem())),
+        TlsConfig::Microsoft(m) => ("Auto", None, Some(m.leaf_domain_label()), None),
+        // Renewing is an action, not a state: a spec that renews matches any Auto compute.
+        TlsConfig::Renew { .. } => ("Auto", None, None, None),
     };
     if !status.eq_ignore_ascii_case(want_status) {
-        out.push(Difference {
-            field: "tls.status",
-            existing: status.to_owned(),
-            desired: want_status.to_owned(),
-        });
+        out.push(diff(
+            "tls.status",
+            status.to_owned(),
+            want_status.to_owned(),
+            Remedy::Update,
+        ));
     }
     if want_cname.is_some() && !eq_opt(existing.ssl_cname(), want_cname) {
-        out.push(Difference {
-            field: "tls.cname",
-            existing: show(existing.ssl_cname()),
-            desired: show(want_cname),
-        });
+        out.push(diff(
+            "tls.cname",
+            show(existing.ssl_cname()),
+            show(want_cname),
+            Remedy::Update,
+        ));
     }
     if want_label.is_some() && !eq_opt(existing.leaf_domain_label(), want_label) {
-        out.push(Difference {
-            field: "tls.leaf_domain_label",
-            existing: show(existing.leaf_domain_label()),
-            desired: show(want_label),
-        });
+        out.push(diff(
+            "tls.leaf_domain_label",
+            show(existing.leaf_domain_label()),
+            show(want_label),
+            Remedy::Update,
+        ));
+    }
+    // A rotated certificate: the same CNAME with another certificate.
+    if let Some(cert) = want_cert
+        && status.eq_ignore_ascii_case("Enabled")
+        && existing.ssl_cert().map(pem_body) != Some(pem_body(cert))
+    {
+        out.push(diff(
+            "tls.cert",
+            existing.ssl_cert().map_or_else(|| "unset".into(), cert_tag),
+            cert_tag(cert),
+            Remedy::Update,
+        ));
     }
 }
 
@@ -187,18 +408,20 @@ fn lb_differences(
 ) {
     let desired: &LoadBalancerType = lb.kind();
     if existing.load_balancer_type() != desired {
-        out.push(Difference {
-            field: "load_balancer.type",
-            existing: existing.load_balancer_type().to_string(),
-            desired: desired.to_string(),
-        });
+        out.push(diff(
+            "load_balancer.type",
+            existing.load_balancer_type().to_string(),
+            desired.to_string(),
+            Remedy::Update,
+        ));
     }
     if lb.subnet().is_some() && !eq_opt(existing.load_balancer_subnet(), lb.subnet()) {
-        out.push(Difference {
-            field: "load_balancer.subnet",
-            existing: show(existing.load_balancer_subnet()),
-            desired: show(lb.subnet()),
-        });
+        out.push(diff(
+            "load_balancer.subnet",
+            show(existing.load_balancer_subnet()),
+            show(lb.subnet()),
+            Remedy::Update,
+        ));
     }
 }
 
@@ -206,16 +429,13 @@ fn purpose_difference(
     existing: &AksCompute,
     purpose: &ClusterPurpose,
     field: &'static str,
+    remedy: Remedy,
     out: &mut Vec<Difference>,
 ) {
     // The service's default purpose is FastProd.
     let have = existing.cluster_purpose().cloned().unwrap_or_default();
     if have != *purpose {
-        out.push(Difference {
-            field,
-            existing: have.to_string(),
-            desired: purpose.to_string(),
-        });
+        out.push(diff(field, have.to_string(), purpose.to_string(), remedy));
     }
 }
 
@@ -224,39 +444,57 @@ fn differences_create(existing: &AksCompute, create: &CreateCompute) -> Vec<Diff
     let c = create.config();
     let mut out = Vec::new();
     if existing.is_attached() {
-        out.push(Difference {
-            field: "create",
-            existing: "an attached cluster".into(),
-            desired: "a cluster created by the workspace".into(),
-        });
+        out.push(diff(
+            "create",
+            "an attached cluster".into(),
+            "a cluster created by the workspace".into(),
+            Remedy::Recreate,
+        ));
     }
     if existing.agent_count() != Some(c.agent_count()) {
-        out.push(Difference {
-            field: "create.agent_count",
-            existing: existing
+        out.push(diff(
+            "create.agent_count",
+            existing
                 .agent_count()
                 .map_or_else(|| "unset".into(), |n| n.to_string()),
-            desired: c.agent_count().to_string(),
-        });
+            c.agent_count().to_string(),
+            Remedy::Scale,
+        ));
     }
     if !eq_opt(existing.agent_vm_size(), Some(c.vm_size())) {
-        out.push(Difference {
-            field: "create.vm_size",
-            existing: show(existing.agent_vm_size()),
-            desired: c.vm_size().to_owned(),
-        });
+        out.push(diff(
+            "create.vm_size",
+            show(existing.agent_vm_size()),
+            c.vm_size().to_owned(),
+            Remedy::Recreate,
+        ));
     }
     if !eq_opt(existing.compute_location(), Some(create.compute_location())) {
-        out.push(Difference {
-            field: "create.location",
-            existing: show(existing.compute_location()),
-            desired: create.compute_location().to_owned(),
-        });
+        out.push(diff(
+            "create.location",
+            show(existing.compute_location()),
+            create.compute_location().to_owned(),
+            Remedy::Recreate,
+        ));
+    }
+    let subscription = create.id().workspace().subscription_id();
+    let want_subnet = c
+        .vnet()
+        .and_then(|v| v.subnet_id(subscription).ok())
+        .map(|s| s.to_string());
+    if !eq_opt(existing.vnet_subnet_id(), want_subnet.as_deref()) {
+        out.push(diff(
+            "create.vnet",
+            show(existing.vnet_subnet_id()),
+            show(want_subnet.as_deref()),
+            Remedy::Recreate,
+        ));
     }
     purpose_difference(
         existing,
         c.cluster_purpose(),
         "create.cluster_purpose",
+        Remedy::Recreate,
         &mut out,
     );
     lb_differences(existing, c.load_balancer(), &mut out);
@@ -269,16 +507,18 @@ fn differences_attach(existing: &AksCompute, attach: &AttachCompute) -> Vec<Diff
     let c = attach.config();
     let mut out = Vec::new();
     if existing.cluster_id().as_ref() != Some(attach.cluster()) {
-        out.push(Difference {
-            field: "attach.resource_id",
-            existing: show(existing.cluster_resource_id()),
-            desired: attach.cluster().to_string(),
-        });
+        out.push(diff(
+            "attach.resource_id",
+            show(existing.cluster_resource_id()),
+            attach.cluster().to_string(),
+            Remedy::Recreate,
+        ));
     }
     purpose_difference(
         existing,
         c.cluster_purpose(),
         "attach.cluster_purpose",
+        Remedy::Reattach,
         &mut out,
     );
     lb_differences(existing, c.load_balancer(), &mut out);

@@ -77,9 +77,10 @@ pub enum Error {
         supported: Vec<String>,
     },
 
-    /// A compute of that name exists with different settings; `ensure` will not change it.
+    /// A compute of that name exists with settings `ensure` cannot change in place (the
+    /// differences marked [`Remedy::Recreate`]; every difference is listed).
     #[error(
-        "compute {name:?} exists with different settings: {}; detach it and create or attach again, or change the spec",
+        "compute {name:?} exists with settings that cannot change in place: {}; detach (or delete) it and create or attach again, or change the spec",
         differences.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
     )]
     Conflict {
@@ -247,7 +248,7 @@ pub enum Error {
     },
 }
 
-/// One field whose existing value differs from the desired one.
+/// One field whose existing value differs from the desired one, and how it can change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
     /// The field, in the spec's names (`create.agent_count`, `tls.status`).
@@ -256,14 +257,47 @@ pub struct Difference {
     pub existing: String,
     /// The value asked for.
     pub desired: String,
+    /// How the change is made, or that it cannot be.
+    pub remedy: Remedy,
+}
+
+/// How a [`Difference`] is made true.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Remedy {
+    /// In place, by an update (TLS, load balancer).
+    Update,
+    /// In place, by scaling the cluster's agent pool (node count).
+    Scale,
+    /// By detaching and attaching the cluster again (settings only an attach sets).
+    Reattach,
+    /// Not without deleting or detaching the compute and making it again (VM size, region,
+    /// virtual network, a created compute's purpose, another cluster): refused.
+    Recreate,
+}
+
+impl Remedy {
+    /// The remedy, for messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Update => "update",
+            Self::Scale => "scale",
+            Self::Reattach => "re-attach",
+            Self::Recreate => "cannot change in place",
+        }
+    }
 }
 
 impl std::fmt::Display for Difference {
+    /// Terraform-like: `~ create.agent_count 3 -> 5 (scale)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} is {} (wanted {})",
-            self.field, self.existing, self.desired
+            "~ {} {} -> {} ({})",
+            self.field,
+            self.existing,
+            self.desired,
+            self.remedy.as_str()
         )
     }
 }

@@ -158,12 +158,10 @@ impl ComputeOperation {
         }
     }
 
-    /// Whether this is a re-attach whose detach is done and whose attach is not.
+    /// Whether this plan re-attaches (its first wait is the detach's), and the detach is done
+    /// while the attach is not.
     fn detached_for_reattach(&self) -> bool {
-        self.kind() == OperationKind::Reattach
-            && self.waits_done == 1
-            && self.plan.rollback().is_some()
-            && self.completion.is_none()
+        self.waits_done == 1 && self.plan.rollback().is_some() && self.completion.is_none()
     }
 
     /// The attach after a re-attach's detach failed with `failure`: attach the cluster again
@@ -372,9 +370,15 @@ impl ComputeOperation {
         if self.kind().removes_compute() {
             return Ok(Completion::Removed);
         }
-        // A scale's operation answers with the agent pool: the compute is the one read after.
-        if self.kind() == OperationKind::Scale
-            && let crate::run::Lookup::Found(compute) = std::mem::take(&mut self.seen.compute)
+        // A plan that ends by reading the compute (a scale, whose operation answers with the
+        // agent pool) returns the compute as read.
+        if matches!(
+            self.plan.steps().last(),
+            Some(Step::Read {
+                read: aml_model::plan::Read::Compute,
+                ..
+            })
+        ) && let crate::run::Lookup::Found(compute) = std::mem::take(&mut self.seen.compute)
         {
             return Ok(Completion::Compute(ComputeTarget::from_resource(*compute)));
         }

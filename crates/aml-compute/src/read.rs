@@ -108,6 +108,13 @@ impl Workspace {
         Ok(attached_to(&computes, cluster))
     }
 
+    /// Runs a plan a `plan_*` verb returned (after showing it, say): its reads and checks run
+    /// again against the service as it is now, then its first write; await the operation for
+    /// the rest. This is what the matching `begin_*` verb does with the plan it builds.
+    pub async fn begin_plan(&self, plan: Plan) -> Result<ComputeOperation> {
+        Box::pin(ComputeOperation::start(self.clone(), plan)).await
+    }
+
     /// Continues an operation from a token saved from [`ComputeOperation::resume_token`], in
     /// this process or another, without sending its write again.
     pub fn resume(

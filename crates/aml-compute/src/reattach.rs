@@ -66,9 +66,30 @@ impl Workspace {
             );
             return Err(Error::Validation(report));
         }
-        let previous: AttachCompute =
-            self.prepare_attach(name, attach_as(previous_tls(&existing).0))?;
-        let mut plan = Plan::reattach(&self.requests, &attach, &previous, lost);
+        self.reattach_plan(&existing, &attach)
+    }
+
+    /// The re-attach plan of `existing` to `attach`, with the rollback to its previous settings
+    /// and the `reattach.created` warning for a compute the workspace created.
+    pub(crate) fn reattach_plan(
+        &self,
+        existing: &AksCompute,
+        attach: &AttachCompute,
+    ) -> Result<Plan> {
+        let name = attach.id().name().as_str();
+        let (previous_settings, lost) = previous_tls(existing);
+        let previous_config = AksAttachBuilder::default()
+            .resource_id(attach.cluster().to_string())
+            .cluster_purpose(
+                existing
+                    .cluster_purpose()
+                    .filter(|p| !matches!(p, ClusterPurpose::Unknown(_)))
+                    .cloned()
+                    .unwrap_or_default(),
+            )
+            .enable_ssl(previous_settings);
+        let previous: AttachCompute = self.prepare_attach(name, previous_config)?;
+        let mut plan = Plan::reattach(&self.requests, attach, &previous, lost);
         if !existing.is_attached() {
             let mut report = Report::new();
             report.warn(

@@ -288,10 +288,9 @@ impl ComputeOperation {
                 .wait()
                 .await
                 .map_err(|e| operation_error(e, kind, &name))?;
-            self.last_resource = if kind.removes_compute()
-                || kind == aml_model::plan::OperationKind::Scale
-                || response.body().is_empty()
-            {
+            // An agent pool's operation answers with the pool, not the compute.
+            let pool = response.url().path().contains("/agentPools/");
+            self.last_resource = if kind.removes_compute() || pool || response.body().is_empty() {
                 None
             } else {
                 Some(Box::new(serde_json::from_slice(response.body()).map_err(

@@ -55,7 +55,10 @@ impl Workspace {
     }
 
     /// The pool Azure ML deploys to: the cluster's first `System` pool, else its first pool.
-    async fn deployment_pool(&self, cluster: &aml_model::AksClusterId) -> Result<String> {
+    pub(crate) async fn deployment_pool(
+        &self,
+        cluster: &aml_model::AksClusterId,
+    ) -> Result<String> {
         let list: AgentPoolListResult =
             match self.arm.send(self.requests.agent_pools(cluster)).await {
                 Ok(response) => response.json()?,

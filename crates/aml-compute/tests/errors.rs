@@ -36,11 +36,15 @@ fn variant(e: &Error) -> &'static str {
         Error::Model(_) => "Model",
         Error::Arm(_) => "Arm",
         Error::Decode { .. } => "Decode",
+        Error::ReattachRolledBack { .. } => "ReattachRolledBack",
+        Error::ReattachStranded { .. } => "ReattachStranded",
         _ => "a variant this test does not know: add it",
     }
 }
 
-const ALL: [&str; 18] = [
+const ALL: [&str; 20] = [
+    "ReattachRolledBack",
+    "ReattachStranded",
     "Validation",
     "AlreadyExists",
     "AlreadyAttached",
@@ -179,7 +183,7 @@ async fn every_error_chains_its_cause_once() {
     );
     // Conflict: ensure of a compute that exists with other settings.
     errors.push(
-        ws.ensure("made", Desired::Create(devtest().agent_count(3)))
+        ws.ensure("made", Desired::Create(devtest().vm_size("Standard_D4_v3")))
             .await
             .unwrap_err(),
     );
@@ -268,6 +272,30 @@ async fn every_error_chains_its_cause_once() {
             message: "another operation holds the compute".into(),
         }),
     });
+    // ReattachRolledBack and ReattachStranded: the attach after a re-attach's detach fails
+    // (once: restored; twice: the restore fails too).
+    for (name, failures) in [("rolled", 1), ("strand", 2)] {
+        ws.begin_attach(
+            name,
+            attach(STANDARD_SUBSCRIPTION, "aks-dev").cluster_purpose(ClusterPurpose::DevTest),
+            AttachOptions::default().allow_second_attachment(true),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+        let op = ws
+            .begin_reattach(name, Some(TlsSettings::microsoft(name, false)))
+            .await
+            .unwrap();
+        emu.faults().inject(
+            aml_emulator::FaultRule::new(aml_emulator::Fault::status(500))
+                .method("PUT")
+                .path_contains(format!("/computes/{name}"))
+                .times(failures),
+        );
+        errors.push(op.await.unwrap_err());
+    }
     // Config: a config.json that is not JSON.
     let dir = std::env::temp_dir().join(format!("aml-compute-errors-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -33,6 +33,8 @@ pub enum OperationKind {
     Reattach,
     /// Change the node count or the autoscaler of the cluster's agent pool (R13).
     Scale,
+    /// Make an existing compute match a desired one: updates, a scale, a re-attach, in one plan.
+    Converge,
 }
 
 impl OperationKind {
@@ -46,6 +48,7 @@ impl OperationKind {
             Self::Delete => "delete",
             Self::Reattach => "re-attach",
             Self::Scale => "scale",
+            Self::Converge => "converge",
         }
     }
 
@@ -533,6 +536,26 @@ impl Plan {
                 ),
                 requests.attach(attach),
             )
+    }
+
+    /// The plans of `parts`, one after the other, as one operation on compute `id`: what
+    /// converging an existing compute to a desired one runs (a re-attach, if any, first, so
+    /// that its rollback applies to its own attach). One part is returned as it is.
+    pub fn converge(id: &ComputeId, mut parts: Vec<Plan>) -> Self {
+        if parts.len() == 1
+            && let Some(only) = parts.pop()
+        {
+            return only;
+        }
+        let mut plan = Self::new(OperationKind::Converge, id.clone(), Vec::new());
+        for part in parts {
+            plan.warnings.extend(part.warnings);
+            plan.steps.extend(part.steps);
+            if plan.rollback.is_none() {
+                plan.rollback = part.rollback;
+            }
+        }
+        plan
     }
 
     /// The rest of an operation continued from a resume token: waiting for the long-running

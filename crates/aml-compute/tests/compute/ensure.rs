@@ -1,4 +1,5 @@
-//! Ensure: create what is absent, adopt what matches without writing, report differences.
+//! Ensure: create what is absent, adopt what matches without writing, converge what differs
+//! (in place, by scaling, by re-attaching), refuse what cannot change.
 
 use aml_compute::{Desired, Ensured, Error};
 
@@ -40,4 +41,142 @@ async fn ensure_adopts_without_writing_and_reports_differences() {
     let fields: Vec<_> = differences.iter().map(|d| d.field).collect();
     assert_eq!(fields, ["create.agent_count", "create.vm_size"], "{err}");
     assert_eq!(emu.requests().count("PUT", "/computes/ens-aks"), puts);
+}
+
+/// Every write the emulator received (PUT, PATCH, POST other than listKeys, DELETE).
+fn writes(emu: &aml_emulator::Emulator) -> usize {
+    emu.requests()
+        .entries()
+        .iter()
+        .filter(|r| matches!(r.method.as_str(), "PUT" | "PATCH" | "DELETE" | "POST"))
+        .filter(|r| !r.path.ends_with("/listKeys"))
+        .count()
+}
+
+#[tokio::test]
+async fn ensure_converges_in_place_and_a_second_ensure_writes_nothing() {
+    use aml_compute::config::{LoadBalancerSettings, TlsSettings};
+    use aml_compute::{Remedy, aml_model::plan::OperationKind};
+
+    let (emu, ws) = setup().await;
+    wait(
+        match ws.ensure("conv", Desired::Create(devtest())).await.unwrap() {
+            Ensured::Started(op) => op,
+            other @ Ensured::Adopted(_) => panic!("{other:?}"),
+        },
+    )
+    .await;
+
+    // Three more nodes, a Microsoft certificate and an internal load balancer... which TLS
+    // does not allow: the TLS change alone, with the node count.
+    let desired = || {
+        devtest()
+            .agent_count(3)
+            .enable_ssl(TlsSettings::microsoft("conv", false))
+    };
+    let convergence = ws
+        .plan_ensure("conv", Desired::Create(desired()))
+        .await
+        .unwrap();
+    let shown = convergence.to_string();
+    assert!(shown.starts_with("~ compute conv"), "{shown}");
+    assert!(
+        shown.contains("~ create.agent_count 2 -> 3 (scale)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("~ tls.status Disabled -> Auto (update)"),
+        "{shown}"
+    );
+    let remedies: Vec<Remedy> = convergence.differences().iter().map(|d| d.remedy).collect();
+    assert!(remedies.contains(&Remedy::Scale) && remedies.contains(&Remedy::Update));
+    let plan = convergence.plan().unwrap();
+    assert_eq!(plan.kind(), OperationKind::Converge);
+    assert_eq!(plan.writes().count(), 2, "an update, then a scale: {plan}");
+
+    let before = writes(&emu);
+    let compute = ws
+        .ensure("conv", Desired::Create(desired()))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert_eq!(compute.agent_count(), Some(3));
+    assert_eq!(compute.leaf_domain_label(), Some("conv"));
+    assert_eq!(writes(&emu), before + 2);
+
+    // The same spec again: up to date, nothing written.
+    let again = ws
+        .plan_ensure("conv", Desired::Create(desired()))
+        .await
+        .unwrap();
+    assert!(again.is_up_to_date(), "{again}");
+    assert!(matches!(
+        ws.ensure("conv", Desired::Create(desired())).await.unwrap(),
+        Ensured::Adopted(_)
+    ));
+    assert_eq!(writes(&emu), before + 2, "a converged spec writes nothing");
+
+    // The load balancer changes in place too (TLS off first: not with an internal one).
+    let internal = || {
+        devtest()
+            .agent_count(3)
+            .load_balancer(LoadBalancerSettings::internal("aks-subnet"))
+    };
+    let compute = ws
+        .ensure("conv", Desired::Create(internal()))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert!(compute.has_internal_load_balancer());
+    assert!(!compute.ssl_enabled());
+}
+
+#[tokio::test]
+async fn ensure_reattaches_for_a_new_purpose_and_refuses_what_cannot_change() {
+    use aml_compute::Remedy;
+    use aml_compute::config::AksAttachConfiguration;
+    use aml_model::wire::ClusterPurpose;
+
+    let (emu, ws) = setup().await;
+    let attach = |purpose| {
+        AksAttachConfiguration::builder()
+            .resource_id(crate::support::cluster("aks-prod"))
+            .cluster_purpose(purpose)
+    };
+    ws.ensure("reat", Desired::Attach(attach(ClusterPurpose::FastProd)))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    // The purpose of an attached cluster is an attach setting: detach and attach again.
+    let convergence = ws
+        .plan_ensure("reat", Desired::Attach(attach(ClusterPurpose::DevTest)))
+        .await
+        .unwrap();
+    assert_eq!(convergence.differences()[0].remedy, Remedy::Reattach);
+    let compute = ws
+        .ensure("reat", Desired::Attach(attach(ClusterPurpose::DevTest)))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert_eq!(compute.cluster_purpose(), Some(&ClusterPurpose::DevTest));
+    assert_eq!(emu.requests().count("DELETE", "/computes/reat"), 1);
+
+    // Another cluster is another attachment: refused with the difference, nothing written.
+    let before = writes(&emu);
+    let other = AksAttachConfiguration::builder().resource_id(crate::support::cluster("aks-dev"));
+    let err = ws.ensure("reat", Desired::Attach(other)).await.unwrap_err();
+    let Error::Conflict { differences, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(
+        differences
+            .iter()
+            .any(|d| d.field == "attach.resource_id" && d.remedy == Remedy::Recreate),
+        "{err}"
+    );
+    assert_eq!(writes(&emu), before);
 }

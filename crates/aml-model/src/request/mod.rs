@@ -26,7 +26,8 @@ pub use update::update_body;
 pub type Request = http::Request<Body>;
 
 /// The bytes of a request body (JSON; empty for none). Bodies may hold secrets (a TLS key), so
-/// `Debug` shows the JSON with every secret redacted, never the bytes.
+/// `Debug` shows the JSON with every secret redacted, never the bytes, and the bytes are
+/// zeroized when the body is dropped (copies made by the HTTP stack are out of its reach).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Body(Vec<u8>);
 
@@ -46,9 +47,9 @@ impl Body {
         &self.0
     }
 
-    /// The bytes, owned.
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.0
+    /// The bytes, owned (the caller's to wipe from here on).
+    pub fn into_bytes(mut self) -> Vec<u8> {
+        std::mem::take(&mut self.0)
     }
 
     /// Whether there is no body.
@@ -80,7 +81,13 @@ impl From<Vec<u8>> for Body {
 
 impl From<Body> for Vec<u8> {
     fn from(body: Body) -> Self {
-        body.0
+        body.into_bytes()
+    }
+}
+
+impl Drop for Body {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 

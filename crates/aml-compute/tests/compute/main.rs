@@ -4,9 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support
 
 mod attach;
+mod chains;
 mod create;
 mod ensure;
 mod errors;
+mod plans;
 mod reads;
 mod reattach;
 mod remove;

@@ -1,19 +1,16 @@
 //! Errors per smithy-rs RFC 0022: every variant of `aml_compute::Error`, built as the library
 //! builds it, chains its cause as a `source()` and never repeats the cause's text.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test support
-
 use std::time::Duration;
 
-use aml_arm::{
-    ArmClient, ArmClientOptions, Cloud, PollOptions, RetryOptions, StaticTokenCredential,
-};
 use aml_compute::config::{AksAttachConfiguration, AksProvisioningConfiguration, TlsSettings};
 use aml_compute::{AttachOptions, Desired, Error, Workspace};
-use aml_emulator::{Emulator, STANDARD_CLUSTER_RESOURCE_GROUP};
-use aml_emulator::{OTHER_SUBSCRIPTION, STANDARD_SUBSCRIPTION};
+use aml_emulator::STANDARD_SUBSCRIPTION;
+use aml_emulator::{Emulator, OTHER_SUBSCRIPTION, STANDARD_CLUSTER_RESOURCE_GROUP};
 use aml_model::error::{chain, repeated_sentence};
 use aml_model::wire::{ClusterPurpose, ErrorDetail};
+
+use crate::support::{arm, emulator_taking};
 
 /// Which variant `e` is, to check that every variant was seen.
 fn variant(e: &Error) -> &'static str {
@@ -87,26 +84,8 @@ fn check(e: &Error) {
 #[tokio::test]
 #[allow(clippy::too_many_lines)] // one scenario that provokes every variant in turn
 async fn every_error_chains_its_cause_once() {
-    let emu = Emulator::builder()
-        .operation_duration(Duration::from_millis(30))
-        .retry_after(Duration::from_millis(5))
-        .start()
-        .await
-        .unwrap();
-    let arm = ArmClient::new(
-        StaticTokenCredential::new("errors-test-token"),
-        ArmClientOptions {
-            cloud: Cloud::custom(emu.base_url(), "https://management.azure.com/.default").unwrap(),
-            poll: PollOptions {
-                interval: Duration::from_millis(5),
-                max_interval: Duration::from_millis(20),
-                timeout: None,
-            },
-            retry: RetryOptions::none(),
-            ..ArmClientOptions::default()
-        },
-    )
-    .unwrap();
+    let emu = emulator_taking(Duration::from_millis(30)).await;
+    let arm = arm(&emu);
     let ws = Workspace::new(arm.clone(), emu.workspace_id().unwrap());
     let devtest = || {
         AksProvisioningConfiguration::builder()
@@ -207,30 +186,8 @@ async fn every_error_chains_its_cause_once() {
             .unwrap_err(),
     );
     // Timeout: a slow operation waited for too briefly.
-    let slow = Emulator::builder()
-        .operation_duration(Duration::from_secs(5))
-        .retry_after(Duration::from_millis(5))
-        .start()
-        .await
-        .unwrap();
-    let slow_ws = Workspace::new(
-        ArmClient::new(
-            StaticTokenCredential::new("errors-test-token"),
-            ArmClientOptions {
-                cloud: Cloud::custom(slow.base_url(), "https://management.azure.com/.default")
-                    .unwrap(),
-                poll: PollOptions {
-                    interval: Duration::from_millis(5),
-                    max_interval: Duration::from_millis(20),
-                    timeout: None,
-                },
-                retry: RetryOptions::none(),
-                ..ArmClientOptions::default()
-            },
-        )
-        .unwrap(),
-        slow.workspace_id().unwrap(),
-    );
+    let slow = emulator_taking(Duration::from_secs(5)).await;
+    let slow_ws = crate::support::workspace(&slow);
     let op = slow_ws.begin_create("slow", devtest()).await.unwrap();
     let token = op.resume_token().unwrap();
     errors.push(
@@ -249,19 +206,7 @@ async fn every_error_chains_its_cause_once() {
     );
     // Arm: the transport's own error (the emulator expects another token).
     let other = Emulator::builder().token("another").start().await.unwrap();
-    let other_ws = Workspace::new(
-        ArmClient::new(
-            StaticTokenCredential::new("errors-test-token"),
-            ArmClientOptions {
-                cloud: Cloud::custom(other.base_url(), "https://management.azure.com/.default")
-                    .unwrap(),
-                retry: RetryOptions::none(),
-                ..ArmClientOptions::default()
-            },
-        )
-        .unwrap(),
-        other.workspace_id().unwrap(),
-    );
+    let other_ws = crate::support::workspace(&other);
     errors.push(other_ws.get("any").await.unwrap_err());
     // Rejected: a retried PUT met another operation's 409 (the tests in compute.rs drive that
     // path); here with a stand-in transport error as its source.

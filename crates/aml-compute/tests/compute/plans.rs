@@ -3,50 +3,22 @@
 //! exactly the writes the operation's plan (its dry run) lists, in order — and the plan is the
 //! one the operation runs.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test support
-
 use std::time::Duration;
 
-use aml_arm::{
-    ArmClient, ArmClientOptions, Cloud, PollOptions, RetryOptions, StaticTokenCredential,
-};
 use aml_compute::config::{
     AksAttachConfiguration, AksProvisioningConfiguration, AksUpdateConfiguration,
     LoadBalancerSettings, TlsSettings,
 };
 use aml_compute::{AttachOptions, ComputeOperation, Plan, Workspace};
-use aml_emulator::{Emulator, STANDARD_CLUSTER_RESOURCE_GROUP, STANDARD_SUBSCRIPTION};
+use aml_emulator::Emulator;
 use aml_model::wire::ClusterPurpose;
 
-async fn setup() -> (Emulator, Workspace) {
-    let emu = Emulator::builder()
-        .operation_duration(Duration::from_millis(30))
-        .retry_after(Duration::from_millis(5))
-        .start()
-        .await
-        .unwrap();
-    let arm = ArmClient::new(
-        StaticTokenCredential::new("plans-test-token"),
-        ArmClientOptions {
-            cloud: Cloud::custom(emu.base_url(), "https://management.azure.com/.default").unwrap(),
-            poll: PollOptions {
-                interval: Duration::from_millis(5),
-                max_interval: Duration::from_millis(20),
-                timeout: None,
-            },
-            retry: RetryOptions::none(),
-            ..ArmClientOptions::default()
-        },
-    )
-    .unwrap();
-    let ws = Workspace::new(arm, emu.workspace_id().unwrap());
-    (emu, ws)
-}
+use crate::support::{cluster, emulator_taking, workspace};
 
-fn cluster(name: &str) -> String {
-    format!(
-        "/subscriptions/{STANDARD_SUBSCRIPTION}/resourcegroups/{STANDARD_CLUSTER_RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/{name}"
-    )
+async fn setup() -> (Emulator, Workspace) {
+    let emu = emulator_taking(Duration::from_millis(30)).await;
+    let ws = workspace(&emu);
+    (emu, ws)
 }
 
 /// `METHOD /path?query` of every write a plan lists, in order.

@@ -180,3 +180,72 @@ async fn ensure_reattaches_for_a_new_purpose_and_refuses_what_cannot_change() {
     );
     assert_eq!(writes(&emu), before);
 }
+
+#[tokio::test]
+async fn a_rotated_certificate_is_a_difference_applied_in_place() {
+    use aml_compute::Remedy;
+    use aml_compute::config::{AksAttachConfiguration, TlsSettings};
+    use aml_model::PrivateKeyPem;
+
+    let (emu, ws) = setup().await;
+    // A certificate and key for the same name, made now: each call makes another pair.
+    let pair = || {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["score.contoso.com".to_owned()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        (cert.pem(), key.serialize_pem())
+    };
+    let desired = |(cert, key): &(String, String)| {
+        Desired::Attach(
+            AksAttachConfiguration::builder()
+                .resource_id(crate::support::cluster("aks-prod"))
+                .enable_ssl(TlsSettings::custom(
+                    cert.clone(),
+                    PrivateKeyPem::new(key.clone()),
+                    "score.contoso.com",
+                )),
+        )
+    };
+    let first = pair();
+    ws.ensure("tlsrot", desired(&first))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert!(
+        ws.plan_ensure("tlsrot", desired(&first))
+            .await
+            .unwrap()
+            .is_up_to_date(),
+        "the same certificate is no difference"
+    );
+
+    // Another certificate for the same CNAME: a difference, applied by one update.
+    let rotated = pair();
+    let convergence = ws.plan_ensure("tlsrot", desired(&rotated)).await.unwrap();
+    let fields: Vec<(&str, Remedy)> = convergence
+        .differences()
+        .iter()
+        .map(|d| (d.field, d.remedy))
+        .collect();
+    assert_eq!(fields, [("tls.cert", Remedy::Update)], "{convergence}");
+    assert!(
+        !convergence.to_string().contains("PRIVATE KEY"),
+        "{convergence}"
+    );
+    let before = writes(&emu);
+    let compute = ws
+        .ensure("tlsrot", desired(&rotated))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert_eq!(
+        compute.ssl_cert().map(str::trim),
+        Some(rotated.0.trim()),
+        "the new certificate is in place"
+    );
+    assert_eq!(writes(&emu), before + 1, "one update");
+}

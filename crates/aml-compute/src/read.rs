@@ -111,7 +111,21 @@ impl Workspace {
     /// Runs a plan a `plan_*` verb returned (after showing it, say): its reads and checks run
     /// again against the service as it is now, then its first write; await the operation for
     /// the rest. This is what the matching `begin_*` verb does with the plan it builds.
+    ///
+    /// A plan made for a compute of another workspace is refused.
     pub async fn begin_plan(&self, plan: Plan) -> Result<ComputeOperation> {
+        if plan.compute().workspace() != &self.id {
+            return Err(Error::Refused {
+                action: plan.kind().as_str(),
+                name: plan.compute().name().to_string(),
+                reason: format!(
+                    "the plan is for workspace {}, not {}; make it with this workspace",
+                    plan.compute().workspace(),
+                    self.id
+                ),
+                rule: None,
+            });
+        }
         Box::pin(ComputeOperation::start(self.clone(), plan)).await
     }
 

@@ -150,3 +150,20 @@ async fn a_refusing_check_stops_the_plan_before_its_write() {
     let check = plan.find("[attach.cluster_attached]").unwrap();
     assert!(check < plan.find("PUT").unwrap(), "{plan}");
 }
+
+#[tokio::test]
+async fn a_plan_runs_only_in_its_own_workspace() {
+    let (emu, ws) = setup().await;
+    let plan = ws.plan_detach("anything").unwrap();
+    let other = Workspace::from_ids(
+        ws.arm().clone(),
+        ws.id().subscription_id(),
+        "another-rg",
+        "another-ws",
+    )
+    .unwrap();
+    emu.requests().clear();
+    let err = other.begin_plan(plan).await.unwrap_err();
+    assert!(matches!(err, aml_compute::Error::Refused { .. }), "{err}");
+    assert!(emu.requests().is_empty(), "nothing was sent");
+}

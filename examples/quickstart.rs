@@ -10,7 +10,8 @@
 //! internal load balancer while TLS is on is refused (R18), then turns TLS off and switches in
 //! one update; lists the workspace; gets the kube credentials (printing only their size); goes
 //! back to a public IP and re-attaches with the TLS material recovered from a saved
-//! `azuremlfessl` secret dump (R19, R22); scales the attached cluster's pool through AKS, after
+//! `azuremlfessl` secret dump (R19, R22); on the emulator, shows a re-attach whose attach fails
+//! rolled back to the previous attachment; scales the attached cluster's pool through AKS, after
 //! a scale-down below the production minimum is refused (R13, R8); converges the created
 //! compute to a spec with one more node (`plan_ensure` shows `~ create.agent_count 1 -> 2
 //! (scale)`, the plan runs, and the same spec again is up to date); and detaches everything it
@@ -46,7 +47,7 @@ use aml_examples::{
     ARM_SCOPE, BoxError, Failure, GeneratedCertificate, Pace, Result, describe_error,
     existing_cluster,
 };
-use aml_model::wire::ClusterPurpose;
+use aml_model::wire::{ClusterPurpose, ErrorDetail};
 use aml_tls::OffsetDateTime;
 use futures::TryStreamExt;
 
@@ -82,6 +83,8 @@ pub(crate) struct Summary {
     pub(crate) kubeconfig_bytes: usize,
     /// Status of TLS after the re-attach.
     pub(crate) tls_after_reattach: String,
+    /// Whether the re-attach whose attach failed was rolled back (emulator only).
+    pub(crate) rolled_back: bool,
     /// Whether scaling the production compute down to 2 nodes was refused before any write (R8).
     pub(crate) scale_down_refused: bool,
     /// The node count of the attached compute after scaling it out.
@@ -280,6 +283,33 @@ pub(crate) async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<S
         .to_owned();
     println!("  {reattached}");
 
+    // 7b. On the emulator, which can fail on request: a re-attach whose attach fails after
+    //     its detach is rolled back to the previous attachment (and says what it could not
+    //     restore: Azure never returns a custom certificate's key).
+    if let Some(emulator) = emulator {
+        println!(
+            "\n7b. re-attach {ATTACHED} without TLS while the emulator fails the attach: rolled back"
+        );
+        let operation = ws
+            .begin_reattach(ATTACHED, Some(TlsSettings::disabled()))
+            .await?;
+        // The detach is under way; the operation that follows it (the attach) ends Failed.
+        emulator.faults().fail_next_operation(ErrorDetail {
+            code: Some("InternalServerError".into()),
+            message: Some("the Azure ML components could not be installed (injected)".into()),
+            ..ErrorDetail::default()
+        });
+        summary.operations += 2; // the detach, and the attach that restores
+        match aml_examples::watch(operation, "  ").await {
+            Err(error @ Error::ReattachRolledBack { .. }) => {
+                println!("  {}", describe_error(&error));
+                summary.rolled_back = true;
+            }
+            Err(other) => return Err(other.into()),
+            Ok(_) => return Err("the injected failure did not happen".into()),
+        }
+    }
+
     // 8. Scale (R13): the node count of the attached cluster's pool, through AKS (the SDK
     //    cannot); never its VM size, and never below what the production purpose needs (R8).
     println!(
@@ -417,7 +447,9 @@ mod tests {
             .into_iter()
             .filter(|r| r.path.ends_with(&format!("/computes/{ATTACHED}")))
             .collect();
-        assert_eq!(puts.len(), 4, "{puts:#?}");
+        // ... and the re-attach whose attach failed, rolled back by one more attach.
+        assert_eq!(puts.len(), 6, "{puts:#?}");
+        assert!(summary.rolled_back, "{text}");
 
         // Listed both, got credentials, TLS back on after the re-attach.
         assert_eq!(summary.listed.len(), 2, "{text}");
@@ -458,8 +490,8 @@ mod tests {
             .collect();
         assert_eq!(
             deletes.len(),
-            3,
-            "two detaches and the re-attach's: {deletes:#?}"
+            4,
+            "two detaches and the two re-attaches': {deletes:#?}"
         );
         assert!(deletes.iter().all(|r| {
             r.query

@@ -91,8 +91,11 @@ impl fmt::Display for OperationError {
         if let Some(e) = &self.error {
             write!(f, ": {e}")?;
         }
+        // A provisioning error that says what the operation's error says is shown once.
         for p in &self.provisioning_errors {
-            write!(f, "; provisioning error: {p}")?;
+            if self.error.as_ref() != Some(p) {
+                write!(f, "; provisioning error: {p}")?;
+            }
         }
         if self.request_ids != RequestIds::default() {
             write!(f, " [{}]", self.request_ids)?;

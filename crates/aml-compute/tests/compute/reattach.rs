@@ -125,6 +125,8 @@ async fn a_failed_attach_after_the_detach_is_rolled_back() {
         });
     let err = op.await.unwrap_err();
     assert!(matches!(err, Error::ReattachRolledBack { .. }), "{err}");
+    // The service's error, once in the chain (not again as a provisioning error).
+    assert_eq!(aml_model::error::repeated_sentence(&err), None, "{err:?}");
     assert!(ws.get_aks("rbk").await.unwrap().is_attached());
 }
 
@@ -177,4 +179,30 @@ async fn dry_runs_of_delete_and_reattach_send_no_write() {
     assert!(text.contains("underlyingResourceAction=Detach"), "{text}");
     assert!(text.contains("\"leafDomainLabel\": \"dryre\""), "{text}");
     assert_eq!(writes(&emu), before, "dry runs write nothing");
+}
+
+#[tokio::test]
+async fn a_failed_detach_leaves_the_attachment_as_it_was() {
+    use aml_emulator::{Fault, FaultRule};
+    let (emu, ws) = setup().await;
+    attach_prod_as(&ws, "keep").await;
+    emu.faults().inject(
+        FaultRule::new(Fault::status(500))
+            .method("DELETE")
+            .path_contains("/computes/keep")
+            .times(1),
+    );
+    // The detach is the re-attach's first write: refused, nothing else is sent.
+    let err = ws
+        .begin_reattach("keep", Some(TlsSettings::microsoft("keep", false)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Arm(_)), "{err}");
+    assert_eq!(
+        emu.requests().count("PUT", "/computes/keep"),
+        1,
+        "only the first attach"
+    );
+    let still = ws.get_aks("keep").await.unwrap();
+    assert!(still.is_attached() && !still.ssl_enabled());
 }

@@ -6,6 +6,7 @@
 mod emulator {
     pub(crate) mod support;
 
+    mod agent_pool_rules;
     mod agent_pools;
     mod auth;
     mod binary;

@@ -233,7 +233,8 @@ impl ComputeOperation {
     }
 
     /// Gives up waiting for each ARM operation of the plan after `timeout` of polling it (the
-    /// operation goes on in Azure: [`Error::Timeout`](crate::Error::Timeout) carries the token to resume it).
+    /// operation goes on in Azure: [`Error::Timeout`](crate::Error::Timeout) carries the token
+    /// to resume it; a re-attach is not rolled back then, its attach may still succeed).
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -310,7 +311,14 @@ impl ComputeOperation {
             });
         }
         match self.step_once().await {
-            Err(e) if self.detached_for_reattach() => Err(Box::pin(self.roll_back(e)).await),
+            // Roll back only an attach known to have failed: after a timeout or lost polls the
+            // attach may still be running (resume it with the token instead).
+            Err(e)
+                if self.detached_for_reattach()
+                    && !matches!(e, Error::Timeout { .. } | Error::WaitInterrupted { .. }) =>
+            {
+                Err(Box::pin(self.roll_back(e)).await)
+            }
             other => other,
         }
     }

@@ -206,3 +206,46 @@ async fn a_failed_detach_leaves_the_attachment_as_it_was() {
     let still = ws.get_aks("keep").await.unwrap();
     assert!(still.is_attached() && !still.ssl_enabled());
 }
+
+#[tokio::test]
+async fn a_timeout_while_attaching_is_not_rolled_back() {
+    use std::time::Duration;
+    // Detaching is quick, attaching slow: the wait on the attach gives up first.
+    let mut timings = aml_emulator::Timings::default();
+    timings.create = Duration::from_millis(30);
+    timings.attach = Duration::from_secs(30);
+    timings.update = Duration::from_millis(30);
+    timings.delete = Duration::from_millis(30);
+    timings.retry_after = Duration::from_millis(5);
+    let emu = aml_emulator::Emulator::builder()
+        .timings(timings)
+        .start()
+        .await
+        .unwrap();
+    let ws = crate::support::workspace(&emu);
+    let op = ws
+        .begin_attach(
+            "slowat",
+            crate::support::attach_prod(),
+            aml_compute::AttachOptions::default(),
+        )
+        .await
+        .unwrap();
+    emu.complete_operations();
+    op.await.unwrap();
+    let err = ws
+        .begin_reattach("slowat", Some(TlsSettings::microsoft("slowat", false)))
+        .await
+        .unwrap()
+        .with_timeout(Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    // The attach may still succeed: no rollback, a token to resume it.
+    assert!(matches!(err, Error::Timeout { .. }), "{err}");
+    assert!(err.resume_token().is_some());
+    assert_eq!(
+        emu.requests().count("PUT", "/computes/slowat"),
+        2,
+        "the first attach and the re-attach's, no restoring attach"
+    );
+}

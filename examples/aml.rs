@@ -24,6 +24,9 @@
 //! of the spec, or of `AML_*` / `config.json`; the credential from the environment). Without any
 //! of these, the embedded emulator: this tool never reaches Azure unless told to.
 //!
+//! Long-running operations show a progress bar over the plan's steps on a terminal (indicatif,
+//! from the operation's progress stream), and plain lines otherwise.
+//!
 //! Exit status: 0 done, 1 a runtime or IO failure (the service refused, a file is unreadable,
 //! a compute is missing), 2 invalid input (usage, an invalid spec). `--stats` adds one line on
 //! standard error with the process's peak memory and, on the embedded emulator, the time of
@@ -338,7 +341,7 @@ async fn execute(
             Ok(Done::Listed(lines))
         }
         Command::Detach(name) => {
-            aml_examples::watch(ws.begin_detach(name).await?, "").await?;
+            watch(ws.begin_detach(name).await?).await?;
             println!("detached {name}; its AKS cluster is kept");
             Ok(Done::Nothing)
         }
@@ -373,7 +376,7 @@ async fn apply(ws: &Workspace, loaded: &LoadedSpec) -> Result<Done, Failure> {
         }
         Some(plan) => {
             let operation = ws.begin_plan(plan).await?;
-            let Some(compute) = aml_examples::watch(operation, "").await?.compute() else {
+            let Some(compute) = watch(operation).await?.compute() else {
                 println!("{name}: done");
                 return Ok(Done::Nothing);
             };
@@ -384,6 +387,46 @@ async fn apply(ws: &Workspace, loaded: &LoadedSpec) -> Result<Done, Failure> {
             }))
         }
     }
+}
+
+/// Runs `operation` to the end: on a terminal as a progress bar over the plan's steps (one
+/// line kept per step, the bar showing the latest event), otherwise as plain lines.
+async fn watch(
+    mut operation: aml_compute::ComputeOperation,
+) -> aml_compute::Result<aml_compute::Completion> {
+    use std::io::IsTerminal as _;
+
+    use futures::StreamExt as _;
+
+    if !std::io::stdout().is_terminal() {
+        return aml_examples::watch(operation, "").await;
+    }
+    for warning in operation.warnings() {
+        println!("warning: {warning}");
+    }
+    let steps = u64::try_from(operation.plan().steps().len()).unwrap_or(u64::MAX);
+    let bar = indicatif::ProgressBar::new(steps).with_style(
+        indicatif::ProgressStyle::with_template("{bar:24} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut events = operation.progress();
+    while let Some(event) = events.next().await {
+        let event = match event {
+            Ok(event) => event,
+            Err(e) => {
+                bar.abandon();
+                return Err(e);
+            }
+        };
+        if let aml_compute::Activity::Ran(what) = &event.activity {
+            bar.println(format!("{}/{} {what}", event.step, event.steps));
+        }
+        bar.set_position(u64::try_from(event.step).unwrap_or(steps));
+        bar.set_message(event.to_string());
+    }
+    drop(events);
+    bar.finish_and_clear();
+    operation.await
 }
 
 /// The process's peak resident memory (`VmHWM` of `/proc/self/status`), in KiB, on Linux.

@@ -126,6 +126,11 @@ pub(crate) fn pool_named<'a>(op: &'a ComputeOperation, name: &str) -> Result<&'a
         })
 }
 
+/// The VM size of an agent pool.
+fn size(pool: &AgentPool) -> Option<&str> {
+    pool.properties.as_ref().and_then(|x| x.vm_size.as_deref())
+}
+
 /// R8 on a scale-down: a production cluster keeps at least 3 nodes and 12 vCPUs once the pool
 /// has its fewest nodes.
 fn scale_fits(
@@ -137,28 +142,16 @@ fn scale_fits(
     let target = pool_named(op, pool)?;
     let pools = op.seen.pools.as_deref().unwrap_or_default();
     let count = |p: &AgentPool| p.properties.as_ref().and_then(|x| x.count).unwrap_or(0);
-    let (mut before_nodes, mut after_nodes) = (0u32, 0u32);
-    let (mut before_vcpus, mut after_vcpus) = (Some(0u32), Some(0u32));
-    for p in pools {
+    let (before_vcpus, before_nodes, _) = capacity_of(pools.iter().map(|p| (count(p), size(p))));
+    let (after_vcpus, after_nodes, _) = capacity_of(pools.iter().map(|p| {
         let now = count(p);
         let then = if std::ptr::eq(p, target) {
             scale.fewest_nodes(now)
         } else {
             now
         };
-        before_nodes = before_nodes.saturating_add(now);
-        after_nodes = after_nodes.saturating_add(then);
-        let size = p
-            .properties
-            .as_ref()
-            .and_then(|x| x.vm_size.as_deref())
-            .and_then(vm_size::lookup);
-        let add = |total: Option<u32>, n: u32| {
-            size.and_then(|s| total.map(|t| t.saturating_add(n.saturating_mul(s.vcpus))))
-        };
-        before_vcpus = add(before_vcpus, now);
-        after_vcpus = add(after_vcpus, then);
-    }
+        (then, size(p))
+    }));
     let scaling_down = after_nodes < before_nodes
         || matches!((after_vcpus, before_vcpus), (Some(a), Some(b)) if a < b);
     let mut report = Report::new();
@@ -321,21 +314,30 @@ fn capacity(
 /// Total vCPUs and nodes of a managed cluster's agent pools; `None` vCPUs when a pool's size is
 /// not in the catalog (the sizes listed third).
 fn cluster_capacity(cluster: &ManagedCluster) -> (Option<u32>, u32, Vec<String>) {
+    capacity_of(
+        cluster
+            .properties
+            .iter()
+            .flat_map(|p| p.agent_pool_profiles.iter().flatten())
+            .map(|pool| (pool.count.unwrap_or(0), pool.vm_size.as_deref())),
+    )
+}
+
+/// Total vCPUs and nodes of pools given as (node count, VM size); `None` vCPUs when a size is
+/// not in the catalog (the sizes listed third).
+fn capacity_of<'a>(
+    pools: impl Iterator<Item = (u32, Option<&'a str>)>,
+) -> (Option<u32>, u32, Vec<String>) {
     let mut vcpus = Some(0u32);
     let mut nodes = 0u32;
     let mut unknown = Vec::new();
-    for pool in cluster
-        .properties
-        .iter()
-        .flat_map(|p| p.agent_pool_profiles.iter().flatten())
-    {
-        let count = pool.count.unwrap_or(0);
+    for (count, size) in pools {
         nodes = nodes.saturating_add(count);
-        if let Some(size) = pool.vm_size.as_deref().and_then(vm_size::lookup) {
+        if let Some(size) = size.and_then(vm_size::lookup) {
             vcpus = vcpus.map(|v| v.saturating_add(count.saturating_mul(size.vcpus)));
         } else {
             vcpus = None;
-            unknown.push(pool.vm_size.clone().unwrap_or_default());
+            unknown.push(size.unwrap_or_default().to_owned());
         }
     }
     (vcpus, nodes, unknown)

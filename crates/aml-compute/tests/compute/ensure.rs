@@ -3,7 +3,7 @@
 
 use aml_compute::{Desired, Ensured, Error};
 
-use crate::support::{devtest, setup, wait};
+use crate::support::{devtest, received_writes, setup, wait};
 
 #[tokio::test]
 async fn ensure_adopts_without_writing_and_reports_differences() {
@@ -41,16 +41,6 @@ async fn ensure_adopts_without_writing_and_reports_differences() {
     let fields: Vec<_> = differences.iter().map(|d| d.field).collect();
     assert_eq!(fields, ["create.agent_count", "create.vm_size"], "{err}");
     assert_eq!(emu.requests().count("PUT", "/computes/ens-aks"), puts);
-}
-
-/// Every write the emulator received (PUT, PATCH, POST other than listKeys, DELETE).
-fn writes(emu: &aml_emulator::Emulator) -> usize {
-    emu.requests()
-        .entries()
-        .iter()
-        .filter(|r| matches!(r.method.as_str(), "PUT" | "PATCH" | "DELETE" | "POST"))
-        .filter(|r| !r.path.ends_with("/listKeys"))
-        .count()
 }
 
 #[tokio::test]
@@ -94,7 +84,7 @@ async fn ensure_converges_in_place_and_a_second_ensure_writes_nothing() {
     assert_eq!(plan.kind(), OperationKind::Converge);
     assert_eq!(plan.writes().count(), 2, "an update, then a scale: {plan}");
 
-    let before = writes(&emu);
+    let before = received_writes(&emu).len();
     let compute = ws
         .ensure("conv", Desired::Create(desired()))
         .await
@@ -103,7 +93,7 @@ async fn ensure_converges_in_place_and_a_second_ensure_writes_nothing() {
         .unwrap();
     assert_eq!(compute.agent_count(), Some(3));
     assert_eq!(compute.leaf_domain_label(), Some("conv"));
-    assert_eq!(writes(&emu), before + 2);
+    assert_eq!(received_writes(&emu).len(), before + 2);
 
     // The same spec again: up to date, nothing written.
     let again = ws
@@ -115,7 +105,11 @@ async fn ensure_converges_in_place_and_a_second_ensure_writes_nothing() {
         ws.ensure("conv", Desired::Create(desired())).await.unwrap(),
         Ensured::Adopted(_)
     ));
-    assert_eq!(writes(&emu), before + 2, "a converged spec writes nothing");
+    assert_eq!(
+        received_writes(&emu).len(),
+        before + 2,
+        "a converged spec writes nothing"
+    );
 
     // The load balancer changes in place too (TLS off first: not with an internal one).
     let internal = || {
@@ -166,7 +160,7 @@ async fn ensure_reattaches_for_a_new_purpose_and_refuses_what_cannot_change() {
     assert_eq!(emu.requests().count("DELETE", "/computes/reat"), 1);
 
     // Another cluster is another attachment: refused with the difference, nothing written.
-    let before = writes(&emu);
+    let before = received_writes(&emu).len();
     let other = AksAttachConfiguration::builder().resource_id(crate::support::cluster("aks-dev"));
     let err = ws.ensure("reat", Desired::Attach(other)).await.unwrap_err();
     let Error::Conflict { differences, .. } = &err else {
@@ -178,7 +172,7 @@ async fn ensure_reattaches_for_a_new_purpose_and_refuses_what_cannot_change() {
             .any(|d| d.field == "attach.resource_id" && d.remedy == Remedy::Recreate),
         "{err}"
     );
-    assert_eq!(writes(&emu), before);
+    assert_eq!(received_writes(&emu).len(), before);
 }
 
 #[tokio::test]
@@ -235,7 +229,7 @@ async fn a_rotated_certificate_is_a_difference_applied_in_place() {
         !convergence.to_string().contains("PRIVATE KEY"),
         "{convergence}"
     );
-    let before = writes(&emu);
+    let before = received_writes(&emu).len();
     let compute = ws
         .ensure("tlsrot", desired(&rotated))
         .await
@@ -247,5 +241,5 @@ async fn a_rotated_certificate_is_a_difference_applied_in_place() {
         Some(rotated.0.trim()),
         "the new certificate is in place"
     );
-    assert_eq!(writes(&emu), before + 1, "one update");
+    assert_eq!(received_writes(&emu).len(), before + 1, "one update");
 }

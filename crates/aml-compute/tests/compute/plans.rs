@@ -13,7 +13,7 @@ use aml_compute::{AttachOptions, ComputeOperation, Plan, Workspace};
 use aml_emulator::Emulator;
 use aml_model::wire::ClusterPurpose;
 
-use crate::support::{cluster, emulator_taking, workspace};
+use crate::support::{cluster, emulator_taking, received_writes, workspace};
 
 async fn setup() -> (Emulator, Workspace) {
     let emu = emulator_taking(Duration::from_millis(30)).await;
@@ -25,20 +25,6 @@ async fn setup() -> (Emulator, Workspace) {
 fn planned_writes(plan: &Plan) -> Vec<String> {
     plan.writes()
         .map(|r| format!("{} {}", r.method(), r.uri()))
-        .collect()
-}
-
-/// `METHOD /path?query` of every write the emulator received since the log was cleared.
-fn received_writes(emu: &Emulator) -> Vec<String> {
-    emu.requests()
-        .entries()
-        .into_iter()
-        .filter(|r| matches!(r.method.as_str(), "PUT" | "PATCH" | "DELETE" | "POST"))
-        .filter(|r| !r.path.ends_with("/listKeys"))
-        .map(|r| match &r.query {
-            Some(q) => format!("{} {}?{q}", r.method, r.path),
-            None => format!("{} {}", r.method, r.path),
-        })
         .collect()
 }
 

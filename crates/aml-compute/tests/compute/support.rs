@@ -115,3 +115,18 @@ pub(crate) fn assert_refused_tls_with_ilb(err: &Error) {
         "{err}"
     );
 }
+
+/// `METHOD /path?query` of every write the emulator received (PUT, PATCH, DELETE, and POST
+/// other than `listKeys`, which only reads), since its log was last cleared.
+pub(crate) fn received_writes(emu: &Emulator) -> Vec<String> {
+    emu.requests()
+        .entries()
+        .into_iter()
+        .filter(|r| matches!(r.method.as_str(), "PUT" | "PATCH" | "DELETE" | "POST"))
+        .filter(|r| !r.path.ends_with("/listKeys"))
+        .map(|r| match &r.query {
+            Some(q) => format!("{} {}?{q}", r.method, r.path),
+            None => format!("{} {}", r.method, r.path),
+        })
+        .collect()
+}

@@ -123,6 +123,8 @@ pub struct ComputeOperation {
     pending: std::collections::VecDeque<ProgressEvent>,
     /// Waits that ended (a re-attach's first one is its detach).
     pub(crate) waits_done: usize,
+    /// Whether the running ARM operation answers with the compute (not an agent pool).
+    pub(crate) answers_with_compute: bool,
     /// Why the operation is over before its last step (a re-attach rolled back).
     ended: Option<String>,
 }
@@ -154,6 +156,7 @@ impl ComputeOperation {
             attach_guard: None,
             pending: std::collections::VecDeque::new(),
             waits_done: 0,
+            answers_with_compute: true,
             ended: None,
         }
     }

@@ -57,7 +57,8 @@ impl ComputeOperation {
         enum Todo {
             Read(Read, Option<Request>),
             Check(Check),
-            Write(Request),
+            /// A write; `true` when its operation answers with the compute.
+            Write(Request, bool),
             Nothing,
         }
         let todo = match &self.plan.steps()[self.next] {
@@ -65,17 +66,18 @@ impl ComputeOperation {
                 Todo::Read(read.clone(), request.as_ref().map(clone_request))
             }
             Step::Check(check) => Todo::Check(check.clone()),
-            Step::Write { request, .. } => Todo::Write(clone_request(request)),
+            Step::Write { request, .. } => Todo::Write(clone_request(request), true),
             Step::Modify {
                 request,
                 change: Change::Compute(update),
                 ..
-            } => Todo::Write(self.modified(request, update)?),
+            } => Todo::Write(self.modified(request, update)?, true),
+            // An agent pool's operation answers with the pool, not the compute.
             Step::Modify {
                 request,
-                change: Change::Pool(scale),
+                change: Change::Pool { pool, scale },
                 ..
-            } => Todo::Write(self.scaled(request, scale)?),
+            } => Todo::Write(self.scaled(request, pool, scale)?, false),
             _ => Todo::Nothing,
         };
         match todo {
@@ -85,7 +87,10 @@ impl ComputeOperation {
                 self.plan.push_warnings(warnings);
                 Ok(())
             }
-            Todo::Write(request) => self.write(request).await,
+            Todo::Write(request, answers_with_compute) => {
+                self.answers_with_compute = answers_with_compute;
+                self.write(request).await
+            }
             Todo::Nothing => Ok(()),
         }
     }
@@ -114,15 +119,8 @@ impl ComputeOperation {
 
     /// The `PUT` of a scale: the pool as the latest read found it, with its node count or
     /// autoscaler changed (never its VM size) and its read-only state left out.
-    fn scaled(&self, target: &Request, scale: &ScaleConfiguration) -> Result<Request> {
-        let name = target
-            .uri()
-            .path()
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let pool = crate::checks::pool_named(self, &name)?;
+    fn scaled(&self, target: &Request, name: &str, scale: &ScaleConfiguration) -> Result<Request> {
+        let pool = crate::checks::pool_named(self, name)?;
         let mut profile = pool.properties.clone().unwrap_or_default();
         profile.provisioning_state = None;
         let current = profile.count.unwrap_or(1);
@@ -288,9 +286,10 @@ impl ComputeOperation {
                 .wait()
                 .await
                 .map_err(|e| operation_error(e, kind, &name))?;
-            // An agent pool's operation answers with the pool, not the compute.
-            let pool = response.url().path().contains("/agentPools/");
-            self.last_resource = if kind.removes_compute() || pool || response.body().is_empty() {
+            self.last_resource = if kind.removes_compute()
+                || !self.answers_with_compute
+                || response.body().is_empty()
+            {
                 None
             } else {
                 Some(Box::new(serde_json::from_slice(response.body()).map_err(

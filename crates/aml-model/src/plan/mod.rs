@@ -214,7 +214,10 @@ impl Plan {
                     cluster.name()
                 ),
                 requests.put_agent_pool(cluster, pool, None),
-                Change::Pool(scale),
+                Change::Pool {
+                    pool: pool.to_owned(),
+                    scale,
+                },
             )
             .read(Read::Compute, Some(requests.get(id)))
     }

@@ -173,7 +173,12 @@ pub enum Change {
     /// The compute's TLS and load balancer (an update).
     Compute(AksUpdateConfiguration),
     /// The node count or autoscaler of an agent pool (a scale).
-    Pool(ScaleConfiguration),
+    Pool {
+        /// The pool's name.
+        pool: String,
+        /// What changes.
+        scale: ScaleConfiguration,
+    },
 }
 
 /// One step of a plan.

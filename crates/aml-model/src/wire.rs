@@ -270,9 +270,11 @@ mod compute;
 mod enums;
 mod error;
 mod kubernetes_version;
+mod location;
 mod managed_cluster;
 mod operation;
 mod resource;
+mod service_tag;
 
 pub use aks::{
     AksCompute, AksComputeSecrets, AksNetworkingConfiguration, AksProperties, SslConfiguration,
@@ -281,7 +283,7 @@ pub use aks::{
 pub use compute::{Compute, ComputeResource, PaginatedComputeResourcesList};
 pub use enums::{
     AgentPoolMode, ClusterPurpose, ComputeType, KubernetesSupportPlan, LoadBalancerSku,
-    LoadBalancerType, OperationStatus, OsType, ProvisioningState, SslConfigStatus,
+    LoadBalancerType, OperationStatus, OsType, OutboundType, ProvisioningState, SslConfigStatus,
 };
 pub use error::{ErrorAdditionalInfo, ErrorDetail, ErrorResponse};
 pub use kubernetes_version::{
@@ -289,12 +291,17 @@ pub use kubernetes_version::{
     KubernetesVersionListResult, OrchestratorProfile, OrchestratorVersionProfile,
     OrchestratorVersionProfileListResult, OrchestratorVersionProfileProperties,
 };
+pub use location::{Location, LocationListResult, LocationMetadata, PairedRegion};
 pub use managed_cluster::{
-    AgentPool, AgentPoolListResult, AgentPoolProfile, ApiServerAccessProfile, CredentialResult,
-    CredentialResults, ManagedCluster, ManagedClusterProperties, NetworkProfile,
+    AadProfile, AgentPool, AgentPoolListResult, AgentPoolProfile, ApiServerAccessProfile,
+    CredentialResult, CredentialResults, ManagedCluster, ManagedClusterProperties, NetworkProfile,
 };
 pub use operation::OperationStatusResult;
 pub use resource::{ManagedServiceIdentity, Sku, SystemData};
+pub use service_tag::{
+    ServiceTagInformation, ServiceTagInformationProperties, ServiceTagsListResult,
+    machine_learning_tag,
+};
 
 /// Prints `[redacted]` in place of a secret value.
 struct Redacted;

@@ -7,7 +7,7 @@ use aml_model::AksClusterId;
 use aml_model::wire::{
     AgentPoolMode, AgentPoolProfile, ApiServerAccessProfile, CredentialResult, CredentialResults,
     LoadBalancerSku, ManagedCluster, ManagedClusterProperties, NetworkProfile, OsType,
-    ProvisioningState,
+    OutboundType, ProvisioningState,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -203,7 +203,6 @@ impl Cluster {
         );
         let mut extra = object(json!({
             "maxAgentPools": 100,
-            "enableRBAC": true,
             "linuxProfile": {
                 "adminUsername": "azureuser",
                 "ssh": {"publicKeys": [{"keyData": "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ emulator"}]}
@@ -230,6 +229,9 @@ impl Cluster {
             network_profile: Some(self.render_network(&node_resource_group)),
             api_server_access_profile: access,
             node_resource_group: Some(node_resource_group),
+            enable_rbac: Some(true),
+            aad_profile: None,
+            disable_local_accounts: None,
             extra,
         };
         ManagedCluster {
@@ -239,6 +241,7 @@ impl Cluster {
             location: Some(self.location.clone()),
             tags: (!self.tags.is_empty()).then(|| self.tags.clone()),
             e_tag: Some(self.e_tag.clone()),
+            identity: None,
             properties: Some(properties),
             extra: object(json!({"sku": {"name": "Base", "tier": "Free"}})),
         }
@@ -266,6 +269,7 @@ impl Cluster {
             min_count: pool.autoscale.map(|(min, _)| min),
             max_count: pool.autoscale.map(|(_, max)| max),
             provisioning_state: Some(state.to_string()),
+            vnet_subnet_id: None,
             extra: object(json!({
                     "maxPods": 110,
                     "type": "VirtualMachineScaleSets",
@@ -303,7 +307,7 @@ impl Cluster {
             pod_cidr: Some("10.244.0.0/16".into()),
             service_cidr: Some("10.0.0.0/16".into()),
             dns_service_ip: Some("10.0.0.10".into()),
-            outbound_type: Some("loadBalancer".into()),
+            outbound_type: Some(OutboundType::LoadBalancer),
             load_balancer_sku: Some(self.load_balancer_sku.clone()),
             extra: network_extra,
             ..Default::default()

@@ -131,6 +131,21 @@ open_enum! {
 }
 
 open_enum! {
+    /// How an AKS cluster's traffic leaves it (ContainerService `outboundType`, R16).
+    pub enum OutboundType {
+        /// Through the cluster's Standard load balancer (the default).
+        LoadBalancer = "loadBalancer",
+        /// Through the routes of the subnet's route table (a firewall, for example); the
+        /// cluster needs a subnet of its own whose route table sends egress somewhere.
+        UserDefinedRouting = "userDefinedRouting",
+        /// Through a NAT gateway AKS manages.
+        ManagedNatGateway = "managedNATGateway",
+        /// Through a NAT gateway the user brings, associated with the subnet.
+        UserAssignedNatGateway = "userAssignedNATGateway",
+    }
+}
+
+open_enum! {
     /// The mode of an AKS agent pool (ContainerService `AgentPoolMode`).
     pub enum AgentPoolMode {
         /// Runs critical system pods; every cluster has at least one.

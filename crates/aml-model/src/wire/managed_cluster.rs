@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::wire::{AgentPoolMode, LoadBalancerSku, OsType, RedactedJson, redacted};
+use crate::wire::{
+    AgentPoolMode, LoadBalancerSku, ManagedServiceIdentity, OsType, OutboundType, RedactedJson,
+    redacted,
+};
 
 wire_object! {
     /// An AKS managed cluster (ContainerService `ManagedCluster`, 2024-09-01), reduced to the
@@ -23,6 +26,8 @@ wire_object! {
         pub tags: Option<BTreeMap<String, String>> = "tags",
         /// The entity tag, for optimistic concurrency.
         pub e_tag: Option<String> = "eTag",
+        /// The cluster's managed identity (`SystemAssigned` or `UserAssigned`).
+        pub identity: Option<ManagedServiceIdentity> = "identity",
         /// The cluster properties.
         pub properties: Option<ManagedClusterProperties> = "properties",
     }
@@ -52,6 +57,28 @@ wire_object! {
         pub api_server_access_profile: Option<ApiServerAccessProfile> = "apiServerAccessProfile",
         /// The resource group holding the cluster's nodes.
         pub node_resource_group: Option<String> = "nodeResourceGroup",
+        /// Whether Kubernetes RBAC is enabled.
+        pub enable_rbac: Option<bool> = "enableRBAC",
+        /// Microsoft Entra ID (Azure AD) integration.
+        pub aad_profile: Option<AadProfile> = "aadProfile",
+        /// Whether local accounts (the cluster admin certificate) are disabled.
+        pub disable_local_accounts: Option<bool> = "disableLocalAccounts",
+    }
+}
+
+wire_object! {
+    /// Microsoft Entra ID (Azure AD) integration of a managed cluster (ContainerService
+    /// `ManagedClusterAADProfile`).
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AadProfile {
+        /// Whether the integration is AKS-managed.
+        pub managed: Option<bool> = "managed",
+        /// Whether Azure RBAC authorizes Kubernetes requests.
+        pub enable_azure_rbac: Option<bool> = "enableAzureRBAC",
+        /// The object ids of the groups that administer the cluster.
+        pub admin_group_object_ids: Option<Vec<String>> = "adminGroupObjectIDs",
+        /// The tenant of the integration.
+        pub tenant_id: Option<String> = "tenantID",
     }
 }
 
@@ -89,6 +116,8 @@ wire_object! {
         pub max_count: Option<u32> = "maxCount",
         /// The pool's provisioning state.
         pub provisioning_state: Option<String> = "provisioningState",
+        /// The subnet of the pool's nodes (a bring-your-own virtual network).
+        pub vnet_subnet_id: Option<String> = "vnetSubnetID",
     }
 }
 
@@ -135,7 +164,7 @@ wire_object! {
         /// The Kubernetes DNS service IP.
         pub dns_service_ip: Option<String> = "dnsServiceIP",
         /// The outbound routing method, such as `loadBalancer`.
-        pub outbound_type: Option<String> = "outboundType",
+        pub outbound_type: Option<OutboundType> = "outboundType",
         /// The load balancer SKU (`standard` or `basic`).
         pub load_balancer_sku: Option<LoadBalancerSku> = "loadBalancerSku",
     }

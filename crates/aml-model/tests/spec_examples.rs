@@ -3,8 +3,16 @@
 //!
 //! The files are found at test time (any `*.json` below a folder named `examples`), so a new
 //! example is covered without a code change. The model is chosen from the file's provider (its
-//! path) and the body's shape; a body that fits no model fails the test, naming the file, unless
-//! it is listed in [`SKIPPED`] with the reason.
+//! path: Machine Learning Services, Container Service, Network or Resources) and the body's shape;
+//! a body that fits no model fails the test, naming the file, unless it is listed in [`SKIPPED`]
+//! with the reason. An example without any body (a delete answering 202 and 204) is listed as
+//! such and checks nothing.
+//!
+//! One upstream quirk: the Resources `GetLocations*.json` examples give the response body as a
+//! bare JSON array of locations, whereas the service (and the swagger's `LocationListResult`)
+//! answers `{"value": [...]}`. Such an array is checked element by element as
+//! `aml_model::wire::Location`, and then wrapped as `{"value": [...]}` and checked as
+//! `aml_model::wire::LocationListResult`.
 //!
 //! The files are vendored byte for byte from Azure/azure-rest-api-specs in `<repo>/spec/`
 //! (provenance and licence in `spec/README.md`), so the test needs nothing outside the repository.
@@ -15,9 +23,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use aml_model::wire::{
-    AksComputeSecrets, Compute, ComputeResource, ComputeType, CredentialResults, ErrorResponse,
-    KubernetesVersionListResult, ManagedCluster, OperationStatusResult,
-    OrchestratorVersionProfileListResult, PaginatedComputeResourcesList,
+    AgentPool, AksComputeSecrets, Compute, ComputeResource, ComputeType, CredentialResults,
+    ErrorResponse, KubernetesVersionListResult, Location, LocationListResult, ManagedCluster,
+    OperationStatusResult, OrchestratorVersionProfileListResult, PaginatedComputeResourcesList,
+    ServiceTagsListResult,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -50,9 +59,15 @@ enum Model {
     ErrorResponse,
     OperationStatus,
     ManagedCluster,
+    AgentPool,
     KubernetesVersions,
     Orchestrators,
     CredentialResults,
+    /// Network `ServiceTagsListResult`.
+    ServiceTags,
+    /// Resources `LocationListResult`, or the bare array of `Location`s the upstream examples
+    /// give instead (see the module docs).
+    Locations,
 }
 
 /// The resource provider an example file belongs to, from its path.
@@ -60,6 +75,8 @@ enum Model {
 enum Provider {
     MachineLearning,
     ContainerService,
+    Network,
+    Resources,
 }
 
 /// One body of one example file.
@@ -110,6 +127,10 @@ fn provider(path: &str) -> Option<Provider> {
         Some(Provider::MachineLearning)
     } else if path.contains("Microsoft.ContainerService") {
         Some(Provider::ContainerService)
+    } else if path.contains("Microsoft.Network") {
+        Some(Provider::Network)
+    } else if path.contains("Microsoft.Resources") {
+        Some(Provider::Resources)
     } else {
         None
     }
@@ -154,11 +175,20 @@ fn is_compute_resource(value: &Value) -> bool {
 /// Picks the model for a body from the provider and the body's shape.
 fn classify(provider: Provider, body: &Body) -> Option<Model> {
     let value = &body.value;
-    let object = value.as_object()?;
     let success = body
         .status
         .as_deref()
         .is_none_or(|status| status.starts_with('2'));
+    if success && provider == Provider::Resources {
+        // The upstream locations examples give a bare array (see the module docs).
+        if let Some(items) = value.as_array() {
+            return items
+                .iter()
+                .all(Value::is_object)
+                .then_some(Model::Locations);
+        }
+    }
+    let object = value.as_object()?;
     if !success {
         return object.contains_key("error").then_some(Model::ErrorResponse);
     }
@@ -187,7 +217,17 @@ fn classify(provider: Provider, body: &Body) -> Option<Model> {
             }
         }
         Provider::ContainerService => {
-            if object.contains_key("kubeconfigs") {
+            let is_agent_pool = object
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|kind| kind.to_ascii_lowercase().ends_with("/agentpools"))
+                || object
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| id.to_ascii_lowercase().contains("/agentpools/"));
+            if is_agent_pool {
+                Some(Model::AgentPool)
+            } else if object.contains_key("kubeconfigs") {
                 Some(Model::CredentialResults)
             } else if object.get("values").is_some_and(Value::is_array) {
                 Some(Model::KubernetesVersions)
@@ -208,6 +248,14 @@ fn classify(provider: Provider, body: &Body) -> Option<Model> {
                 None
             }
         }
+        Provider::Network => object
+            .get("values")
+            .is_some_and(Value::is_array)
+            .then_some(Model::ServiceTags),
+        Provider::Resources => object
+            .get("value")
+            .is_some_and(Value::is_array)
+            .then_some(Model::Locations),
     }
 }
 
@@ -285,7 +333,26 @@ fn check(model: Model, value: &Value) -> Result<(), String> {
         Model::KubernetesVersions => round_trip::<KubernetesVersionListResult>(value).map(drop),
         Model::Orchestrators => round_trip::<OrchestratorVersionProfileListResult>(value).map(drop),
         Model::CredentialResults => round_trip::<CredentialResults>(value).map(drop),
+        Model::AgentPool => round_trip::<AgentPool>(value).map(drop),
+        Model::ServiceTags => round_trip::<ServiceTagsListResult>(value).map(drop),
+        Model::Locations => check_locations(value),
     }
+}
+
+/// A locations body: `{"value": [...]}` as the service answers, or the bare array the upstream
+/// examples give. An array is checked element by element as [`Location`], then wrapped in
+/// `{"value": [...]}` and checked as [`LocationListResult`].
+fn check_locations(value: &Value) -> Result<(), String> {
+    let Some(items) = value.as_array() else {
+        return round_trip::<LocationListResult>(value).map(drop);
+    };
+    for (index, item) in items.iter().enumerate() {
+        round_trip::<Location>(item).map_err(|err| format!("[{index}] as Location: {err}"))?;
+    }
+    let wrapped = serde_json::json!({ "value": value });
+    round_trip::<LocationListResult>(&wrapped)
+        .map(drop)
+        .map_err(|err| format!("wrapped in {{\"value\": [...]}}: {err}"))
 }
 
 #[test]
@@ -325,7 +392,12 @@ fn every_example_body_round_trips_through_its_typed_model() {
             ));
             continue;
         };
-        for body in bodies(&example) {
+        let found = bodies(&example);
+        if found.is_empty() {
+            // Such as a delete answering 202 (headers only) and 204.
+            println!("none  {shown}: no request or response body");
+        }
+        for body in found {
             let skip = SKIPPED.iter().position(|(suffix, location, _)| {
                 slashed.ends_with(suffix) && body.location == *location
             });

@@ -3,13 +3,12 @@
 //! region is published (`metadata.pairedRegion`).
 
 wire_object! {
-    /// The locations of a subscription (Resources `LocationListResult`).
+    /// The locations of a subscription (Resources `LocationListResult`; the listing is not
+    /// paged: the swagger has no `nextLink`).
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct LocationListResult {
         /// The locations.
         pub value: Option<Vec<Location>> = "value",
-        /// The next page, if any.
-        pub next_link: Option<String> = "nextLink",
     }
 }
 

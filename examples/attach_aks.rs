@@ -2,8 +2,10 @@
 //! before anything is written: a cluster in another subscription (R9), too small for production
 //! (R8), on an unsupported Kubernetes version (R14, with the supported list), or missing. It
 //! attaches by ARM id as `az aks show --query id` prints it (lower-case `resourcegroups`), by
-//! resource group and name, a private cluster and one with authorized IP ranges (R15, with the
-//! warning it deserves), then detaches them all (the clusters are kept).
+//! resource group and name, and a private cluster; a cluster whose authorized IP ranges do not
+//! admit the Azure ML control plane is refused with the exact missing prefixes (R15; the
+//! `secured_cluster` example adds them instead); then it detaches them all (the clusters are
+//! kept).
 //!
 //! ```text
 //! cargo run -p aml-examples --example attach_aks
@@ -39,6 +41,8 @@ enum Refusal {
     UnsupportedVersion(Vec<String>),
     /// The cluster does not exist.
     ClusterNotFound,
+    /// R15: the authorized IP ranges miss these control-plane prefixes.
+    ControlPlane(Vec<String>),
 }
 
 /// What the run saw, for the tests.
@@ -78,13 +82,22 @@ async fn attach(
             println!("  {compute}");
             outcome.attached.push(compute);
         }
-        Err(error) if error.is_client_side() || matches!(error, Error::ClusterNotFound { .. }) => {
+        Err(error)
+            if error.is_client_side()
+                || matches!(
+                    error,
+                    Error::ClusterNotFound { .. } | Error::ControlPlaneNotAdmitted { .. }
+                ) =>
+        {
             println!("  refused before any write: {}", describe_error(&error));
             let refusal = match &error {
                 Error::UnsupportedKubernetesVersion { supported, .. } => {
                     Refusal::UnsupportedVersion(supported.clone())
                 }
                 Error::ClusterNotFound { .. } => Refusal::ClusterNotFound,
+                Error::ControlPlaneNotAdmitted { missing, .. } => {
+                    Refusal::ControlPlane(missing.clone())
+                }
                 other => Refusal::Validation(
                     other
                         .report()
@@ -129,7 +142,7 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
     attach(ws, "private-aks", by_name, &mut outcome).await?;
 
     println!(
-        "\n3. attach a cluster with authorized API-server IP ranges on a basic load balancer [cluster.authorized_ranges_basic_lb]"
+        "\n3. attach a cluster whose authorized API-server IP ranges miss the Azure ML control plane (read from the service tags of the workspace's region and its pair) [cluster.control_plane_missing]"
     );
     let authorized =
         AksAttachBuilder::default().resource_id(existing_cluster(emulator, "authorized")?);
@@ -207,11 +220,7 @@ mod tests {
         let text = format!("{outcome:#?}");
 
         let names: Vec<&str> = outcome.attached.iter().map(AksCompute::name).collect();
-        assert_eq!(
-            names,
-            ["dev-aks", "private-aks", "authorized-aks"],
-            "{text}"
-        );
+        assert_eq!(names, ["dev-aks", "private-aks"], "{text}");
         assert!(outcome.attached.iter().all(AksCompute::is_attached));
         // R9: the region may differ from the workspace's.
         assert_eq!(outcome.attached[0].compute_location(), Some("westus2"));
@@ -220,16 +229,6 @@ mod tests {
             outcome.attached[0].cluster_id().unwrap().to_string(),
             existing_cluster(Some(&emulator), "dev").unwrap()
         );
-        // R15: the basic load balancer with authorized ranges is warned about, not refused.
-        let (_, warnings) = outcome
-            .warnings
-            .iter()
-            .find(|(n, _)| n == "authorized-aks")
-            .unwrap();
-        assert!(
-            warnings.contains(&"cluster.authorized_ranges_basic_lb"),
-            "{warnings:?}"
-        );
 
         let refusal = |name: &str| {
             outcome.refused.iter().find(|(n, _)| n == name).map_or_else(
@@ -237,6 +236,17 @@ mod tests {
                 |(_, r)| r.clone(),
             )
         };
+        // R15: ranges that miss the control plane are refused, naming every missing prefix:
+        // the emulator's AzureMachineLearning prefixes of the workspace's region and its pair.
+        let Refusal::ControlPlane(missing) = refusal("authorized-aks") else {
+            panic!("{text}")
+        };
+        let region = ws.location().unwrap();
+        let mut expected = aml_emulator::service_tags::control_plane_prefixes(region).unwrap();
+        expected.sort();
+        let mut missing = missing.clone();
+        missing.sort();
+        assert_eq!(missing, expected, "{text}");
         let Refusal::Validation(codes) = refusal("dev-prod") else {
             panic!("purpose.production_vcpus")
         };

@@ -19,6 +19,12 @@ pub struct AttachOptions {
     /// The guide warns that each new attachment breaks the earlier one (R10): only set this
     /// to move an attachment deliberately, knowing the old compute will fail.
     pub allow_second_attachment: bool,
+    /// When the cluster's authorized API-server IP ranges miss prefixes of the Azure ML
+    /// control plane (of the workspace's region and its paired region, from the service tags),
+    /// add them to the cluster's ranges (a GET-modify-PUT of the managed cluster, before the
+    /// attach) instead of refusing with
+    /// [`Error::ControlPlaneNotAdmitted`](crate::Error::ControlPlaneNotAdmitted).
+    pub admit_control_plane: bool,
 }
 
 impl AttachOptions {
@@ -28,11 +34,22 @@ impl AttachOptions {
         self.allow_second_attachment = allow;
         self
     }
+
+    /// Adds the missing control-plane prefixes to the cluster's authorized IP ranges (see the
+    /// field).
+    #[must_use]
+    pub fn admit_control_plane(mut self, admit: bool) -> Self {
+        self.admit_control_plane = admit;
+        self
+    }
 }
 
 impl Workspace {
     /// The plan of [`Workspace::begin_attach`]: read the cluster and its region's Kubernetes
-    /// versions and check them (R14, R8, R15); list the workspace's computes and check the name
+    /// versions and check them (R14, R8) and report what the guide warns about (warnings: a
+    /// private cluster, Entra ID, accelerators in a secondary pool, egress); when the cluster
+    /// has authorized IP ranges, check that they admit the Azure ML control plane (R15; with
+    /// [`AttachOptions::admit_control_plane`], add the missing prefixes first); list the workspace's computes and check the name
     /// (R11) and, unless allowed, an earlier attachment of the cluster (R10); `PUT`; wait; and
     /// for an internal load balancer, the update that sets it (R20). Validates everything
     /// (including R9, the workspace's subscription); sends nothing.
@@ -47,6 +64,7 @@ impl Workspace {
             &self.requests,
             &attach,
             options.allow_second_attachment,
+            options.admit_control_plane,
         )))
     }
 

@@ -3,7 +3,7 @@
 
 use aml_model::config::ScaleConfiguration;
 use aml_model::plan::Check;
-use aml_model::wire::{AgentPool, ClusterPurpose, LoadBalancerSku, ManagedCluster};
+use aml_model::wire::{AgentPool, ClusterPurpose, ManagedCluster};
 use aml_model::{AksClusterId, Issue, Report, Rule, vm_size};
 
 use crate::aks::{AksCompute, ComputeTarget};
@@ -97,6 +97,16 @@ pub(crate) fn run(check: &Check, op: &ComputeOperation) -> Result<Vec<Issue>> {
             scale,
             purpose,
         } => scale_fits(op, pool, scale, purpose),
+        Check::ClusterAbsent => crate::secured::cluster_absent(op).map(|()| Vec::new()),
+        Check::VersionAvailable(requested) => {
+            crate::secured::version_available(op, requested.as_deref())
+        }
+        Check::Findings { created_here } => Ok(op
+            .seen
+            .cluster
+            .as_ref()
+            .map(|(_, c)| aml_model::findings::findings(c, *created_here))
+            .unwrap_or_default()),
         _ => Ok(Vec::new()),
     }
 }
@@ -232,8 +242,7 @@ fn reattachable(op: &ComputeOperation, cluster: &AksClusterId) -> Result<()> {
     Ok(())
 }
 
-/// R8 (nodes and vCPUs for the purpose), R15 (authorized IP ranges): errors refuse, warnings
-/// are returned.
+/// R8 (nodes and vCPUs for the purpose): errors refuse, warnings are returned.
 fn capacity(
     id: &AksClusterId,
     cluster: &ManagedCluster,
@@ -281,29 +290,6 @@ fn capacity(
                 "the cluster's VM sizes {} are not in the built-in catalog; its vCPUs were not checked, the service will decide",
                 unknown.join(", ")
             ),
-        );
-    }
-    // R15: authorized IP ranges work only with a Standard load balancer.
-    let props = cluster.properties.as_ref();
-    let ranges = props
-        .and_then(|p| p.api_server_access_profile.as_ref())
-        .and_then(|a| a.authorized_ip_ranges.as_ref())
-        .is_some_and(|r| !r.is_empty());
-    let standard = props
-        .and_then(|p| p.network_profile.as_ref())
-        .and_then(|n| n.load_balancer_sku.as_ref())
-        .is_some_and(|s| matches!(s, LoadBalancerSku::Standard));
-    if ranges && !standard {
-        report.warn(
-            "attach.resource_id",
-            Rule::ClusterAuthorizedRangesBasicLb,
-            "the cluster restricts its API server to authorized IP ranges but does not use a Standard load balancer; authorized ranges work only with a Standard load balancer and must admit the Azure ML control plane",
-        );
-    } else if ranges {
-        report.warn(
-            "attach.resource_id",
-            Rule::ClusterAuthorizedRanges,
-            "the cluster restricts its API server to authorized IP ranges: they must admit the Azure ML control plane",
         );
     }
     let warnings = report.warnings.clone();

@@ -155,7 +155,7 @@ impl Workspace {
                         name: name.to_owned(),
                         existing: None,
                         differences: Vec::new(),
-                        plan: Some(self.plan(Plan::attach(&self.requests, &attach, allow))),
+                        plan: Some(self.plan(Plan::attach(&self.requests, &attach, allow, false))),
                     });
                 };
                 let existing = Self::adoptable(name, existing)?;

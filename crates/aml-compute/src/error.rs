@@ -77,6 +77,23 @@ pub enum Error {
         supported: Vec<String>,
     },
 
+    /// The cluster's authorized API-server IP ranges do not admit the Azure ML control plane
+    /// (rule `cluster.control_plane_missing`): the exact prefixes missing, from the service tags
+    /// of the workspace's region and its paired region. Nothing was written.
+    #[error(
+        "the authorized IP ranges of AKS cluster {cluster} do not admit the Azure ML control plane of {}: missing {}; add them to the cluster's ranges (or let this library add them: AttachOptions::admit_control_plane) [cluster.control_plane_missing]",
+        regions.join(" and "),
+        missing.join(", ")
+    )]
+    ControlPlaneNotAdmitted {
+        /// The cluster's id.
+        cluster: String,
+        /// The regions whose control plane was checked (the workspace's and its pair).
+        regions: Vec<String>,
+        /// The prefixes no authorized range covers, as the service tags write them.
+        missing: Vec<String>,
+    },
+
     /// A compute of that name exists with settings `ensure` cannot change in place (the
     /// differences marked [`Remedy::Recreate`]; every difference is listed).
     #[error(
@@ -352,7 +369,7 @@ impl Error {
             Self::ReattachRolledBack { source, .. } | Self::ReattachStranded { source, .. } => {
                 source.kind()
             }
-            Self::Refused { .. } => ErrorKind::Refused,
+            Self::Refused { .. } | Self::ControlPlaneNotAdmitted { .. } => ErrorKind::Refused,
             Self::OperationFailed { .. } => ErrorKind::OperationFailed,
             Self::Timeout { .. } => ErrorKind::Timeout,
             Self::Arm(e) | Self::WaitInterrupted { source: e, .. } => arm_kind(e),
@@ -387,6 +404,7 @@ impl Error {
             Self::AlreadyExists { .. } => Some(Rule::ComputeExists),
             Self::AlreadyAttached { .. } => Some(Rule::AttachClusterAttached),
             Self::UnsupportedKubernetesVersion { .. } => Some(Rule::ClusterKubernetesVersion),
+            Self::ControlPlaneNotAdmitted { .. } => Some(Rule::ClusterControlPlaneMissing),
             Self::Refused { rule, .. } | Self::Model(aml_model::Error::Update { rule, .. }) => {
                 *rule
             }
@@ -416,6 +434,7 @@ impl Error {
                 | Self::UnsupportedKubernetesVersion { .. }
                 | Self::Conflict { .. }
                 | Self::Refused { .. }
+                | Self::ControlPlaneNotAdmitted { .. }
                 | Self::Rejected { .. }
                 | Self::Config { .. }
                 | Self::Tls(_)

@@ -13,6 +13,7 @@ mod reattach;
 mod remove;
 mod run;
 mod scale;
+mod secured;
 pub mod tls;
 mod update;
 mod versions;
@@ -24,6 +25,7 @@ pub use attach::AttachOptions;
 pub use ensure::{Convergence, Desired, Ensured};
 pub use error::{Difference, Error, ErrorKind, Remedy, Result};
 pub use operation::{Activity, Completion, ComputeOperation, ProgressEvent};
+pub use secured::CreateClusterOptions;
 pub use versions::{KubernetesVersionInfo, KubernetesVersions};
 pub use workspace::{CONFIG_FILE, Workspace, WorkspaceConfig, find_config};
 

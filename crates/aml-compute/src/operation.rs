@@ -58,6 +58,9 @@ pub enum Activity {
         /// Polls of this ARM operation so far.
         polls: u32,
     },
+    /// A conditional step of the plan was skipped: its condition did not hold. The text says
+    /// which step and why.
+    Skipped(String),
     /// Every step ran; awaiting the operation now returns its [`Completion`].
     Finished,
 }
@@ -84,6 +87,7 @@ impl fmt::Display for ProgressEvent {
         write!(f, "{}: {} ", self.compute, self.kind)?;
         match &self.activity {
             Activity::Ran(what) => write!(f, "{}/{} {what}", self.step, self.steps),
+            Activity::Skipped(what) => write!(f, "{}/{} skipped: {what}", self.step, self.steps),
             Activity::Polled {
                 status, elapsed, ..
             } => write!(
@@ -225,10 +229,12 @@ impl ComputeOperation {
         let mut op = Self::new(workspace, plan);
         while op.next < op.plan.steps().len() {
             let is_write = op.plan.steps()[op.next].write().is_some();
+            let mut skipped = false;
             if let Some(event) = op.advance().await? {
+                skipped = matches!(event.activity, Activity::Skipped(_));
                 op.pending.push_back(event);
             }
-            if is_write {
+            if is_write && !skipped {
                 break;
             }
         }
@@ -292,6 +298,13 @@ impl ComputeOperation {
         self.poller.as_deref().map(Poller::resume_token)
     }
 
+    /// The plan's step (counted from 0) whose ARM operation is running, if one is: with
+    /// [`resume_token`](Self::resume_token), what [`Workspace::resume_plan`] continues from,
+    /// running the plan's later steps too.
+    pub fn resume_step(&self) -> Option<usize> {
+        self.poller.as_ref().map(|_| self.next)
+    }
+
     /// Runs the next step, or polls the running operation once, and says what happened;
     /// `None` once every step ran. The steps `begin_*` ran before handing the operation out
     /// (reads, checks, the first write) come first. After an error, calling again retries
@@ -336,6 +349,12 @@ impl ComputeOperation {
         let activity = if self.next >= steps {
             self.completion = Some(self.finish()?);
             Activity::Finished
+        } else if let Some(condition) = self.plan.condition(self.next)
+            && !self.seen.holds(condition)
+        {
+            let summary = self.plan.steps()[self.next].summary();
+            self.next += 1;
+            Activity::Skipped(format!("{summary} ({condition})"))
         } else if matches!(self.plan.steps()[self.next], Step::Wait) {
             // Boxed: the transport's futures are large, and a caller's stack should not carry
             // them in every future that awaits an operation.
@@ -421,6 +440,14 @@ impl IntoFuture for ComputeOperation {
 /// Every progress event is a `tracing` event with the operation's fields.
 fn trace(event: &ProgressEvent, workspace: &Workspace) {
     match &event.activity {
+        Activity::Skipped(what) => tracing::info!(
+            compute = %event.compute,
+            workspace = %workspace.id().name(),
+            operation = %event.kind,
+            step = event.step,
+            steps = event.steps,
+            "skipped: {what}"
+        ),
         Activity::Ran(what) => tracing::info!(
             compute = %event.compute,
             workspace = %workspace.id().name(),

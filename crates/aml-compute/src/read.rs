@@ -143,6 +143,53 @@ impl Workspace {
         Ok(op)
     }
 
+    /// Continues `plan` (the same plan, made again with the same inputs) from a token saved
+    /// from [`ComputeOperation::resume_token`] while its step `step`
+    /// ([`ComputeOperation::resume_step`]) waited: waits for that operation without sending its
+    /// write again, then runs the plan's later steps (their reads and checks run against the
+    /// service as it is then). A create-and-attach resumed during the cluster's creation goes on
+    /// to attach it. A plan of another workspace, or a step that is not a wait, is refused.
+    pub fn resume_plan(
+        &self,
+        plan: Plan,
+        step: usize,
+        token: &ResumeToken,
+    ) -> Result<ComputeOperation> {
+        let refuse = |reason: String| Error::Refused {
+            action: plan.kind().as_str(),
+            name: plan.compute().name().to_string(),
+            reason,
+            rule: None,
+        };
+        if plan.compute().workspace() != &self.id {
+            return Err(refuse(format!(
+                "the plan is for workspace {}, not {}; make it with this workspace",
+                plan.compute().workspace(),
+                self.id
+            )));
+        }
+        if !matches!(plan.steps().get(step), Some(aml_model::plan::Step::Wait)) {
+            return Err(refuse(format!(
+                "step {} of the plan is not a wait for an operation; resume from ComputeOperation::resume_step",
+                step + 1
+            )));
+        }
+        // The operation answers with the compute when its write targets the compute.
+        let answers_with_compute = step
+            .checked_sub(1)
+            .and_then(|i| plan.steps()[i].write())
+            .is_some_and(|w| {
+                w.uri()
+                    .path()
+                    .eq_ignore_ascii_case(&plan.compute().to_string())
+            });
+        let mut op = ComputeOperation::new(self.clone(), self.plan(plan));
+        op.next = step;
+        op.answers_with_compute = answers_with_compute;
+        op.poller = Some(Box::new(op.with_deadline(self.arm.resume(token)?)));
+        Ok(op)
+    }
+
     /// A compute by `request`; `None` when it does not exist.
     pub(crate) async fn get_resource(&self, request: Request) -> Result<Option<ComputeResource>> {
         match self.arm.send(request).await {

@@ -5,14 +5,13 @@
 //! not show.
 
 use aml_arm::Poller;
-use aml_model::config::{Autoscale, ScaleConfiguration};
 use aml_model::plan::{Change, Check, Read, Step};
 use aml_model::request::Request;
 use aml_model::wire::{
-    AgentPool, AgentPoolListResult, ComputeResource, ManagedCluster, ProvisioningState,
+    AgentPool, ComputeResource, LocationListResult, ManagedCluster, ProvisioningState,
+    ServiceTagsListResult,
 };
 use aml_model::{AksClusterId, Report};
-use futures::TryStreamExt;
 
 use crate::aks::ComputeTarget;
 use crate::checks;
@@ -20,6 +19,8 @@ use crate::error::{Error, Result, from_model};
 use crate::operation::{Activity, ComputeOperation};
 use crate::versions::KubernetesVersions;
 use crate::workspace::Workspace;
+
+mod steps;
 
 /// What the latest read of the compute found.
 #[derive(Debug, Default)]
@@ -46,6 +47,38 @@ pub(crate) struct Seen {
     pub(crate) computes: Option<Vec<ComputeTarget>>,
     /// The agent pools of the compute's cluster.
     pub(crate) pools: Option<Vec<AgentPool>>,
+    /// Whether the cluster a plan is to create exists already.
+    pub(crate) new_cluster_exists: Option<bool>,
+    /// The workspace's region, when the plan read it.
+    pub(crate) workspace_location: Option<String>,
+    /// The subscription's locations.
+    pub(crate) locations: Option<LocationListResult>,
+    /// The service tags.
+    pub(crate) service_tags: Option<ServiceTagsListResult>,
+    /// The control-plane prefixes the authorized ranges miss, as the check found them.
+    pub(crate) missing_prefixes: Vec<String>,
+}
+
+impl Seen {
+    /// The authorized IP ranges of the cluster read, if it has any.
+    pub(crate) fn cluster_ranges(&self) -> Option<&[String]> {
+        self.cluster
+            .as_ref()
+            .and_then(|(_, c)| c.properties.as_ref())
+            .and_then(|p| p.api_server_access_profile.as_ref())
+            .and_then(|a| a.authorized_ip_ranges.as_deref())
+            .filter(|r| !r.is_empty())
+    }
+
+    /// Whether a conditional step's condition holds.
+    pub(crate) fn holds(&self, condition: aml_model::plan::Condition) -> bool {
+        use aml_model::plan::Condition as C;
+        match condition {
+            C::ClusterHasAuthorizedRanges => self.cluster_ranges().is_some(),
+            C::ControlPlaneMissing => !self.missing_prefixes.is_empty(),
+            _ => true,
+        }
+    }
 }
 
 /// Consecutive failed polls tolerated before waiting gives up with a resume token.
@@ -66,7 +99,20 @@ impl ComputeOperation {
                 Todo::Read(read.clone(), request.as_ref().map(clone_request))
             }
             Step::Check(check) => Todo::Check(check.clone()),
-            Step::Write { request, .. } => Todo::Write(clone_request(request), true),
+            // A write answers with the compute when it targets the compute (not a cluster).
+            Step::Write { request, .. } => Todo::Write(
+                clone_request(request),
+                request
+                    .uri()
+                    .path()
+                    .eq_ignore_ascii_case(&self.plan.compute().to_string()),
+            ),
+            // A managed cluster's operation answers with the cluster.
+            Step::Modify {
+                request,
+                change: Change::AdmitControlPlane,
+                ..
+            } => Todo::Write(self.admitted(request)?, false),
             Step::Modify {
                 request,
                 change: Change::Compute(update),
@@ -83,7 +129,12 @@ impl ComputeOperation {
         match todo {
             Todo::Read(read, request) => self.read(&read, request).await,
             Todo::Check(check) => {
-                let warnings = checks::run(&check, self)?;
+                let warnings = match check {
+                    Check::ControlPlaneAdmitted { add } => {
+                        crate::secured::control_plane_admitted(self, add)?
+                    }
+                    other => checks::run(&other, self)?,
+                };
                 self.plan.push_warnings(warnings);
                 Ok(())
             }
@@ -95,132 +146,12 @@ impl ComputeOperation {
         }
     }
 
-    /// The `PUT` of a GET-modify-PUT step: the compute as the latest read found it, changed.
-    fn modified(
-        &self,
-        target: &Request,
-        update: &aml_model::config::AksUpdateConfiguration,
-    ) -> Result<Request> {
-        let Lookup::Found(current) = &self.seen.compute else {
-            return Err(self.workspace.not_found(self.name()));
-        };
-        let current = serde_json::to_value(current).map_err(|source| Error::Decode {
-            what: format!("compute {:?}", self.name()),
-            source,
-        })?;
-        let mut put = self
-            .workspace
-            .requests
-            .update(self.plan.compute(), &current, update)
-            .map_err(|e| refused_update(e, self.name()))?;
-        *put.uri_mut() = target.uri().clone();
-        Ok(put)
-    }
-
-    /// The `PUT` of a scale: the pool as the latest read found it, with its node count or
-    /// autoscaler changed (never its VM size) and its read-only state left out.
-    fn scaled(&self, target: &Request, name: &str, scale: &ScaleConfiguration) -> Result<Request> {
-        let pool = crate::checks::pool_named(self, name)?;
-        let mut profile = pool.properties.clone().unwrap_or_default();
-        profile.provisioning_state = None;
-        let current = profile.count.unwrap_or(1);
-        match scale.autoscale() {
-            Some(Autoscale::On { min, max }) => {
-                profile.enable_auto_scaling = Some(true);
-                profile.min_count = Some(min);
-                profile.max_count = Some(max);
-                profile.count = Some(scale.node_count().unwrap_or(current).clamp(min, max));
-            }
-            Some(Autoscale::Off) => {
-                profile.enable_auto_scaling = Some(false);
-                profile.min_count = None;
-                profile.max_count = None;
-                profile.count = Some(scale.node_count().unwrap_or(current));
-            }
-            None => {
-                if let Some(count) = scale.node_count() {
-                    profile.count = Some(count);
-                }
-            }
-        }
-        let body = AgentPool {
-            properties: Some(profile),
-            ..pool.clone()
-        };
-        let body = serde_json::to_value(&body).map_err(|source| Error::Decode {
-            what: format!("agent pool {name:?}"),
-            source,
-        })?;
-        let mut put = clone_request(target);
-        *put.body_mut() =
-            aml_model::request::Body::json(&body).map_err(|source| Error::Decode {
-                what: format!("agent pool {name:?}"),
-                source,
-            })?;
-        put.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
-        );
-        Ok(put)
-    }
-
-    async fn read(&mut self, read: &Read, request: Option<Request>) -> Result<()> {
-        let ws = self.workspace.clone();
-        match read {
-            Read::Compute => {
-                let request = request.unwrap_or_else(|| ws.requests.get(self.plan.compute()));
-                self.seen.compute = match ws.get_resource(request).await? {
-                    Some(found) => Lookup::Found(Box::new(found)),
-                    None => Lookup::Absent,
-                };
-            }
-            Read::Cluster(id) => {
-                let request = request.unwrap_or_else(|| ws.requests.cluster(id));
-                let cluster =
-                    ws.get_cluster(request)
-                        .await?
-                        .ok_or_else(|| Error::ClusterNotFound {
-                            cluster: id.to_string(),
-                        })?;
-                self.seen.cluster = Some((id.clone(), cluster));
-            }
-            Read::KubernetesVersions => {
-                let location = self
-                    .seen
-                    .cluster
-                    .as_ref()
-                    .and_then(|(_, c)| c.location.clone());
-                self.seen.versions = match location {
-                    Some(location) => Some(ws.kubernetes_versions(&location).await?),
-                    None => None,
-                };
-            }
-            Read::Computes => {
-                // From this listing (the R10 and R11 checks) to the attach's `PUT`, no other
-                // attach through this workspace (or a clone of it) may run: two concurrent
-                // attaches of one cluster would both pass the check. Attaches from other
-                // processes cannot be seen here.
-                if self.attach_guard.is_none() {
-                    self.attach_guard = Some(ws.attach_lock.clone().lock_owned().await);
-                }
-                self.seen.computes = Some(ws.list().try_collect().await?);
-            }
-            Read::AgentPools(cluster) => {
-                let request = request.unwrap_or_else(|| ws.requests.agent_pools(cluster));
-                let list: AgentPoolListResult = match ws.arm.send(request).await {
-                    Ok(response) => response.json()?,
-                    Err(e) if e.is_not_found() => {
-                        return Err(Error::ClusterNotFound {
-                            cluster: cluster.to_string(),
-                        });
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                self.seen.pools = Some(list.value.unwrap_or_default());
-            }
-            _ => {}
-        }
-        Ok(())
+    /// The workspace's region: as the plan read it, or as the workspace knows it.
+    pub(crate) fn workspace_region(&self) -> Option<String> {
+        self.seen
+            .workspace_location
+            .clone()
+            .or_else(|| self.workspace.location.clone())
     }
 
     /// Sends a write that starts a long-running operation.

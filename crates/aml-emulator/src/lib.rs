@@ -12,13 +12,16 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 mod arm_error;
+mod cidr;
 mod error;
 mod faults;
 mod ids;
 mod listener;
+pub mod regions;
 mod request_log;
 mod routes;
 mod seed;
+pub mod service_tags;
 mod state;
 mod tls;
 mod versions;

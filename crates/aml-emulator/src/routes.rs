@@ -21,6 +21,10 @@
 //! | GET | `.../locations/{loc}/operationresults/{id}` | agent pool `Location` poll |
 //! | GET | `/subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{loc}/kubernetesVersions` | versions |
 //! | GET | `/subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{loc}/orchestrators` | versions, old shape |
+//! | GET, PUT, DELETE | `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{name}` | one cluster; PUT and DELETE are long-running |
+//! | GET | `/subscriptions/{sub}/providers/Microsoft.Network/locations/{loc}/serviceTags` | service tags (synthetic prefixes) |
+//! | GET | `/subscriptions/{sub}` | the subscription |
+//! | GET | `/subscriptions/{sub}/locations` | its locations, with paired regions |
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -46,6 +50,7 @@ use crate::state::{Ctx, Provider, State, Timings};
 pub(crate) mod admin;
 mod clusters;
 mod computes;
+mod locations;
 mod operations;
 mod request;
 mod versions;
@@ -57,6 +62,7 @@ const MALFORMED: &[u8] =
     b"{\"id\": \"/subscriptions/\", \"properties\": {\"provisioningState\": Succeeded}";
 const ML: &str = "Microsoft.MachineLearningServices";
 const AKS: &str = "Microsoft.ContainerService";
+const NETWORK: &str = "Microsoft.Network";
 const ML_OPS: Provider = Provider::MachineLearning;
 const AKS_OPS: Provider = Provider::ContainerService;
 
@@ -468,7 +474,25 @@ fn route(app: &App, request: &Incoming) -> Result<Reply, ArmError> {
                 [kind] if is(namespace, AKS) && is(kind, "orchestrators") => {
                     versions::orchestrators(app, request, subscription, location)
                 }
+                [kind] if is(namespace, NETWORK) && is(kind, "serviceTags") => {
+                    locations::service_tags(app, request, subscription, location)
+                }
                 _ => Err(no_route(request)),
+            }
+        }
+        [s, subscription, rest @ ..] if is(s, "subscriptions") && rest.len() <= 1 => {
+            let locations = match rest {
+                [] => false,
+                [l] if is(l, "locations") => true,
+                _ => return Err(no_route(request)),
+            };
+            if request.method != Method::GET {
+                return Err(wrong_method(request));
+            }
+            if locations {
+                locations::locations(app, request, subscription)
+            } else {
+                locations::subscription(app, request, subscription)
             }
         }
         _ => Err(no_route(request)),

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use aml_model::AksClusterId;
 use aml_model::resource_id::check_resource_group;
-use aml_model::wire::{AgentPoolMode, LoadBalancerSku};
+use aml_model::wire::{AgentPoolMode, LoadBalancerSku, OutboundType};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -121,6 +121,27 @@ pub struct ClusterSeed {
     /// Resource tags.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// AKS-managed Microsoft Entra ID (Azure AD) integration (`aadProfile.managed`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub aad: bool,
+    /// Azure RBAC for Kubernetes authorization (`aadProfile.enableAzureRBAC`; needs `aad`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub azure_rbac: bool,
+    /// How traffic leaves the cluster (`loadBalancer` unless given).
+    #[serde(default = "load_balancer_outbound")]
+    pub outbound_type: OutboundType,
+}
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+fn load_balancer_outbound() -> OutboundType {
+    OutboundType::LoadBalancer
 }
 
 fn standard_sku() -> LoadBalancerSku {
@@ -140,6 +161,10 @@ pub struct AgentPoolSeed {
     /// `System` or `User`; the first pool is `System` and the others `User` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<AgentPoolMode>,
+    /// The subnet of the pool's nodes (a bring-your-own virtual network), a
+    /// `Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}` id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vnet_subnet_id: Option<String>,
 }
 
 impl AgentPoolSeed {
@@ -150,6 +175,7 @@ impl AgentPoolSeed {
             count,
             vm_size: vm_size.into(),
             mode: None,
+            vnet_subnet_id: None,
         }
     }
 }
@@ -171,6 +197,9 @@ impl ClusterSeed {
             authorized_ip_ranges: Vec::new(),
             load_balancer_sku: LoadBalancerSku::Standard,
             tags: BTreeMap::new(),
+            aad: false,
+            azure_rbac: false,
+            outbound_type: OutboundType::LoadBalancer,
         }
     }
 }
@@ -209,6 +238,7 @@ impl Seed {
         );
         gpu.agent_pools
             .push(AgentPoolSeed::new("gpu", 2, "Standard_NC6s_v3"));
+        let [office, entra] = secured_clusters();
         Self {
             subscriptions: vec![
                 SubscriptionSeed {
@@ -247,6 +277,8 @@ impl Seed {
                                 private,
                                 authorized,
                                 gpu,
+                                office,
+                                entra,
                             ],
                         },
                     ],
@@ -410,6 +442,35 @@ impl Seed {
     }
 }
 
+/// The standard seed's clusters secured since issue 14: authorized ranges that shut out the
+/// Azure Machine Learning control plane, and Entra ID with Azure RBAC and user-defined routing.
+fn secured_clusters() -> [ClusterSeed; 2] {
+    // Authorized ranges on a Standard load balancer that do not admit the Azure Machine
+    // Learning control plane: the attach fails.
+    let mut office = ClusterSeed::new(
+        "aks-office-ranges",
+        "eastus",
+        "1.30.4",
+        AgentPoolSeed::new("nodepool1", 3, "Standard_D3_v2"),
+    );
+    office.authorized_ip_ranges = vec!["203.0.113.0/24".into()];
+    let mut entra = ClusterSeed::new(
+        "aks-entra-udr",
+        "eastus",
+        "1.30.5",
+        AgentPoolSeed {
+            vnet_subnet_id: Some(format!(
+                "/subscriptions/{STANDARD_SUBSCRIPTION}/resourceGroups/{STANDARD_CLUSTER_RESOURCE_GROUP}/providers/Microsoft.Network/virtualNetworks/aks-vnet/subnets/aks-nodes"
+            )),
+            ..AgentPoolSeed::new("system", 3, "Standard_D4s_v5")
+        },
+    );
+    entra.aad = true;
+    entra.azure_rbac = true;
+    entra.outbound_type = OutboundType::UserDefinedRouting;
+    [office, entra]
+}
+
 /// One line about a cluster: location, version, pools, access and load balancer.
 fn describe_cluster(cluster: &ClusterSeed) -> String {
     let pools: Vec<String> = cluster
@@ -433,6 +494,23 @@ fn describe_cluster(cluster: &ClusterSeed) -> String {
             ", authorized IP ranges {}",
             cluster.authorized_ip_ranges.join(" ")
         );
+    }
+    if cluster.aad {
+        text.push_str(if cluster.azure_rbac {
+            ", Entra ID with Azure RBAC"
+        } else {
+            ", Entra ID"
+        });
+    }
+    if cluster.outbound_type != OutboundType::LoadBalancer {
+        let _ = write!(text, ", outbound {}", cluster.outbound_type);
+    }
+    if cluster
+        .agent_pools
+        .iter()
+        .any(|pool| pool.vnet_subnet_id.is_some())
+    {
+        text.push_str(", own subnet");
     }
     let _ = write!(text, ", {} load balancer)", cluster.load_balancer_sku);
     text
@@ -491,6 +569,18 @@ fn check_group(problems: &mut Vec<String>, at: &str, group: &ResourceGroupSeed) 
             )),
             Some(_) => {}
         }
+        for range in &cluster.authorized_ip_ranges {
+            if crate::cidr::parse(range).is_none() {
+                problems.push(format!(
+                    "{at}.authorizedIpRanges: {range:?} is not a CIDR such as 203.0.113.0/24"
+                ));
+            }
+        }
+        if cluster.azure_rbac && !cluster.aad {
+            problems.push(format!(
+                "{at}.azureRbac needs aad: Azure RBAC works through Microsoft Entra ID"
+            ));
+        }
         for (p, pool) in cluster.agent_pools.iter().enumerate() {
             if pool.vm_size.trim().is_empty() {
                 problems.push(format!("{at}.agentPools[{p}].vmSize is empty"));
@@ -530,6 +620,41 @@ mod tests {
             text.contains("authorized IP ranges 203.0.113.0/24, basic load balancer"),
             "{text}"
         );
+        assert!(
+            text.contains("aks-office-ranges (eastus, Kubernetes 1.30.4, 3 x Standard_D3_v2, authorized IP ranges 203.0.113.0/24, standard load balancer)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("aks-entra-udr (eastus, Kubernetes 1.30.5, 3 x Standard_D4s_v5, Entra ID with Azure RBAC, outbound userDefinedRouting, own subnet, standard load balancer)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn bad_ranges_and_azure_rbac_without_entra_id_are_reported() {
+        let yaml = "
+subscriptions:
+  - id: s
+    resourceGroups:
+      - name: rg
+        clusters:
+          - name: c
+            location: eastus
+            kubernetesVersion: 1.30.4
+            authorizedIpRanges: [203.0.113.0/24, office]
+            azureRbac: true
+            outboundType: userDefinedRouting
+            agentPools: [{ name: p, count: 1, vmSize: Standard_D3_v2, vnetSubnetId: /x }]
+";
+        let Err(Error::InvalidSeed { problems }) = Seed::from_yaml(yaml) else {
+            panic!("expected an invalid seed")
+        };
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].contains("\"office\" is not a CIDR"),
+            "{problems:?}"
+        );
+        assert!(problems[1].contains("azureRbac needs aad"), "{problems:?}");
     }
 
     #[test]

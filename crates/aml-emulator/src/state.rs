@@ -19,11 +19,13 @@ use crate::versions::VersionTable;
 
 mod agent_pool;
 mod cluster;
+mod cluster_rules;
 mod compute;
+mod managed_cluster;
 mod operation;
 
 pub(crate) use agent_pool::ClusterPath;
-pub(crate) use cluster::Cluster;
+pub(crate) use cluster::{Cluster, TENANT};
 pub(crate) use compute::Compute;
 pub use operation::Timings;
 pub(crate) use operation::{Ending, Operation, OperationRef, Progress, Provider};

@@ -17,6 +17,8 @@ mod emulator {
     mod hostile;
     mod lifecycle;
     mod lro;
+    mod managed_clusters;
+    mod network;
     mod paging;
     mod rules;
 }

@@ -29,6 +29,11 @@ pub enum Error {
         rule: Option<crate::Rule>,
     },
 
+    /// What the service sent about a cluster's authorized IP ranges or the Azure ML control
+    /// plane's service tags is not IP networks, so their admission cannot be judged.
+    #[error("cannot judge whether the authorized IP ranges admit the Azure ML control plane")]
+    ControlPlane(#[source] crate::control_plane::BadPrefix),
+
     /// A compute spec document could not be read as YAML or JSON of the expected shape.
     #[error("compute spec is not valid {format} of the expected shape [spec.invalid]")]
     Spec {
@@ -113,6 +118,12 @@ mod tests {
 
     /// A realistic value of every variant of every error type of this crate: `Error` (with
     /// every `ResourceIdError` inside it), `InvalidName` and `UnknownRule`.
+    fn control_plane_error() -> Error {
+        Error::ControlPlane(
+            crate::control_plane::admission(&[], &["20.0.0.0/40".to_owned()]).unwrap_err(),
+        )
+    }
+
     fn every_error() -> Vec<Box<dyn std::error::Error + 'static>> {
         use crate::config::{AksProvisioningConfiguration, LoadBalancerSettings, TlsSettings};
         use crate::resource_id::{AksClusterId, ComputeId, ResourceId, ResourceIdError, SubnetId};
@@ -197,6 +208,7 @@ mod tests {
                 rule: Some(crate::Rule::TlsInternalLoadBalancer),
             },
             crate::spec::ComputeSpec::from_json(r#"{"name": "aks1", "tsl": {}}"#).unwrap_err(),
+            control_plane_error(),
         ];
         errors.extend(ids.into_iter().map(Error::from));
         let mut kinds = std::collections::BTreeSet::new();
@@ -207,9 +219,10 @@ mod tests {
                 Error::InvalidResourceId(_) => 2,
                 Error::Update { .. } => 3,
                 Error::Spec { .. } => 4,
+                Error::ControlPlane(_) => 5,
             });
         }
-        assert_eq!(kinds.len(), 5);
+        assert_eq!(kinds.len(), 6);
 
         let mut out: Vec<Box<dyn std::error::Error>> = errors
             .into_iter()

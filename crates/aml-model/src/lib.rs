@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
 pub mod config;
+pub mod control_plane;
 pub mod error;
+pub mod findings;
 pub mod name;
 pub mod plan;
 pub mod request;

@@ -193,10 +193,59 @@ rules! {
     ComputeExists = "compute.exists",
     /// The cluster runs a Kubernetes version its region supports.
     ClusterKubernetesVersion = "cluster.kubernetes_version",
-    /// Authorized API-server IP ranges must admit the Azure ML control plane (advice).
+    /// Authorized API-server IP ranges could not be compared with the Azure ML control plane of
+    /// a region whose service tag is not published (advice).
     ClusterAuthorizedRanges = "cluster.authorized_ranges",
     /// Authorized API-server IP ranges need a Standard load balancer (advice).
     ClusterAuthorizedRangesBasicLb = "cluster.authorized_ranges_basic_lb",
+    /// The cluster to create does not exist yet: an existing one is attached, not created.
+    ClusterExists = "cluster.exists",
+    /// Which Kubernetes version a new cluster gets when none is asked for (advice).
+    ClusterDefaultVersion = "cluster.default_version",
+    /// Authorized API-server IP ranges admit every Azure ML control-plane prefix of the
+    /// workspace's region and its paired region.
+    ClusterControlPlaneMissing = "cluster.control_plane_missing",
+    /// IPv6 control-plane prefixes cannot be admitted by IPv4-only authorized ranges (advice).
+    ClusterControlPlaneIpv6 = "cluster.control_plane_ipv6",
+    /// A private cluster's API server is reachable only from its network (advice).
+    ClusterPrivate = "cluster.private",
+    /// Microsoft Entra ID (Azure AD) integration or Azure RBAC is on (advice).
+    ClusterAad = "cluster.aad",
+    /// GPU or FPGA nodes only in a secondary pool (advice).
+    ClusterAcceleratorSecondaryPool = "cluster.accelerator_secondary_pool",
+    /// Egress goes through user-defined routes or a NAT gateway (advice).
+    ClusterEgress = "cluster.egress",
+    /// The cluster's Kubernetes objects are not edited by hand (advice; not checked).
+    ClusterYamlEdits = "cluster.yaml_edits",
+    // Creating an AKS cluster outside the workspace.
+    /// A requested Kubernetes version is `MAJOR.MINOR` or `MAJOR.MINOR.PATCH`.
+    ClusterVersionFormat = "cluster.version_format",
+    /// A DNS prefix has 1 to 54 letters, digits and dashes, starting and ending with a letter
+    /// or a digit.
+    ClusterDnsPrefix = "cluster.dns_prefix",
+    /// An agent pool name has 1 to 12 lower-case letters and digits, starting with a letter;
+    /// pool names differ.
+    ClusterPoolName = "cluster.pool_name",
+    /// The accelerator pool's VM size is a GPU or FPGA size.
+    ClusterAcceleratorVmSize = "cluster.accelerator_vm_size",
+    /// A new cluster uses a Standard load balancer.
+    ClusterLoadBalancerSku = "cluster.load_balancer_sku",
+    /// Authorized API-server IP ranges need a Standard load balancer.
+    ClusterRangesNeedStandardLb = "cluster.ranges_need_standard_lb",
+    /// A private cluster has no authorized IP ranges.
+    ClusterPrivateAndRanges = "cluster.private_and_ranges",
+    /// Each authorized IP range is an IPv4 address or CIDR.
+    ClusterAuthorizedRange = "cluster.authorized_range",
+    /// The outbound type is `loadBalancer` or `userDefinedRouting`.
+    ClusterOutboundType = "cluster.outbound_type",
+    /// User-defined routing needs a subnet (its route table carries the egress route).
+    ClusterOutboundUdrSubnet = "cluster.outbound_udr_subnet",
+    /// The subnet is a subnet's resource id in the workspace's subscription.
+    ClusterSubnet = "cluster.subnet",
+    /// A user-assigned identity is a `Microsoft.ManagedIdentity/userAssignedIdentities` id.
+    ClusterIdentity = "cluster.identity",
+    /// Tag names and values fit Azure's limits.
+    ClusterTags = "cluster.tags",
     // Updates.
     /// An update changes something.
     UpdateEmpty = "update.empty",

@@ -178,7 +178,7 @@ impl Validated {
     pub fn plan(&self, requests: &Requests) -> crate::plan::Plan {
         match self {
             Self::Create(c) => crate::plan::Plan::create(requests, c),
-            Self::Attach(a) => crate::plan::Plan::attach(requests, a, false),
+            Self::Attach(a) => crate::plan::Plan::attach(requests, a, false, false),
         }
     }
 

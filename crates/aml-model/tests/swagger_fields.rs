@@ -147,12 +147,23 @@ fn wire_names<T: Serialize>(value: &T) -> BTreeSet<String> {
     }
 }
 
+/// A set text field.
 fn text() -> Option<String> {
-    Some("x".to_owned())
+    "x".to_owned().into()
 }
 
 /// (wire type, swagger file, swagger definition, the names the type writes).
-fn wire_types() -> Vec<(&'static str, &'static str, &'static str, BTreeSet<String>)> {
+type WireType = (&'static str, &'static str, &'static str, BTreeSet<String>);
+
+/// Every wire type this test covers.
+fn wire_types() -> Vec<WireType> {
+    let mut types = service_tag_types();
+    types.extend(location_types());
+    types
+}
+
+/// The service-tag types, every field set.
+fn service_tag_types() -> Vec<WireType> {
     let tag_properties = ServiceTagInformationProperties {
         change_number: text(),
         region: text(),
@@ -178,6 +189,30 @@ fn wire_types() -> Vec<(&'static str, &'static str, &'static str, BTreeSet<Strin
         next_link: text(),
         extra: Map::new(),
     };
+    vec![
+        (
+            "ServiceTagsListResult",
+            SERVICE_TAGS_SWAGGER,
+            "ServiceTagsListResult",
+            wire_names(&tags),
+        ),
+        (
+            "ServiceTagInformation",
+            SERVICE_TAGS_SWAGGER,
+            "ServiceTagInformation",
+            wire_names(&tag),
+        ),
+        (
+            "ServiceTagInformationProperties",
+            SERVICE_TAGS_SWAGGER,
+            "ServiceTagInformationPropertiesFormat",
+            wire_names(&tag_properties),
+        ),
+    ]
+}
+
+/// The location types, every field set.
+fn location_types() -> Vec<WireType> {
     let paired = PairedRegion {
         name: text(),
         id: text(),
@@ -211,24 +246,6 @@ fn wire_types() -> Vec<(&'static str, &'static str, &'static str, BTreeSet<Strin
         extra: Map::new(),
     };
     vec![
-        (
-            "ServiceTagsListResult",
-            SERVICE_TAGS_SWAGGER,
-            "ServiceTagsListResult",
-            wire_names(&tags),
-        ),
-        (
-            "ServiceTagInformation",
-            SERVICE_TAGS_SWAGGER,
-            "ServiceTagInformation",
-            wire_names(&tag),
-        ),
-        (
-            "ServiceTagInformationProperties",
-            SERVICE_TAGS_SWAGGER,
-            "ServiceTagInformationPropertiesFormat",
-            wire_names(&tag_properties),
-        ),
         (
             "LocationListResult",
             SUBSCRIPTIONS_SWAGGER,

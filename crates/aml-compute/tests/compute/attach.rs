@@ -65,23 +65,22 @@ async fn attach_checks_the_live_cluster() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::ClusterNotFound { .. }), "{err}");
-    // R15: authorized ranges on a basic load balancer is a warning, not a refusal.
-    let op = ws
+    // R15: authorized ranges that miss the Azure ML control plane are refused (that they sit
+    // on a basic load balancer is reported by the findings: see `secured.rs`).
+    let err = ws
         .begin_attach(
             "authorized",
             AksAttachConfiguration::builder().resource_id(cluster("aks-authorized")),
             AttachOptions::default(),
         )
         .await
-        .unwrap();
-    assert!(
-        op.warnings()
-            .iter()
-            .any(|w| w.code == "cluster.authorized_ranges_basic_lb"),
-        "{:?}",
-        op.warnings()
+        .unwrap_err();
+    assert_eq!(
+        err.rule(),
+        Some(aml_model::Rule::ClusterControlPlaneMissing),
+        "{err}"
     );
-    wait(op).await;
+    assert_eq!(emu.requests().count("PUT", "/computes/authorized"), 0);
     assert_eq!(emu.requests().count("PUT", "/computes/old"), 0);
     assert_eq!(emu.requests().count("PUT", "/computes/ghost"), 0);
 }

@@ -35,11 +35,13 @@ fn variant(e: &Error) -> &'static str {
         Error::Decode { .. } => "Decode",
         Error::ReattachRolledBack { .. } => "ReattachRolledBack",
         Error::ReattachStranded { .. } => "ReattachStranded",
+        Error::ControlPlaneNotAdmitted { .. } => "ControlPlaneNotAdmitted",
         _ => "a variant this test does not know: add it",
     }
 }
 
-const ALL: [&str; 20] = [
+const ALL: [&str; 21] = [
+    "ControlPlaneNotAdmitted",
     "ReattachRolledBack",
     "ReattachStranded",
     "Validation",
@@ -160,6 +162,21 @@ async fn every_error_chains_its_cause_once() {
         .await
         .unwrap_err(),
     );
+    // ControlPlaneNotAdmitted: authorized ranges that miss the Azure ML control plane.
+    errors.push(
+        ws.begin_attach(
+            "office",
+            attach(STANDARD_SUBSCRIPTION, "aks-office-ranges"),
+            AttachOptions::default(),
+        )
+        .await
+        .unwrap_err(),
+    );
+    // Model, with a source: a service-tag prefix that is no IP network (what the service
+    // would have to send; the emulator never does).
+    errors.push(Error::Model(aml_model::Error::ControlPlane(
+        aml_model::control_plane::admission(&[], &["198.18.0.0/40".to_owned()]).unwrap_err(),
+    )));
     // Conflict: ensure of a compute that exists with other settings.
     errors.push(
         ws.ensure("made", Desired::Create(devtest().vm_size("Standard_D4_v3")))

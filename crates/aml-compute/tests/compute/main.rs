@@ -14,6 +14,7 @@ mod reattach;
 mod remove;
 mod retries;
 mod scale;
+mod secured;
 mod support;
 mod update;
 mod waiting;

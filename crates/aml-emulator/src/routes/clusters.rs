@@ -1,10 +1,11 @@
 //! The `Microsoft.ContainerService` managed cluster routes under a resource group: list, GET,
-//! the credential POSTs, and the agent pools (list, GET, and the long-running PUT).
+//! the long-running PUT and DELETE, the credential POSTs, and the agent pools (list, GET, and
+//! the long-running PUT).
 
-use aml_model::wire::AgentPool;
+use aml_model::wire::{AgentPool, ManagedCluster};
 use axum::http::Method;
 
-use super::operations::with_async_operation;
+use super::operations::{Poll, operation_url, with_async_operation};
 use super::{App, Incoming, Reply, ctx, is, no_route, wrong_method};
 use crate::arm_error::ArmError;
 use crate::state::ClusterPath;
@@ -36,14 +37,23 @@ pub(super) fn cluster_route(
             Ok(Reply::json(200, &serde_json::json!({ "value": value })))
         }
         [m, name] if is(m, "managedClusters") => {
-            if *method != Method::GET {
-                return Err(wrong_method(request));
+            let path = ClusterPath {
+                subscription,
+                resource_group,
+                cluster: name,
+            };
+            match *method {
+                Method::GET => {
+                    let state = app.state(request.now, request.time);
+                    Ok(Reply::json(
+                        200,
+                        &state.cluster_get(subscription, resource_group, name)?,
+                    ))
+                }
+                Method::PUT => put_cluster(app, request, &path),
+                Method::DELETE => delete_cluster(app, request, &path),
+                _ => Err(wrong_method(request)),
             }
-            let state = app.state(request.now, request.time);
-            Ok(Reply::json(
-                200,
-                &state.cluster_get(subscription, resource_group, name)?,
-            ))
         }
         [m, name, action] if is(m, "managedClusters") => {
             let admin = if is(action, "listClusterUserCredential") {
@@ -110,4 +120,42 @@ fn put_agent_pool(
         request,
         &operation,
     ))
+}
+
+/// `PUT .../managedClusters/{name}`: 201 for a new cluster (`Creating`), 200 for an existing
+/// one (`Updating`), with `Azure-AsyncOperation`, as AKS answers.
+fn put_cluster(app: &App, request: &Incoming, path: &ClusterPath<'_>) -> Result<Reply, ArmError> {
+    if request.body.is_empty() {
+        return Err(ArmError::invalid_content("the request body is empty"));
+    }
+    let body: ManagedCluster =
+        serde_json::from_slice(&request.body).map_err(ArmError::invalid_content)?;
+    let mut state = app.state(request.now, request.time);
+    let (resource, operation, created) =
+        state.managed_cluster_put(&ctx(app, request), path, &body)?;
+    Ok(with_async_operation(
+        Reply::json(if created { 201 } else { 200 }, &resource),
+        app,
+        request,
+        &operation,
+    ))
+}
+
+/// `DELETE .../managedClusters/{name}`: 202 with `Location` and `Azure-AsyncOperation`; 204
+/// when there is no such cluster.
+fn delete_cluster(
+    app: &App,
+    request: &Incoming,
+    path: &ClusterPath<'_>,
+) -> Result<Reply, ArmError> {
+    let mut state = app.state(request.now, request.time);
+    match state.managed_cluster_delete(&ctx(app, request), path)? {
+        None => Ok(Reply::empty(204)),
+        Some(operation) => Ok(with_async_operation(
+            Reply::empty(202).header("location", operation_url(request, &operation, Poll::Result)),
+            app,
+            request,
+            &operation,
+        )),
+    }
 }

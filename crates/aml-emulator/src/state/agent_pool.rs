@@ -22,7 +22,7 @@ use crate::versions::minor_of;
 /// The agent pool resource type.
 const POOL_TYPE: &str = "Microsoft.ContainerService/managedClusters/agentPools";
 /// The most nodes AKS allows in one pool (and the most the autoscaler may reach).
-const MAX_NODES: u32 = 1000;
+pub(super) const MAX_NODES: u32 = 1000;
 /// The longest name of a Linux pool.
 const MAX_NAME: usize = 12;
 
@@ -66,7 +66,7 @@ fn pool_not_found(path: &ClusterPath<'_>, pool: &str) -> ArmError {
 }
 
 /// 409 while an operation runs on the cluster.
-fn cluster_busy(cluster: &Cluster, operation: &str) -> ArmError {
+pub(super) fn cluster_busy(cluster: &Cluster, operation: &str) -> ArmError {
     ArmError::conflict(format!(
         "Operation is not allowed because there's an operation ('{operation}') in progress on \
          managed cluster '{}'. Please wait for it to finish before starting a new operation.",
@@ -74,7 +74,7 @@ fn cluster_busy(cluster: &Cluster, operation: &str) -> ArmError {
     ))
 }
 
-fn problem(code: &str, target: &str, message: String) -> ErrorDetail {
+pub(super) fn problem(code: &str, target: &str, message: String) -> ErrorDetail {
     ErrorDetail {
         target: Some(target.to_owned()),
         ..detail(code, message)
@@ -83,7 +83,7 @@ fn problem(code: &str, target: &str, message: String) -> ErrorDetail {
 
 /// 400 with every problem in `details`; the first problem's code is the error's code, so a
 /// single problem reads exactly as AKS reports it.
-fn refused(problems: Vec<ErrorDetail>) -> Result<(), ArmError> {
+pub(super) fn refused(problems: Vec<ErrorDetail>) -> Result<(), ArmError> {
     let Some(first) = problems.first() else {
         return Ok(());
     };
@@ -101,7 +101,7 @@ fn refused(problems: Vec<ErrorDetail>) -> Result<(), ArmError> {
 
 /// AKS's rule for a Linux pool name: a lowercase letter, then lowercase letters and digits,
 /// 12 characters at most.
-fn check_name(name: &str, problems: &mut Vec<ErrorDetail>) {
+pub(super) fn check_name(name: &str, problems: &mut Vec<ErrorDetail>) {
     let mut chars = name.chars();
     let valid = chars.next().is_some_and(|first| first.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -127,6 +127,20 @@ fn planned(
     wanted: &AgentPoolProfile,
 ) -> Result<Pool, ArmError> {
     let mut problems = Vec::new();
+    let pool = plan_pool(cluster, current, name, wanted, &mut problems);
+    refused(problems)?;
+    Ok(pool)
+}
+
+/// The pool a PUT (of the pool, or of its managed cluster) asks for; the rules it breaks are
+/// added to `problems`, with targets relative to the pool (`name`, `properties.count`, ...).
+pub(super) fn plan_pool(
+    cluster: &Cluster,
+    current: Option<&Pool>,
+    name: &str,
+    wanted: &AgentPoolProfile,
+    problems: &mut Vec<ErrorDetail>,
+) -> Pool {
     let mut pool = if let Some(current) = current {
         if let Some(size) = &wanted.vm_size
             && !size.eq_ignore_ascii_case(&current.vm_size)
@@ -155,29 +169,27 @@ fn planned(
                 ),
             ));
         }
+        if let Some(subnet) = &wanted.vnet_subnet_id
+            && current
+                .vnet_subnet_id
+                .as_ref()
+                .is_none_or(|now| !now.eq_ignore_ascii_case(subnet))
+        {
+            problems.push(problem(
+                "PropertyChangeNotAllowed",
+                "properties.vnetSubnetID",
+                format!(
+                    "Changing property 'vnetSubnetID' of agent pool '{}' is not allowed.",
+                    current.name
+                ),
+            ));
+        }
         current.clone()
     } else {
-        check_name(name, &mut problems);
-        let mode = wanted.mode.clone().unwrap_or(AgentPoolMode::User);
-        if !matches!(mode, AgentPoolMode::System | AgentPoolMode::User) {
-            problems.push(problem(
-                "InvalidParameter",
-                "properties.mode",
-                format!("The agent pool mode '{mode}' is invalid: use 'System' or 'User'."),
-            ));
-        }
-        if wanted.vm_size.is_none() {
-            problems.push(problem(
-                "InvalidParameter",
-                "properties.vmSize",
-                format!("A new agent pool needs a vmSize; agent pool '{name}' has none."),
-            ));
-        }
-        let vm_size = wanted.vm_size.clone().unwrap_or_default();
-        Pool::new(name, 1, &vm_size, mode)
+        new_pool(name, wanted, problems)
     };
-    check_fixed(cluster, current.is_some(), name, wanted, &mut problems);
-    autoscaler(&mut pool, current.is_some(), wanted, &mut problems);
+    check_fixed(cluster, current.is_some(), name, wanted, problems);
+    autoscaler(&mut pool, current.is_some(), wanted, problems);
     if pool.mode == AgentPoolMode::System && pool.count < 1 {
         problems.push(problem(
             "InvalidParameter",
@@ -199,8 +211,70 @@ fn planned(
             ),
         ));
     }
-    refused(problems)?;
-    Ok(pool)
+    pool
+}
+
+/// A pool a PUT creates: its name, mode, VM size and subnet checked.
+fn new_pool(name: &str, wanted: &AgentPoolProfile, problems: &mut Vec<ErrorDetail>) -> Pool {
+    check_name(name, problems);
+    let mode = wanted.mode.clone().unwrap_or(AgentPoolMode::User);
+    if !matches!(mode, AgentPoolMode::System | AgentPoolMode::User) {
+        problems.push(problem(
+            "InvalidParameter",
+            "properties.mode",
+            format!("The agent pool mode '{mode}' is invalid: use 'System' or 'User'."),
+        ));
+    }
+    if wanted.vm_size.is_none() {
+        problems.push(problem(
+            "InvalidParameter",
+            "properties.vmSize",
+            format!("A new agent pool needs a vmSize; agent pool '{name}' has none."),
+        ));
+    }
+    let vm_size = wanted.vm_size.clone().unwrap_or_default();
+    if !vm_size.is_empty() && aml_model::vm_size::lookup(&vm_size).is_none() {
+        problems.push(problem(
+            "InvalidParameter",
+            "properties.vmSize",
+            format!(
+                "The VM size '{vm_size}' of agent pool '{name}' is not available: it is not \
+                 a VM size the emulator knows (aml-model's catalog)."
+            ),
+        ));
+    }
+    let mut pool = Pool::new(name, 1, &vm_size, mode);
+    if let Some(subnet) = &wanted.vnet_subnet_id {
+        if !is_subnet_id(subnet) {
+            problems.push(problem(
+                "InvalidParameter",
+                "properties.vnetSubnetID",
+                format!(
+                    "vnetSubnetID '{subnet}' of agent pool '{name}' is not a subnet id: \
+                     /subscriptions/{{s}}/resourceGroups/{{rg}}/providers/\
+                     Microsoft.Network/virtualNetworks/{{vnet}}/subnets/{{subnet}}."
+                ),
+            ));
+        }
+        pool.vnet_subnet_id = Some(subnet.clone());
+    }
+    pool
+}
+
+/// Whether `id` names a subnet: `/subscriptions/{s}/resourceGroups/{rg}/providers/
+/// Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}` (keywords in any case).
+fn is_subnet_id(id: &str) -> bool {
+    let segments: Vec<&str> = id.split('/').collect();
+    matches!(
+        segments.as_slice(),
+        ["", subscriptions, _, groups, _, providers, namespace, networks, _, subnets, _]
+            if subscriptions.eq_ignore_ascii_case("subscriptions")
+                && groups.eq_ignore_ascii_case("resourceGroups")
+                && providers.eq_ignore_ascii_case("providers")
+                && namespace.eq_ignore_ascii_case("Microsoft.Network")
+                && networks.eq_ignore_ascii_case("virtualNetworks")
+                && subnets.eq_ignore_ascii_case("subnets")
+    ) && segments.iter().skip(1).all(|segment| !segment.is_empty())
 }
 
 /// What the emulator cannot change or run: an OS other than Linux, a Kubernetes version other

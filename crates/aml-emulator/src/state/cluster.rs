@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 
 use aml_model::AksClusterId;
 use aml_model::wire::{
-    AgentPoolMode, AgentPoolProfile, ApiServerAccessProfile, CredentialResult, CredentialResults,
-    LoadBalancerSku, ManagedCluster, ManagedClusterProperties, NetworkProfile, OsType,
-    OutboundType, ProvisioningState,
+    AadProfile, AgentPoolMode, AgentPoolProfile, ApiServerAccessProfile, CredentialResult,
+    CredentialResults, LoadBalancerSku, ManagedCluster, ManagedClusterProperties,
+    ManagedServiceIdentity, NetworkProfile, OsType, OutboundType, ProvisioningState,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::arm_error::ArmError;
 use crate::ids::IdSource;
@@ -31,6 +31,10 @@ pub(crate) struct Pool {
     /// The pool's own provisioning state once an agent pool PUT set one; the cluster's until
     /// then.
     pub(crate) state: Option<ProvisioningState>,
+    /// The subnet of its nodes (a bring-your-own virtual network).
+    pub(crate) vnet_subnet_id: Option<String>,
+    /// Fields of a managed cluster PUT the emulator does not model, echoed in answers.
+    pub(crate) echo: Map<String, Value>,
 }
 
 impl Pool {
@@ -43,6 +47,8 @@ impl Pool {
             mode,
             autoscale: None,
             state: None,
+            vnet_subnet_id: None,
+            echo: Map::new(),
         }
     }
 }
@@ -65,10 +71,48 @@ pub(crate) struct Cluster {
     user_token: String,
     admin_token: String,
     ca_data: String,
-    e_tag: String,
+    pub(crate) e_tag: String,
     /// The compute whose creation made this cluster, if a workspace created it.
     pub(crate) created_by: Option<ComputeKey>,
+    /// The cluster's managed identity (`SystemAssigned` unless a PUT said otherwise); `None`
+    /// for a cluster with a service principal.
+    pub(crate) identity: Option<ManagedServiceIdentity>,
+    /// AKS-managed Microsoft Entra ID integration: `Some(azure_rbac)` when on.
+    pub(crate) aad: Option<bool>,
+    /// Kubernetes RBAC.
+    pub(crate) enable_rbac: bool,
+    pub(crate) outbound_type: OutboundType,
+    pub(crate) network_plugin: String,
+    /// A private cluster's public FQDN too (`enablePrivateClusterPublicFQDN`).
+    pub(crate) public_fqdn: Option<String>,
+    /// Fields of a managed cluster PUT the emulator does not model, echoed in answers.
+    pub(crate) echo: Echo,
 }
+
+/// What a managed cluster PUT sent that the emulator does not model, by place, echoed in GETs
+/// over the emulator's own values (secrets removed).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Echo {
+    /// Top-level fields (`sku`, `kind`, ...).
+    pub(crate) resource: Map<String, Value>,
+    /// `properties` fields (`linuxProfile`, `autoScalerProfile`, ...).
+    pub(crate) properties: Map<String, Value>,
+    /// `properties.networkProfile` fields (`loadBalancerProfile`, ...).
+    pub(crate) network: Map<String, Value>,
+    /// `properties.apiServerAccessProfile` fields.
+    pub(crate) access: Map<String, Value>,
+    /// `privateDNSZone` when the PUT gave one (`system` otherwise, for a private cluster).
+    pub(crate) private_dns_zone: Option<String>,
+    /// The typed `networkProfile` fields the PUT gave: `networkPolicy`, `podCidr`,
+    /// `serviceCidr`, `dnsServiceIP`.
+    pub(crate) cidrs: Map<String, Value>,
+    /// `disableLocalAccounts` when the PUT gave it.
+    pub(crate) disable_local_accounts: Option<bool>,
+}
+
+/// The emulator's one Microsoft Entra tenant: the tenant of every identity and Entra ID
+/// integration it reports.
+pub(crate) const TENANT: &str = "7e5a1c0d-3b52-4f7c-9a0e-5d1e2f3a4b6c";
 
 impl Cluster {
     pub(crate) fn from_seed(id: AksClusterId, seed: &ClusterSeed, ids: &IdSource) -> Self {
@@ -82,7 +126,9 @@ impl Cluster {
                 } else {
                     AgentPoolMode::User
                 });
-                Pool::new(&pool.name, pool.count, &pool.vm_size, mode)
+                let mut seeded = Pool::new(&pool.name, pool.count, &pool.vm_size, mode);
+                seeded.vnet_subnet_id.clone_from(&pool.vnet_subnet_id);
+                seeded
             })
             .collect();
         let mut cluster = Self::new(id, &seed.location, &seed.kubernetes_version, pools, ids);
@@ -92,6 +138,8 @@ impl Cluster {
             .clone_from(&seed.authorized_ip_ranges);
         cluster.load_balancer_sku = seed.load_balancer_sku.clone();
         cluster.tags.clone_from(&seed.tags);
+        cluster.aad = seed.aad.then_some(seed.azure_rbac);
+        cluster.outbound_type = seed.outbound_type.clone();
         cluster.fqdn = fqdn(&cluster.dns_prefix, &cluster.location, cluster.private, ids);
         cluster
     }
@@ -127,6 +175,13 @@ impl Cluster {
             ca_data: BASE64.encode(fake_ca),
             e_tag: ids.alphanumeric(8),
             created_by: None,
+            identity: Some(system_identity()),
+            aad: None,
+            enable_rbac: true,
+            outbound_type: OutboundType::LoadBalancer,
+            network_plugin: "kubenet".into(),
+            public_fqdn: None,
+            echo: Echo::default(),
         }
     }
 
@@ -183,18 +238,28 @@ impl Cluster {
             .join(" + ")
     }
 
-    /// The GET body: the fields aml-model types, and the usual rest of an AKS answer.
+    /// The GET body: the fields aml-model types, the usual rest of an AKS answer, and what a
+    /// PUT sent that the emulator does not model.
     pub(crate) fn render(&self) -> ManagedCluster {
         let pools = self.render_pools();
-        let access = (self.private || !self.authorized_ip_ranges.is_empty()).then(|| {
-            ApiServerAccessProfile {
-                authorized_ip_ranges: (!self.authorized_ip_ranges.is_empty())
-                    .then(|| self.authorized_ip_ranges.clone()),
-                enable_private_cluster: self.private.then_some(true),
-                private_dns_zone: self.private.then(|| "system".to_owned()),
-                ..Default::default()
-            }
-        });
+        let mut access_extra = self.echo.access.clone();
+        if self.public_fqdn.is_some() {
+            access_extra.insert("enablePrivateClusterPublicFQDN".into(), Value::Bool(true));
+        }
+        let access =
+            (self.private || !self.authorized_ip_ranges.is_empty() || !access_extra.is_empty())
+                .then(|| ApiServerAccessProfile {
+                    authorized_ip_ranges: (!self.authorized_ip_ranges.is_empty())
+                        .then(|| self.authorized_ip_ranges.clone()),
+                    enable_private_cluster: self.private.then_some(true),
+                    private_dns_zone: self.private.then(|| {
+                        self.echo
+                            .private_dns_zone
+                            .clone()
+                            .unwrap_or_else(|| "system".to_owned())
+                    }),
+                    extra: access_extra,
+                });
         let node_resource_group = format!(
             "MC_{}_{}_{}",
             self.id.resource_group(),
@@ -210,14 +275,17 @@ impl Cluster {
             "servicePrincipalProfile": {"clientId": "msi"},
         }));
         let (fqdn, private_fqdn) = if self.private {
-            (None, Some(self.fqdn.clone()))
+            (self.public_fqdn.clone(), Some(self.fqdn.clone()))
         } else {
-            extra.insert(
-                "azurePortalFQDN".into(),
-                Value::from(self.fqdn.replacen(".hcp.", ".portal.hcp.", 1)),
-            );
             (Some(self.fqdn.clone()), None)
         };
+        if let Some(public) = &fqdn {
+            extra.insert(
+                "azurePortalFQDN".into(),
+                Value::from(public.replacen(".hcp.", ".portal.hcp.", 1)),
+            );
+        }
+        extra.extend(self.echo.properties.clone());
         let properties = ManagedClusterProperties {
             provisioning_state: Some(self.provisioning_state.to_string()),
             kubernetes_version: Some(minor_of(&self.kubernetes_version).to_owned()),
@@ -229,11 +297,18 @@ impl Cluster {
             network_profile: Some(self.render_network(&node_resource_group)),
             api_server_access_profile: access,
             node_resource_group: Some(node_resource_group),
-            enable_rbac: Some(true),
-            aad_profile: None,
-            disable_local_accounts: None,
+            enable_rbac: Some(self.enable_rbac),
+            aad_profile: self.aad.map(|azure_rbac| AadProfile {
+                managed: Some(true),
+                enable_azure_rbac: Some(azure_rbac),
+                tenant_id: Some(TENANT.to_owned()),
+                ..Default::default()
+            }),
+            disable_local_accounts: self.echo.disable_local_accounts,
             extra,
         };
+        let mut extra = object(json!({"sku": {"name": "Base", "tier": "Free"}}));
+        extra.extend(self.echo.resource.clone());
         ManagedCluster {
             id: Some(self.id_text()),
             name: Some(self.id.name().to_owned()),
@@ -241,9 +316,9 @@ impl Cluster {
             location: Some(self.location.clone()),
             tags: (!self.tags.is_empty()).then(|| self.tags.clone()),
             e_tag: Some(self.e_tag.clone()),
-            identity: None,
+            identity: self.identity.clone(),
             properties: Some(properties),
-            extra: object(json!({"sku": {"name": "Base", "tier": "Free"}})),
+            extra,
         }
     }
 
@@ -258,6 +333,16 @@ impl Cluster {
     /// same without `name`).
     pub(crate) fn render_pool(&self, pool: &Pool) -> AgentPoolProfile {
         let state = pool.state.as_ref().unwrap_or(&self.provisioning_state);
+        let mut extra = object(json!({
+            "maxPods": 110,
+            "type": "VirtualMachineScaleSets",
+            "eTag": self.e_tag,
+            "currentOrchestratorVersion": self.kubernetes_version,
+            "availabilityZones": ["1", "2", "3"],
+            "nodeImageVersion": "AKSUbuntu-2204gen2containerd-202410.15.0",
+            "upgradeSettings": {"maxSurge": "10%"},
+        }));
+        extra.extend(pool.echo.clone());
         AgentPoolProfile {
             name: Some(pool.name.clone()),
             count: Some(pool.count),
@@ -269,48 +354,79 @@ impl Cluster {
             min_count: pool.autoscale.map(|(min, _)| min),
             max_count: pool.autoscale.map(|(_, max)| max),
             provisioning_state: Some(state.to_string()),
-            vnet_subnet_id: None,
-            extra: object(json!({
-                    "maxPods": 110,
-                    "type": "VirtualMachineScaleSets",
-                    "eTag": self.e_tag,
-                    "currentOrchestratorVersion": self.kubernetes_version,
-                    "availabilityZones": ["1", "2", "3"],
-                    "nodeImageVersion": "AKSUbuntu-2204gen2containerd-202410.15.0",
-                "upgradeSettings": {"maxSurge": "10%"},
-            })),
+            vnet_subnet_id: pool.vnet_subnet_id.clone(),
+            extra,
         }
     }
 
     fn render_network(&self, node_resource_group: &str) -> NetworkProfile {
+        let kubenet = self.network_plugin == "kubenet";
+        let given = |field: &str| {
+            self.echo
+                .cidrs
+                .get(field)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let pod_cidr = given("podCidr").or_else(|| kubenet.then(|| "10.244.0.0/16".into()));
+        let service_cidr = given("serviceCidr").unwrap_or_else(|| "10.0.0.0/16".into());
         let mut network_extra = object(json!({
-            "podCidrs": ["10.244.0.0/16"],
-            "serviceCidrs": ["10.0.0.0/16"],
+            "serviceCidrs": [service_cidr],
             "ipFamilies": ["IPv4"],
         }));
-        if self.load_balancer_sku == LoadBalancerSku::Standard {
+        if let Some(pod_cidr) = &pod_cidr {
+            network_extra.insert("podCidrs".into(), json!([pod_cidr]));
+        }
+        if self.load_balancer_sku == LoadBalancerSku::Standard
+            && self.outbound_type == OutboundType::LoadBalancer
+        {
+            let managed = self
+                .echo
+                .network
+                .get("loadBalancerProfile")
+                .and_then(|profile| profile.pointer("/managedOutboundIPs/count"))
+                .and_then(Value::as_u64)
+                .unwrap_or(1);
+            let effective: Vec<Value> = (1..=managed)
+                .map(|n| {
+                    let suffix = if n == 1 { String::new() } else { format!("-{n}") };
+                    json!({"id": format!(
+                        "/subscriptions/{}/resourceGroups/{node_resource_group}/providers/Microsoft.Network/publicIPAddresses/{}-outbound{suffix}",
+                        self.id.subscription_id(), self.id.name()
+                    )})
+                })
+                .collect();
             network_extra.insert(
                 "loadBalancerProfile".into(),
                 json!({
-                    "managedOutboundIPs": {"count": 1},
-                    "effectiveOutboundIPs": [{"id": format!(
-                        "/subscriptions/{}/resourceGroups/{node_resource_group}/providers/Microsoft.Network/publicIPAddresses/{}-outbound",
-                        self.id.subscription_id(), self.id.name()
-                    )}],
+                    "managedOutboundIPs": {"count": managed},
+                    "effectiveOutboundIPs": effective,
                     "allocatedOutboundPorts": 0,
                     "idleTimeoutInMinutes": 30,
                 }),
             );
         }
+        for (name, value) in &self.echo.network {
+            // The emulator's load balancer profile has the effective IPs; the PUT's settings go
+            // over it.
+            match (network_extra.get_mut(name), value) {
+                (Some(Value::Object(ours)), Value::Object(theirs)) => {
+                    ours.extend(theirs.clone());
+                }
+                _ => {
+                    network_extra.insert(name.clone(), value.clone());
+                }
+            }
+        }
         NetworkProfile {
-            network_plugin: Some("kubenet".into()),
-            pod_cidr: Some("10.244.0.0/16".into()),
-            service_cidr: Some("10.0.0.0/16".into()),
-            dns_service_ip: Some("10.0.0.10".into()),
-            outbound_type: Some(OutboundType::LoadBalancer),
+            network_plugin: Some(self.network_plugin.clone()),
+            network_policy: given("networkPolicy"),
+            pod_cidr,
+            service_cidr: Some(service_cidr),
+            dns_service_ip: given("dnsServiceIP").or_else(|| Some("10.0.0.10".into())),
+            outbound_type: Some(self.outbound_type.clone()),
             load_balancer_sku: Some(self.load_balancer_sku.clone()),
             extra: network_extra,
-            ..Default::default()
         }
     }
 
@@ -346,7 +462,7 @@ impl Cluster {
 }
 
 /// The API server FQDN: `{prefix}-{8 hex}.hcp.{location}.azmk8s.io`, or the privatelink form.
-fn fqdn(dns_prefix: &str, location: &str, private: bool, ids: &IdSource) -> String {
+pub(crate) fn fqdn(dns_prefix: &str, location: &str, private: bool, ids: &IdSource) -> String {
     let location = crate::versions::normalize_location(location);
     if private {
         format!(
@@ -356,6 +472,16 @@ fn fqdn(dns_prefix: &str, location: &str, private: bool, ids: &IdSource) -> Stri
         )
     } else {
         format!("{dns_prefix}-{}.hcp.{location}.azmk8s.io", ids.hex(8))
+    }
+}
+
+/// A system-assigned identity with a fresh principal, in the emulator's tenant.
+pub(crate) fn system_identity() -> ManagedServiceIdentity {
+    ManagedServiceIdentity {
+        type_: Some("SystemAssigned".into()),
+        principal_id: Some(crate::ids::uuid()),
+        tenant_id: Some(TENANT.into()),
+        ..Default::default()
     }
 }
 

@@ -13,20 +13,22 @@ use tokio::time::Instant;
 use crate::arm_error::{ArmError, detail};
 use crate::faults::OperationOutcome;
 use crate::state::cluster::Pool;
-use crate::state::{ClusterKey, ComputeKey, Ctx, State, key};
+use crate::state::{Cluster, ClusterKey, ComputeKey, Ctx, State, key};
 
 /// How long each kind of long-running operation takes, and the polling interval the emulator
 /// advertises (`Retry-After`, in whole seconds rounded up, and `retry-after-ms`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Timings {
-    /// Creating a compute with a new cluster (R1; about 10 minutes on Azure).
+    /// Creating a compute with a new cluster (R1; about 10 minutes on Azure), or a managed
+    /// cluster through ContainerService.
     pub create: Duration,
     /// Attaching an existing cluster (R2; about 5 minutes on Azure).
     pub attach: Duration,
-    /// Updating a compute (PUT of an existing one, or PATCH), and a PUT of an AKS agent pool.
+    /// Updating a compute (PUT of an existing one, or PATCH), and a PUT of an AKS agent pool
+    /// or of an existing managed cluster.
     pub update: Duration,
-    /// Deleting or detaching a compute.
+    /// Deleting or detaching a compute, or deleting a managed cluster.
     pub delete: Duration,
     /// The wait advertised between polls.
     pub retry_after: Duration,
@@ -75,6 +77,13 @@ pub(crate) enum OperationKind {
     },
     /// An AKS agent pool is scaled, its autoscaler changed, or the pool created (R13).
     AgentPool,
+    /// An AKS managed cluster is created (`created`) or updated by a PUT.
+    ClusterPut {
+        /// The PUT created the cluster.
+        created: bool,
+    },
+    /// An AKS managed cluster is deleted.
+    ClusterDelete,
 }
 
 /// What an operation works on.
@@ -91,6 +100,12 @@ pub(crate) enum Target {
         /// does not succeed.
         before: Option<Box<Pool>>,
     },
+    /// A managed cluster (`Microsoft.ContainerService`).
+    Cluster {
+        cluster: ClusterKey,
+        /// The cluster before an update, restored if the operation does not succeed.
+        before: Option<Box<Cluster>>,
+    },
 }
 
 impl From<ComputeKey> for Target {
@@ -104,7 +119,7 @@ impl Target {
     fn provider(&self) -> Provider {
         match self {
             Self::Compute(_) => Provider::MachineLearning,
-            Self::AgentPool { .. } => Provider::ContainerService,
+            Self::AgentPool { .. } | Self::Cluster { .. } => Provider::ContainerService,
         }
     }
 }
@@ -257,10 +272,14 @@ impl State {
         planned: Ending,
     ) -> OperationRef {
         let duration = match kind {
-            OperationKind::Create => self.timings.create,
+            OperationKind::Create | OperationKind::ClusterPut { created: true } => {
+                self.timings.create
+            }
             OperationKind::Attach => self.timings.attach,
-            OperationKind::Update | OperationKind::AgentPool => self.timings.update,
-            OperationKind::Delete { .. } => self.timings.delete,
+            OperationKind::Update
+            | OperationKind::AgentPool
+            | OperationKind::ClusterPut { created: false } => self.timings.update,
+            OperationKind::Delete { .. } | OperationKind::ClusterDelete => self.timings.delete,
         };
         let planned = match ctx.faults.take_outcome() {
             Some(outcome) => outcome.into(),
@@ -328,6 +347,10 @@ impl State {
                 pool,
                 before,
             } => self.apply_agent_pool(&cluster, &pool, before.map(|before| *before), &ending),
+            Target::Cluster { cluster, before } => {
+                let kind = operation.kind;
+                self.apply_cluster(kind, &cluster, before.map(|before| *before), &ending, time);
+            }
         }
     }
 
@@ -338,7 +361,9 @@ impl State {
             .iter()
             .filter_map(|id| self.operations.get(id))
             .find(|operation| match &operation.target {
-                Target::AgentPool { cluster: on, .. } => on == cluster,
+                Target::AgentPool { cluster: on, .. } | Target::Cluster { cluster: on, .. } => {
+                    on == cluster
+                }
                 Target::Compute(compute) => self
                     .compute(compute)
                     .and_then(super::Compute::cluster)
@@ -346,13 +371,17 @@ impl State {
             })
     }
 
-    /// The agent pool operation running on `cluster`, if any.
-    pub(crate) fn agent_pool_operation(&self, cluster: &ClusterKey) -> Option<&Operation> {
+    /// The ContainerService operation running on `cluster` (an agent pool PUT, a managed
+    /// cluster PUT or DELETE), if any.
+    pub(crate) fn aks_operation(&self, cluster: &ClusterKey) -> Option<&Operation> {
         self.pending
             .iter()
             .filter_map(|id| self.operations.get(id))
-            .find(|operation| {
-                matches!(&operation.target, Target::AgentPool { cluster: on, .. } if on == cluster)
+            .find(|operation| match &operation.target {
+                Target::AgentPool { cluster: on, .. } | Target::Cluster { cluster: on, .. } => {
+                    on == cluster
+                }
+                Target::Compute(_) => false,
             })
     }
 
@@ -479,7 +508,7 @@ impl State {
         }
     }
 
-    fn remove_cluster(&mut self, key: &ClusterKey) {
+    pub(crate) fn remove_cluster(&mut self, key: &ClusterKey) {
         if let Some(group) = self
             .subscriptions
             .get_mut(&key.subscription)

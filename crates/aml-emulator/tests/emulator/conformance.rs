@@ -18,8 +18,9 @@ use aml_emulator::{
     AgentPoolSeed, ClusterSeed, Emulator, ResourceGroupSeed, Seed, SubscriptionSeed, WorkspaceSeed,
 };
 use aml_model::wire::{
-    AksComputeSecrets, ComputeResource, CredentialResults, KubernetesVersionListResult,
-    ManagedCluster, OrchestratorVersionProfileListResult, PaginatedComputeResourcesList,
+    AgentPool, AgentPoolMode, AksComputeSecrets, ComputeResource, CredentialResults,
+    KubernetesVersionListResult, Location, ManagedCluster, OrchestratorVersionProfileListResult,
+    PaginatedComputeResourcesList, ServiceTagsListResult,
 };
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -30,6 +31,8 @@ use super::support::{Env, quick};
 const ML: &str =
     "machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable";
 const AKS: &str = "containerservice/resource-manager/Microsoft.ContainerService/aks/stable";
+const NETWORK: &str = "network/resource-manager/Microsoft.Network/stable";
+const RESOURCES: &str = "resources/resource-manager/Microsoft.Resources/stable";
 
 fn spec_root() -> PathBuf {
     let root =
@@ -86,6 +89,11 @@ async fn env() -> Env {
     let mut tagged = cluster("clustername1", "location1");
     tagged.tags.insert("archv2".into(), String::new());
     tagged.tags.insert("tier".into(), "production".into());
+    // AgentPoolsGet.json reads this pool.
+    tagged.agent_pools.push(AgentPoolSeed {
+        mode: Some(AgentPoolMode::User),
+        ..AgentPoolSeed::new("agentpool1", 3, "Standard_DS1_v2")
+    });
     let seed = Seed {
         subscriptions: vec![
             SubscriptionSeed {
@@ -112,6 +120,15 @@ async fn env() -> Env {
             },
             SubscriptionSeed {
                 id: "subid1".into(),
+                resource_groups: Vec::new(),
+            },
+            // ServiceTagsList.json's and GetLocations.json's subscriptions.
+            SubscriptionSeed {
+                id: "subId".into(),
+                resource_groups: Vec::new(),
+            },
+            SubscriptionSeed {
+                id: "291bba3f-e0a5-47bc-a099-3bdcb2a50a05".into(),
                 resource_groups: Vec::new(),
             },
         ],
@@ -289,6 +306,15 @@ fn checked() -> BTreeSet<String> {
         format!("{AKS}/2024-09-01/examples/ManagedClustersListClusterUserCredentials.json"),
         format!("{AKS}/2024-09-01/examples/KubernetesVersions_List.json"),
         format!("{AKS}/2019-04-01/examples/ContainerServiceListOrchestrators.json"),
+        format!("{AKS}/2024-09-01/examples/AgentPoolsGet.json"),
+        format!("{AKS}/2024-09-01/examples/ManagedClustersCreate_Update.json"),
+        format!("{AKS}/2024-09-01/examples/ManagedClustersCreate_PrivateClusterPublicFQDN.json"),
+        format!("{AKS}/2024-09-01/examples/ManagedClustersCreate_GPUMIG.json"),
+        format!("{AKS}/2024-09-01/examples/ManagedClustersCreate_UpdateWithEnableAzureRBAC.json"),
+        format!("{AKS}/2024-08-01/examples/ManagedClustersDelete.json"),
+        format!("{NETWORK}/2024-05-01/examples/ServiceTagsList.json"),
+        format!("{RESOURCES}/2022-12-01/examples/GetLocations.json"),
+        format!("{RESOURCES}/2022-12-01/examples/GetLocationsWithExtendedLocations.json"),
     ]
     .into_iter()
     .collect()
@@ -579,6 +605,183 @@ async fn container_service_answers() {
         .get("/subscriptions/subid1/providers/Microsoft.ContainerService/locations/location1/orchestrators?api-version=2019-04-01")
         .await;
     conforms::<OrchestratorVersionProfileListResult>(&file, "200", &plain, &orchestrators.json);
+}
+
+/// The examples' cluster: `/subscriptions/0000.../resourceGroups/rg1/.../clustername1`.
+fn cluster_url(example: &Value) -> String {
+    let parameters = &example["parameters"];
+    format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ContainerService/managedClusters/{}?api-version={}",
+        parameters["subscriptionId"].as_str().unwrap(),
+        parameters["resourceGroupName"].as_str().unwrap(),
+        parameters["resourceName"].as_str().unwrap(),
+        parameters["api-version"].as_str().unwrap(),
+    )
+}
+
+/// DELETE a managed cluster as ManagedClustersDelete.json does: 202 with the example's
+/// headers, then 204 once it is gone.
+async fn delete_example_cluster(env: &Env) {
+    let file = format!("{AKS}/2024-08-01/examples/ManagedClustersDelete.json");
+    let example = example(&file);
+    let url = cluster_url(&example);
+    let answer = env.call(Method::DELETE, &url, None).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{answer:?}");
+    for header in example["responses"]["202"]["headers"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
+        assert!(answer.header(header).is_some(), "{file}: no {header}");
+    }
+    assert_eq!(env.wait(&answer).await["status"], "Succeeded");
+    assert!(example["responses"]["204"].is_object());
+    assert_eq!(
+        env.call(Method::DELETE, &url, None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(env.get(&url).await.status, StatusCode::NOT_FOUND);
+}
+
+/// ManagedClustersDelete.json: the seeded cluster goes away.
+#[tokio::test]
+async fn delete_a_managed_cluster() {
+    delete_example_cluster(&env().await).await;
+}
+
+/// Each create example, PUT on a name that is free: 201 in the example's 201 shape, then GET
+/// in its 200 shape; the same PUT again is an update, 200 in the 200 shape.
+#[tokio::test]
+async fn create_and_update_managed_clusters() {
+    for name in [
+        "ManagedClustersCreate_Update.json",
+        "ManagedClustersCreate_PrivateClusterPublicFQDN.json",
+        "ManagedClustersCreate_GPUMIG.json",
+        "ManagedClustersCreate_UpdateWithEnableAzureRBAC.json",
+    ] {
+        let file = format!("{AKS}/2024-09-01/examples/{name}");
+        let env = env().await;
+        delete_example_cluster(&env).await;
+        let example_value = example(&file);
+        let url = cluster_url(&example_value);
+        let body = &example_value["parameters"]["parameters"];
+        // The examples show a cluster with a disk encryption set, upgrade overrides and the
+        // rest as sent: the emulator echoes what it does not model, so the shapes match
+        // without exceptions.
+        let plain = Shape::default();
+        let created = env.call(Method::PUT, &url, Some(body)).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{file}: {created:?}");
+        assert_eq!(created.json["properties"]["provisioningState"], "Creating");
+        conforms::<ManagedCluster>(&file, "201", &plain, &created.json);
+        assert_eq!(env.wait(&created).await["status"], "Succeeded", "{file}");
+        let get = env.get(&url).await;
+        conforms::<ManagedCluster>(&file, "200", &plain, &get.json);
+        // Secrets sent are never shown.
+        assert!(!get.text.contains("replacePassword1234$"), "{file}");
+        assert!(!get.text.contains("\"secret\""), "{file}");
+        let updated = env.call(Method::PUT, &url, Some(body)).await;
+        assert_eq!(updated.status, StatusCode::OK, "{file}: {updated:?}");
+        assert_eq!(updated.json["properties"]["provisioningState"], "Updating");
+        conforms::<ManagedCluster>(&file, "200", &plain, &updated.json);
+        assert_eq!(env.wait(&updated).await["status"], "Succeeded", "{file}");
+    }
+}
+
+/// AgentPoolsGet.json: one pool of the seeded cluster.
+#[tokio::test]
+async fn get_an_agent_pool() {
+    let file = format!("{AKS}/2024-09-01/examples/AgentPoolsGet.json");
+    let env = env().await;
+    let parameters = example(&file)["parameters"].clone();
+    let url = format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ContainerService/managedClusters/{}/agentPools/{}?api-version={}",
+        parameters["subscriptionId"].as_str().unwrap(),
+        parameters["resourceGroupName"].as_str().unwrap(),
+        parameters["resourceName"].as_str().unwrap(),
+        parameters["agentPoolName"].as_str().unwrap(),
+        parameters["api-version"].as_str().unwrap(),
+    );
+    let pool = env.get(&url).await;
+    assert_eq!(pool.status, StatusCode::OK, "{pool:?}");
+    conforms::<AgentPool>(&file, "200", &Shape::default(), &pool.json);
+}
+
+/// ServiceTagsList.json: the emulator's list fits one page, so it has no `nextLink`.
+#[tokio::test]
+async fn list_service_tags() {
+    let file = format!("{NETWORK}/2024-05-01/examples/ServiceTagsList.json");
+    let env = env().await;
+    let parameters = example(&file)["parameters"].clone();
+    let url = format!(
+        "/subscriptions/{}/providers/Microsoft.Network/locations/{}/serviceTags?api-version={}",
+        parameters["subscriptionId"].as_str().unwrap(),
+        parameters["location"].as_str().unwrap(),
+        parameters["api-version"].as_str().unwrap(),
+    );
+    let tags = env.get(&url).await;
+    assert_eq!(tags.status, StatusCode::OK, "{tags:?}");
+    let shape = Shape {
+        optional: vec!["nextLink".into()],
+        ..Shape::default()
+    };
+    conforms::<ServiceTagsListResult>(&file, "200", &shape, &tags.json);
+}
+
+/// GetLocations.json and GetLocationsWithExtendedLocations.json. Their response body is a bare
+/// array, while the service (and the swagger's `LocationListResult`) answers `{"value": [...]}`:
+/// the emulator answers as the service does, and each element of the example is checked
+/// against the elements of `value`.
+#[tokio::test]
+async fn list_locations() {
+    let env = env().await;
+    for name in [
+        "GetLocations.json",
+        "GetLocationsWithExtendedLocations.json",
+    ] {
+        let file = format!("{RESOURCES}/2022-12-01/examples/{name}");
+        let example_value = example(&file);
+        let parameters = &example_value["parameters"];
+        let mut url = format!(
+            "/subscriptions/{}/locations?api-version={}",
+            parameters["subscriptionId"].as_str().unwrap(),
+            parameters["api-version"].as_str().unwrap(),
+        );
+        if let Some(flag) = parameters["includeExtendedLocations"].as_str() {
+            url = format!("{url}&includeExtendedLocations={flag}");
+        }
+        let answer = env.get(&url).await;
+        assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+        let expected = example_value["responses"]["200"]["body"].clone();
+        assert!(
+            expected.is_array(),
+            "{file}: the example body is no longer an array"
+        );
+        let problems = Shape::default().check(&expected, &answer.json["value"]);
+        assert!(problems.is_empty(), "{file}:\n{}", problems.join("\n"));
+        for location in expected.as_array().unwrap() {
+            serde_json::from_value::<Location>(location.clone())
+                .unwrap_or_else(|err| panic!("{file}: {err}"));
+            // The example's regions are the emulator's, with the same pairs (its edge zones
+            // are not all the emulator's: one is a lab's).
+            if location["type"] != "Region" {
+                continue;
+            }
+            let name = location["name"].as_str().unwrap();
+            let ours = answer.json["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|candidate| candidate["name"] == name)
+                .unwrap_or_else(|| panic!("{file}: no {name}"));
+            assert_eq!(ours["type"], location["type"], "{name}");
+            assert_eq!(
+                ours["metadata"]["pairedRegion"][0]["name"],
+                location["metadata"]["pairedRegion"][0]["name"],
+                "{name}"
+            );
+            assert_eq!(ours["displayName"], location["displayName"], "{name}");
+        }
+    }
 }
 
 #[test]

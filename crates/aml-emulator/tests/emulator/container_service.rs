@@ -91,7 +91,9 @@ async fn missing_clusters_are_404_and_a_group_lists_its_clusters() {
         [
             "aks-authorized",
             "aks-dev",
+            "aks-entra-udr",
             "aks-gpu",
+            "aks-office-ranges",
             "aks-old",
             "aks-private",
             "aks-prod"

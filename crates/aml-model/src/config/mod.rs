@@ -19,6 +19,7 @@
 
 mod attach;
 mod load_balancer;
+mod managed_cluster;
 mod provisioning;
 mod purpose;
 mod scale;
@@ -28,6 +29,11 @@ mod vnet;
 
 pub use attach::{AksAttachBuilder, AksAttachConfiguration, ClusterRef};
 pub use load_balancer::{LoadBalancer, LoadBalancerSettings};
+pub use managed_cluster::{
+    ClusterIdentity, ClusterOutbound, DEFAULT_ACCELERATOR_POOL, DEFAULT_SYSTEM_POOL,
+    ManagedClusterBuilder, ManagedClusterConfiguration, NodePool, NodePoolSettings,
+    derive_dns_prefix,
+};
 pub use provisioning::{AksProvisioningBuilder, AksProvisioningConfiguration};
 pub use purpose::{DEVTEST_RECOMMENDED_VCPUS, PRODUCTION_MIN_NODES, PRODUCTION_MIN_VCPUS};
 pub use scale::{Autoscale, ScaleBuilder, ScaleConfiguration};

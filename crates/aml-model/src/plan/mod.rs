@@ -5,6 +5,11 @@
 //! Plans are pure data built from validated operations ([`CreateCompute`], [`AttachCompute`],
 //! an [`AksUpdateConfiguration`], a [`ComputeId`]): building one sends nothing and reads nothing.
 //! Bodies may hold secrets (a TLS key): `Display` and `Debug` show them redacted.
+//!
+//! A step may be conditional ([`Plan::condition`]): the dry run shows it with its condition,
+//! and a run skips it, with a progress event, when the condition does not hold. Only attach has
+//! such steps: its control-plane reads and check (when the cluster has authorized IP ranges)
+//! and the write that adds missing prefixes (when some are missing); see [`Plan::attach`].
 
 use std::fmt;
 
@@ -16,7 +21,9 @@ use crate::wire::ClusterPurpose;
 
 mod step;
 
-pub use step::{Change, Check, OperationKind, Read, Step};
+mod cluster;
+
+pub use step::{Change, Check, Condition, OperationKind, Read, Step};
 
 /// How a re-attach puts the compute back when attaching again fails after its detach: the
 /// attach of the same cluster with the compute's previous settings.
@@ -37,6 +44,10 @@ pub struct Plan {
     compute: ComputeId,
     warnings: Vec<Issue>,
     steps: Vec<Step>,
+    /// Parallel to `steps`: when each runs (`None`: always).
+    conditions: Vec<Option<Condition>>,
+    /// The condition the steps pushed now get.
+    when: Option<Condition>,
     rollback: Option<Rollback>,
     endpoint: String,
 }
@@ -48,34 +59,47 @@ impl Plan {
             compute,
             warnings,
             steps: Vec::new(),
+            conditions: Vec::new(),
+            when: None,
             rollback: None,
             endpoint: "https://management.azure.com".to_owned(),
         }
     }
 
+    fn push(&mut self, step: Step) {
+        self.steps.push(step);
+        self.conditions.push(self.when);
+    }
+
+    /// The steps pushed from here on run only when `when` holds (`None`: always).
+    fn when(mut self, when: Option<Condition>) -> Self {
+        self.when = when;
+        self
+    }
+
     fn read(mut self, read: Read, request: Option<Request>) -> Self {
-        self.steps.push(Step::Read { read, request });
+        self.push(Step::Read { read, request });
         self
     }
 
     fn check(mut self, check: Check) -> Self {
-        self.steps.push(Step::Check(check));
+        self.push(Step::Check(check));
         self
     }
 
     fn write(mut self, purpose: String, request: Request) -> Self {
-        self.steps.push(Step::Write { purpose, request });
-        self.steps.push(Step::Wait);
+        self.push(Step::Write { purpose, request });
+        self.push(Step::Wait);
         self
     }
 
     fn modify(mut self, purpose: String, request: Request, change: Change) -> Self {
-        self.steps.push(Step::Modify {
+        self.push(Step::Modify {
             purpose,
             request,
             change,
         });
-        self.steps.push(Step::Wait);
+        self.push(Step::Wait);
         self
     }
 
@@ -103,14 +127,25 @@ impl Plan {
         )
     }
 
-    /// Attach (R2): read the cluster and its region's versions and check them (R14, R8, R15);
-    /// list the workspace's computes to refuse a taken name (R11) and, unless
-    /// `allow_second_attachment`, a cluster attached already (R10); then the `PUT` and the wait.
-    /// An internal load balancer is applied by an update once attached (R20).
+    /// Attach (R2): read the cluster and its region's versions and check them (R14, R8) and
+    /// report what the guide warns about (R12, R15, R16); when the cluster has authorized IP
+    /// ranges, read the subscription's locations and the service tags (and the workspace first
+    /// when its region is unknown) and check that they admit the Azure ML control plane of the
+    /// workspace's region and its pair (R15); with `admit_control_plane`, a GET-modify-PUT of
+    /// the cluster adds the missing prefixes instead of refusing; list the workspace's computes
+    /// to refuse a taken name (R11) and, unless `allow_second_attachment`, a cluster attached
+    /// already (R10); then the `PUT` and the wait. An internal load balancer is applied by an
+    /// update once attached (R20).
+    ///
+    /// Conditional steps (see [`Plan::condition`]): the workspace, locations and service-tag
+    /// reads and the control-plane check run only when the cluster has authorized IP ranges;
+    /// the cluster's re-read and its `PUT` that adds the prefixes (and its wait) run only when
+    /// prefixes are missing. Every other step always runs.
     pub fn attach(
         requests: &Requests,
         attach: &AttachCompute,
         allow_second_attachment: bool,
+        admit_control_plane: bool,
     ) -> Self {
         let id = attach.id().clone();
         let cluster = attach.cluster().clone();
@@ -119,7 +154,31 @@ impl Plan {
             id.clone(),
             attach.warnings().to_vec(),
         );
-        plan = plan.cluster_checks(requests, attach);
+        plan = plan
+            .cluster_checks(requests, attach)
+            .check(Check::Findings {
+                created_here: false,
+            })
+            .when(Some(Condition::ClusterHasAuthorizedRanges))
+            .control_plane(requests, attach, admit_control_plane)
+            .when(None);
+        if admit_control_plane {
+            plan = plan
+                .when(Some(Condition::ControlPlaneMissing))
+                .read(
+                    Read::Cluster(cluster.clone()),
+                    Some(requests.cluster(&cluster)),
+                )
+                .modify(
+                    format!(
+                        "add the missing control-plane prefixes to the authorized IP ranges of cluster {}",
+                        cluster.name()
+                    ),
+                    requests.put_managed_cluster(&cluster, None),
+                    Change::AdmitControlPlane,
+                )
+                .when(None);
+        }
         plan = plan
             .read(Read::Computes, Some(requests.list(id.workspace())))
             .check(Check::NameFree);
@@ -310,6 +369,7 @@ impl Plan {
         for part in parts {
             plan.warnings.extend(part.warnings);
             plan.steps.extend(part.steps);
+            plan.conditions.extend(part.conditions);
             if plan.rollback.is_none() {
                 plan.rollback = part.rollback;
             }
@@ -321,7 +381,7 @@ impl Plan {
     /// operation the token names. (Writes a plan had after that one are not part of a token.)
     pub fn resumed(kind: OperationKind, id: &ComputeId) -> Self {
         let mut plan = Self::new(kind, id.clone(), Vec::new());
-        plan.steps.push(Step::Wait);
+        plan.push(Step::Wait);
         plan
     }
 
@@ -355,6 +415,12 @@ impl Plan {
     /// The steps, in order.
     pub fn steps(&self) -> &[Step] {
         &self.steps
+    }
+
+    /// When step `index` runs: `None` for always (and for an index past the end), or the
+    /// condition under which it runs; a run skips it, with a progress event, otherwise.
+    pub fn condition(&self, index: usize) -> Option<Condition> {
+        self.conditions.get(index).copied().flatten()
     }
 
     /// What is sent if a re-attach's attach fails after its detach.
@@ -404,6 +470,9 @@ impl fmt::Display for Plan {
         let pad = " ".repeat(width + 4);
         for (i, step) in self.steps.iter().enumerate() {
             let n = format!("{:>width$}", i + 1);
+            if let Some(condition) = self.condition(i) {
+                writeln!(f, "  {n}. ({condition})")?;
+            }
             match step {
                 Step::Read { read, request } => {
                     writeln!(f, "  {n}. read: {}", step.summary())?;
@@ -415,6 +484,13 @@ impl fmt::Display for Plan {
                             self.endpoint.trim_end_matches('/'),
                             self.compute.workspace().subscription_id()
                         )?,
+                        (Read::ServiceTags, None) => writeln!(
+                            f,
+                            "{pad}GET {}/subscriptions/{}/providers/Microsoft.Network/locations/{{workspace's region}}/serviceTags?api-version={}",
+                            self.endpoint.trim_end_matches('/'),
+                            self.compute.workspace().subscription_id(),
+                            crate::request::NETWORK_API_VERSION
+                        )?,
                         (_, None) => {}
                     }
                 }
@@ -424,6 +500,20 @@ impl fmt::Display for Plan {
                     for line in render(request, &self.endpoint).lines() {
                         writeln!(f, "{pad}{line}")?;
                     }
+                }
+                Step::Modify {
+                    purpose,
+                    request,
+                    change: Change::AdmitControlPlane,
+                } if !request.body().is_empty() => {
+                    writeln!(f, "  {n}. write: {purpose}")?;
+                    for line in render(request, &self.endpoint).lines() {
+                        writeln!(f, "{pad}{line}")?;
+                    }
+                    writeln!(
+                        f,
+                        "{pad}(authorized IP ranges: as shown, plus the missing control-plane prefixes the check above finds)"
+                    )?;
                 }
                 Step::Modify {
                     purpose, request, ..

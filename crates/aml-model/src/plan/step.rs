@@ -28,6 +28,8 @@ pub enum OperationKind {
     Scale,
     /// Make an existing compute match a desired one: updates, a scale, a re-attach, in one plan.
     Converge,
+    /// Create an AKS cluster (`Microsoft.ContainerService/managedClusters`), then attach it.
+    CreateCluster,
 }
 
 impl OperationKind {
@@ -42,6 +44,7 @@ impl OperationKind {
             Self::Reattach => "re-attach",
             Self::Scale => "scale",
             Self::Converge => "converge",
+            Self::CreateCluster => "create cluster and attach",
         }
     }
 
@@ -72,6 +75,38 @@ pub enum Read {
     Computes,
     /// The agent pools of the compute's cluster (`GET` on `Microsoft.ContainerService`).
     AgentPools(AksClusterId),
+    /// The cluster a plan is to create (`GET`; a 404 is an answer, the expected one).
+    NewCluster(AksClusterId),
+    /// The Kubernetes versions of a region known before the run.
+    RegionVersions(String),
+    /// The workspace (its region), when the plan was made without it.
+    Workspace,
+    /// The subscription's locations, with their paired regions (`Microsoft.Resources`).
+    Locations,
+    /// The service tags (`Microsoft.Network`): the Azure ML control plane's prefixes.
+    ServiceTags,
+}
+
+/// When a step runs: a conditional step is skipped (with a progress event) when its condition
+/// does not hold at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Condition {
+    /// Only when the cluster read has authorized API-server IP ranges.
+    ClusterHasAuthorizedRanges,
+    /// Only when the control-plane check found prefixes the authorized ranges do not admit.
+    ControlPlaneMissing,
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::ClusterHasAuthorizedRanges => "only if the cluster has authorized IP ranges",
+            Self::ControlPlaneMissing => {
+                "only if the authorized IP ranges miss control-plane prefixes"
+            }
+        })
+    }
 }
 
 /// What a check step checks, against what earlier steps read. A check sends nothing.
@@ -94,6 +129,25 @@ pub enum Check {
     Capacity(ClusterPurpose),
     /// The cluster is not attached to this workspace under another name.
     NotAttachedElsewhere,
+    /// The cluster to create does not exist yet (an existing one is attached instead).
+    ClusterAbsent,
+    /// The Kubernetes version asked for is supported in the region; without one, says which
+    /// default the region gives (R14).
+    VersionAvailable(Option<String>),
+    /// The cluster's authorized IP ranges admit the Azure ML control plane of the workspace's
+    /// region and its pair (R15); with `add`, the missing prefixes are added by the write that
+    /// follows instead of refusing.
+    ControlPlaneAdmitted {
+        /// Whether missing prefixes are added rather than refused.
+        add: bool,
+    },
+    /// What the guide warns about, read from the cluster (private, Entra ID, load balancer with
+    /// authorized ranges, accelerators in a secondary pool, egress): warnings only.
+    /// `created_here`: the plan created the cluster with its pools.
+    Findings {
+        /// Whether the plan created the cluster.
+        created_here: bool,
+    },
     /// The pool to scale exists, and for a production purpose the cluster keeps enough nodes
     /// and vCPUs once scaled down (R8).
     ScaleFits {
@@ -112,11 +166,24 @@ impl Check {
         match self {
             Self::NameFree => &[Rule::ComputeExists],
             Self::KubernetesVersion => &[Rule::ClusterKubernetesVersion],
-            Self::Capacity(_) => &[
-                Rule::PurposeProductionNodes,
-                Rule::PurposeProductionVcpus,
+            Self::Capacity(_) => &[Rule::PurposeProductionNodes, Rule::PurposeProductionVcpus],
+            Self::ClusterAbsent => &[Rule::ClusterExists],
+            Self::VersionAvailable(_) => {
+                &[Rule::ClusterKubernetesVersion, Rule::ClusterDefaultVersion]
+            }
+            Self::ControlPlaneAdmitted { .. } => &[
+                Rule::ClusterControlPlaneMissing,
+                Rule::ClusterControlPlaneIpv6,
                 Rule::ClusterAuthorizedRanges,
             ],
+            Self::Findings { .. } => &[
+                Rule::ClusterPrivate,
+                Rule::ClusterAad,
+                Rule::ClusterAuthorizedRangesBasicLb,
+                Rule::ClusterAcceleratorSecondaryPool,
+                Rule::ClusterEgress,
+            ],
+
             Self::NotAttachedElsewhere => &[Rule::AttachClusterAttached],
             Self::ScaleFits { .. } => &[
                 Rule::ScalePoolMissing,
@@ -145,9 +212,24 @@ impl fmt::Display for Check {
             Self::KubernetesVersion => {
                 f.write_str("the cluster's Kubernetes version is supported in its region")
             }
-            Self::Capacity(purpose) => write!(
-                f,
-                "the cluster's nodes and vCPUs suit {purpose}; authorized IP ranges are reported"
+            Self::Capacity(purpose) => write!(f, "the cluster's nodes and vCPUs suit {purpose}"),
+            Self::ClusterAbsent => f.write_str(
+                "the cluster does not exist yet (an existing cluster is attached, not created)",
+            ),
+            Self::VersionAvailable(Some(v)) => {
+                write!(f, "Kubernetes {v} is supported in the cluster's region")
+            }
+            Self::VersionAvailable(None) => {
+                f.write_str("the region's default Kubernetes version is reported")
+            }
+            Self::ControlPlaneAdmitted { add: false } => f.write_str(
+                "the authorized IP ranges admit the Azure ML control plane of the workspace's region and its pair (service tags)",
+            ),
+            Self::ControlPlaneAdmitted { add: true } => f.write_str(
+                "the control-plane prefixes of the workspace's region and its pair (service tags) that the authorized IP ranges miss are found, to be added",
+            ),
+            Self::Findings { .. } => f.write_str(
+                "what the guide warns about is reported: private cluster, Entra ID, load balancer with authorized ranges, accelerators in a secondary pool, egress",
             ),
             Self::NotAttachedElsewhere => {
                 f.write_str("the cluster is not attached to this workspace under another name")
@@ -179,6 +261,9 @@ pub enum Change {
         /// What changes.
         scale: ScaleConfiguration,
     },
+    /// A cluster's authorized IP ranges, with the control-plane prefixes the check found
+    /// missing added (the cluster as read; or, for a new cluster, the planned body).
+    AdmitControlPlane,
 }
 
 /// One step of a plan.
@@ -235,6 +320,13 @@ impl Step {
                 }
                 Read::Computes => "list the workspace's computes".to_owned(),
                 Read::AgentPools(c) => format!("list the agent pools of cluster {}", c.name()),
+                Read::NewCluster(c) => format!("read cluster {} (expected not to exist)", c.name()),
+                Read::RegionVersions(l) => format!("list the Kubernetes versions of {l}"),
+                Read::Workspace => "read the workspace's region".to_owned(),
+                Read::Locations => "list the subscription's locations (paired regions)".to_owned(),
+                Read::ServiceTags => {
+                    "read the service tags (Azure ML control-plane prefixes)".to_owned()
+                }
             },
             Self::Check(check) => format!("check: {check}"),
             Self::Write { purpose, .. } | Self::Modify { purpose, .. } => purpose.clone(),

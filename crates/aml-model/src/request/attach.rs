@@ -28,16 +28,30 @@ impl AttachCompute {
         config: AksAttachBuilder,
     ) -> crate::Result<Self> {
         let mut report = Report::new();
-        let name = check_name(name, &mut report, false);
-        check_workspace_location(&workspace, &mut report);
-        let config = config.check(&mut report);
+        match Self::check(workspace, name, config, &mut report) {
+            Some(attach) if report.is_ok() => Ok(attach),
+            _ => Err(crate::Error::Invalid(report)),
+        }
+    }
+
+    /// Validates into `report`; `None` when something is wrong (reported there).
+    pub(crate) fn check(
+        workspace: WorkspaceRef,
+        name: &str,
+        config: AksAttachBuilder,
+        report: &mut Report,
+    ) -> Option<Self> {
+        let mut local = Report::new();
+        let name = check_name(name, &mut local, false);
+        check_workspace_location(&workspace, &mut local);
+        let config = config.check(&mut local);
         let subscription = workspace.id.subscription_id().to_owned();
         let cluster = config
             .as_ref()
             .and_then(|c| match c.cluster().resolve(&subscription) {
                 Ok(id) => Some(id),
                 Err(e) => {
-                    report.error("attach.resource_id", Rule::AttachResourceId, e.to_string());
+                    local.error("attach.resource_id", Rule::AttachResourceId, e.to_string());
                     None
                 }
             });
@@ -46,7 +60,7 @@ impl AttachCompute {
                 .subscription_id()
                 .eq_ignore_ascii_case(&subscription)
         {
-            report.error(
+            local.error(
                     "attach.resource_id",
                     Rule::AttachOtherSubscription,
                     format!(
@@ -55,22 +69,28 @@ impl AttachCompute {
                     ),
                 );
         }
-        let warnings = report.warnings.clone();
+        let warnings = local.warnings.clone();
+        let ok = local.is_ok();
+        report.merge(local);
         match (name, config, cluster) {
-            (Some(name), Some(config), Some(cluster)) if report.is_ok() => Ok(Self {
+            (Some(name), Some(config), Some(cluster)) if ok => Some(Self {
                 id: ComputeId::new(workspace.id, name),
                 workspace_location: workspace.location,
                 cluster,
                 config,
                 warnings,
             }),
-            _ => Err(crate::Error::Invalid(report)),
+            _ => None,
         }
     }
 
     /// The compute's id.
     pub fn id(&self) -> &ComputeId {
         &self.id
+    }
+    /// The workspace's region, when known.
+    pub fn workspace_location(&self) -> Option<&str> {
+        self.workspace_location.as_deref()
     }
     /// The cluster to attach.
     pub fn cluster(&self) -> &AksClusterId {

@@ -15,10 +15,12 @@ use crate::validate::{Report, check_location};
 
 mod attach;
 mod body;
+mod cluster;
 mod create;
 mod update;
 
 pub use attach::AttachCompute;
+pub use cluster::{CreateCluster, admit_body, admit_in_new_body};
 pub use create::CreateCompute;
 pub use update::update_body;
 
@@ -121,6 +123,12 @@ pub const DEFAULT_API_VERSION: &str = "2024-04-01";
 /// The api-version of `Microsoft.ContainerService` used to read clusters and their regions'
 /// Kubernetes versions.
 pub const CONTAINER_SERVICE_API_VERSION: &str = "2024-09-01";
+
+/// The api-version of `Microsoft.Network` used to read service tags.
+pub const NETWORK_API_VERSION: &str = "2024-05-01";
+
+/// The api-version of `Microsoft.Resources` used to read a subscription's locations.
+pub const RESOURCES_API_VERSION: &str = "2022-12-01";
 
 /// The api-version of the older `orchestrators` listing, the fallback for regions without
 /// `kubernetesVersions`.
@@ -431,6 +439,56 @@ impl Requests {
             &format!("{cluster}/agentPools/{pool}"),
             &[("api-version", &self.container_service_api_version)],
             body,
+        )
+    }
+
+    /// `PUT` a managed cluster with `body` (`None` for the target alone, as plans show a
+    /// GET-modify-PUT before the cluster is read): a long-running operation.
+    pub fn put_managed_cluster(&self, cluster: &AksClusterId, body: Option<&Value>) -> Request {
+        build(
+            http::Method::PUT,
+            &cluster.to_string(),
+            &[("api-version", &self.container_service_api_version)],
+            body,
+        )
+    }
+
+    /// `PUT` creating the new cluster of a create-and-attach.
+    pub fn put_cluster(&self, op: &CreateCluster) -> Request {
+        self.put_managed_cluster(op.cluster(), Some(&op.body()))
+    }
+
+    /// `DELETE` a managed cluster: a long-running operation that deletes its nodes too.
+    pub fn delete_cluster(&self, cluster: &AksClusterId) -> Request {
+        build(
+            http::Method::DELETE,
+            &cluster.to_string(),
+            &[("api-version", &self.container_service_api_version)],
+            None,
+        )
+    }
+
+    /// `GET` the service tags of the cloud, as seen from `location` (`Microsoft.Network`,
+    /// [`NETWORK_API_VERSION`]).
+    pub fn service_tags(&self, subscription_id: &str, location: &str) -> Request {
+        build(
+            http::Method::GET,
+            &format!(
+                "/subscriptions/{subscription_id}/providers/Microsoft.Network/locations/{location}/serviceTags"
+            ),
+            &[("api-version", NETWORK_API_VERSION)],
+            None,
+        )
+    }
+
+    /// `GET` the locations of a subscription, with their paired regions
+    /// ([`RESOURCES_API_VERSION`]).
+    pub fn locations(&self, subscription_id: &str) -> Request {
+        build(
+            http::Method::GET,
+            &format!("/subscriptions/{subscription_id}/locations"),
+            &[("api-version", RESOURCES_API_VERSION)],
+            None,
         )
     }
 

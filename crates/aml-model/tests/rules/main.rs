@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers
 
 mod attach;
+mod cluster;
 mod create;
 mod load_balancer;
 mod names;

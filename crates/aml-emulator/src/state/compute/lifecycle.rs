@@ -7,7 +7,7 @@ use aml_model::AksClusterId;
 use aml_model::request::UnderlyingResourceAction;
 use aml_model::wire::{
     AgentPoolMode, AksCompute, ClusterPurpose, Compute as WireCompute, ComputeResource,
-    LoadBalancerType, ProvisioningState,
+    LoadBalancerSku, LoadBalancerType, ProvisioningState,
 };
 use serde_json::{Map, Value};
 
@@ -18,6 +18,7 @@ use super::{
     compute_not_found,
 };
 use crate::arm_error::{ArmError, detail};
+use crate::regions;
 use crate::state::cluster::{Pool, cluster_not_found};
 use crate::state::operation::{Ending, OperationKind};
 use crate::state::{Cluster, ClusterKey, Ctx, OperationRef, State, WorkspacePath, key};
@@ -264,7 +265,10 @@ impl State {
             .load_balancer_type
             .get_or_insert(LoadBalancerType::PublicIp);
         fill_leaf_domain(&mut settings, &cluster.location, ctx);
-        let planned = self.version_check(&cluster);
+        let planned = match self.version_check(&cluster) {
+            Ending::Succeeded => reachability_check(&cluster, &names.location),
+            failed => failed,
+        };
         let aks_state = Aks {
             cluster: cluster_key,
             resource_id: text,
@@ -442,4 +446,50 @@ impl State {
             .insert(target.name, compute);
         Ok((self.compute_get(path, name)?, reference))
     }
+}
+
+/// The emulator's model of the guide's "deployments fail" when a cluster's authorized IP ranges
+/// shut out the Azure Machine Learning control plane: the attachment fails (its operation ends
+/// `Failed`) when the ranges do not admit every IPv4 prefix of the `AzureMachineLearning`
+/// service tags of the workspace's region and of its paired region (the emulator's synthetic
+/// prefixes, [`crate::service_tags::control_plane_prefixes`]).
+///
+/// Not checked: clusters without authorized ranges; ranges on a Basic load balancer (AKS
+/// refuses to make one, so only a seed holds one, and its ranges are not in force); private
+/// clusters; workspaces in a region the emulator does not know.
+fn reachability_check(cluster: &Cluster, workspace_location: &str) -> Ending {
+    let ranges = &cluster.authorized_ip_ranges;
+    if ranges.is_empty()
+        || cluster.private
+        || cluster.load_balancer_sku != LoadBalancerSku::Standard
+    {
+        return Ending::Succeeded;
+    }
+    let (Some(region), Some(required)) = (
+        regions::find(workspace_location),
+        crate::service_tags::control_plane_prefixes(workspace_location),
+    ) else {
+        return Ending::Succeeded;
+    };
+    let missing = crate::cidr::not_admitted(ranges, &required);
+    if missing.is_empty() {
+        return Ending::Succeeded;
+    }
+    let mut tags = vec![format!("AzureMachineLearning.{}", region.tag_name)];
+    if let Some(pair) = region.paired_region.and_then(regions::find) {
+        tags.push(format!("AzureMachineLearning.{}", pair.tag_name));
+    }
+    let message = format!(
+        "The Azure Machine Learning control plane cannot reach the API server of AKS cluster \
+         '{}': its authorized IP ranges ({}) do not admit the prefixes of service tags {} \
+         (the workspace's region and its paired region). Missing: {}. Add them to \
+         apiServerAccessProfile.authorizedIPRanges of the cluster, then attach again.",
+        cluster.id.name(),
+        ranges.join(", "),
+        tags.join(" and "),
+        missing.join(", ")
+    );
+    let mut error = detail("BadRequest", message.clone());
+    error.details = Some(vec![detail("ApiServerNotReachable", message)]);
+    Ending::Failed(400, error)
 }

@@ -13,6 +13,7 @@ use super::endpoint::{scoring_ip, updated_ssl};
 use super::rules::{already_exists, check_purpose, check_settings, created_again, rejected};
 use super::{Aks, Compute, Kind, Names, busy, cluster_busy, compute_key, compute_type_of};
 use crate::arm_error::ArmError;
+use crate::state::managed_cluster::cluster_deleted;
 use crate::state::operation::{Ending, OperationKind};
 use crate::state::{Cluster, ClusterKey, Ctx, OperationRef, State, WorkspacePath};
 use crate::versions::normalize_location;
@@ -34,7 +35,7 @@ impl State {
         }
         if let Some(running) = existing
             .cluster()
-            .and_then(|cluster| self.agent_pool_operation(cluster))
+            .and_then(|cluster| self.aks_operation(cluster))
         {
             return Err(cluster_busy(&existing, &running.id));
         }
@@ -92,10 +93,13 @@ impl State {
             compute.tags = Some(tags.clone());
         }
         let target = compute_key(path, &compute.name);
-        let planned = match compute.cluster().and_then(|cluster| self.cluster(cluster)) {
-            Some(cluster) if matches!(&compute.kind, Kind::Aks(aks) if aks.attached) => {
-                self.version_check(cluster)
-            }
+        let planned = match (
+            &compute.kind,
+            compute.cluster().and_then(|cluster| self.cluster(cluster)),
+        ) {
+            (Kind::Aks(aks), Some(cluster)) if aks.attached => self.version_check(cluster),
+            // The cluster was deleted through ContainerService: nothing to update.
+            (Kind::Aks(aks), None) => Ending::Failed(404, cluster_deleted(&aks.resource_id)),
             _ => Ending::Succeeded,
         };
         let reference = self.start_operation(

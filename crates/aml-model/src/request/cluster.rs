@@ -1,0 +1,234 @@
+//! A validated create-and-attach of a new AKS cluster, and the managed cluster's bodies.
+
+use serde_json::{Map, Value, json};
+
+use super::{AttachCompute, WorkspaceRef};
+use crate::Rule;
+use crate::config::{
+    AksAttachBuilder, ClusterIdentity, ManagedClusterBuilder, ManagedClusterConfiguration,
+    NodePool, PRODUCTION_MIN_NODES, PRODUCTION_MIN_VCPUS, derive_dns_prefix,
+};
+use crate::resource_id::{AksClusterId, ComputeId};
+use crate::validate::{Issue, Report};
+use crate::wire::ManagedCluster;
+
+/// A validated create-and-attach: the new cluster's configuration and the attach settings
+/// (TLS, purpose, load balancer; their cluster reference names the cluster to create), checked
+/// together.
+#[derive(Debug)]
+pub struct CreateCluster {
+    config: ManagedClusterConfiguration,
+    attach: AttachCompute,
+    warnings: Vec<Issue>,
+}
+
+impl CreateCluster {
+    /// Validates everything at once: the compute name (R7), the cluster's configuration, the
+    /// attach settings (R18 with the load balancer), the cluster and its subnet in the
+    /// workspace's subscription (R9), and the cluster purpose's capacity on the pool Azure ML
+    /// deploys to (R8: the accelerator pool when there is one, else the system pool).
+    pub fn new(
+        workspace: WorkspaceRef,
+        name: &str,
+        cluster: ManagedClusterBuilder,
+        attach: AksAttachBuilder,
+    ) -> crate::Result<Self> {
+        let mut report = Report::new();
+        let subscription = workspace.id.subscription_id().to_owned();
+        let workspace_location = workspace.location.clone();
+        let attach = AttachCompute::check(workspace, name, attach, &mut report);
+        let config = cluster.check(&mut report);
+        if let Some(subnet) = config.as_ref().and_then(|c| c.outbound().subnet())
+            && !subnet.subscription_id().eq_ignore_ascii_case(&subscription)
+        {
+            report.error(
+                "cluster.subnet_id",
+                Rule::ClusterSubnet,
+                format!(
+                    "the subnet is in subscription {} but the workspace is in {subscription}; the cluster and its network must be in the workspace's subscription",
+                    subnet.subscription_id()
+                ),
+            );
+        }
+        if let (Some(config), Some(attach)) = (&config, &attach) {
+            check_deployment_pool(config, attach, &mut report);
+            if let Some(w) = &workspace_location
+                && !config.location().eq_ignore_ascii_case(w)
+            {
+                report.warn(
+                    "cluster.location",
+                    Rule::LocationDiffers,
+                    format!(
+                        "the cluster is in {} and the workspace in {w}; traffic between them adds latency and egress cost",
+                        config.location()
+                    ),
+                );
+            }
+        }
+        let warnings = report.warnings.clone();
+        match (config, attach) {
+            (Some(config), Some(attach)) if report.is_ok() => Ok(Self {
+                config,
+                attach,
+                warnings,
+            }),
+            _ => Err(crate::Error::Invalid(report)),
+        }
+    }
+
+    /// The compute's id.
+    pub fn id(&self) -> &ComputeId {
+        self.attach.id()
+    }
+    /// The cluster to create.
+    pub fn cluster(&self) -> &AksClusterId {
+        self.attach.cluster()
+    }
+    /// The new cluster's configuration.
+    pub fn config(&self) -> &ManagedClusterConfiguration {
+        &self.config
+    }
+    /// The attach that follows the cluster's creation.
+    pub fn attach(&self) -> &AttachCompute {
+        &self.attach
+    }
+    /// Every warning of the checks.
+    pub fn warnings(&self) -> &[Issue] {
+        &self.warnings
+    }
+    /// The DNS prefix sent: the one given, or derived from the cluster's name.
+    pub fn dns_prefix(&self) -> String {
+        self.config
+            .dns_prefix()
+            .map_or_else(|| derive_dns_prefix(self.cluster().name()), str::to_owned)
+    }
+
+    /// The managed cluster's `PUT` body (ContainerService `ManagedCluster`).
+    pub fn body(&self) -> Value {
+        let c = &self.config;
+        let subnet = c.outbound().subnet().map(ToString::to_string);
+        let pool = |p: &NodePool, mode: &str| {
+            let mut body = json!({
+                "name": p.name(),
+                "count": p.count(),
+                "vmSize": p.vm_size(),
+                "mode": mode,
+                "osType": "Linux",
+                "type": "VirtualMachineScaleSets",
+            });
+            if let Some(subnet) = &subnet {
+                body["vnetSubnetID"] = json!(subnet);
+            }
+            body
+        };
+        let mut pools = vec![pool(c.system_pool(), "System")];
+        if let Some(accelerator) = c.accelerator_pool() {
+            pools.push(pool(accelerator, "User"));
+        }
+        let mut network = json!({
+            "loadBalancerSku": "standard",
+            "outboundType": c.outbound().outbound_type().as_str(),
+        });
+        if subnet.is_some() {
+            network["networkPlugin"] = json!("azure");
+        }
+        let mut access = json!({ "enablePrivateCluster": c.private_cluster() });
+        if !c.authorized_ip_ranges().is_empty() {
+            access["authorizedIPRanges"] = json!(c.authorized_ip_ranges());
+        }
+        let mut props = Map::new();
+        if let Some(version) = c.kubernetes_version() {
+            props.insert("kubernetesVersion".into(), json!(version));
+        }
+        props.insert("dnsPrefix".into(), json!(self.dns_prefix()));
+        props.insert("enableRBAC".into(), json!(true));
+        props.insert("agentPoolProfiles".into(), Value::Array(pools));
+        props.insert("networkProfile".into(), network);
+        props.insert("apiServerAccessProfile".into(), access);
+        let identity = match c.identity() {
+            ClusterIdentity::SystemAssigned => json!({ "type": "SystemAssigned" }),
+            ClusterIdentity::UserAssigned(id) => json!({
+                "type": "UserAssigned",
+                "userAssignedIdentities": { id.to_string(): {} },
+            }),
+        };
+        let mut body = json!({
+            "location": c.location(),
+            "identity": identity,
+            "properties": Value::Object(props),
+        });
+        if !c.tags().is_empty() {
+            body["tags"] = json!(c.tags());
+        }
+        body
+    }
+}
+
+/// R8 on the pool Azure ML deploys to: a production purpose needs 3 nodes and 12 vCPUs there.
+fn check_deployment_pool(
+    config: &ManagedClusterConfiguration,
+    attach: &AttachCompute,
+    report: &mut Report,
+) {
+    let purpose = attach.config().cluster_purpose();
+    if !purpose.is_production() {
+        return;
+    }
+    let pool = config.deployment_pool();
+    let path = if config.accelerator_pool().is_some() {
+        "cluster.accelerator_pool.count"
+    } else {
+        "cluster.system_pool.count"
+    };
+    if pool.count() < PRODUCTION_MIN_NODES {
+        report.error(
+            path,
+            Rule::PurposeProductionNodes,
+            format!(
+                "{purpose} needs at least {PRODUCTION_MIN_NODES} nodes in pool {}, the pool Azure ML deploys to, which has {}; add nodes or attach with cluster_purpose: DevTest",
+                pool.name(),
+                pool.count()
+            ),
+        );
+    }
+    if let Some(vcpus) = pool.vcpus()
+        && vcpus < PRODUCTION_MIN_VCPUS
+    {
+        report.error(
+            path,
+            Rule::PurposeProductionVcpus,
+            format!(
+                "{purpose} needs at least {PRODUCTION_MIN_VCPUS} vCPUs in pool {}, the pool Azure ML deploys to, which has {} x {} = {vcpus}; add nodes, use a larger size, or attach with cluster_purpose: DevTest",
+                pool.name(),
+                pool.count(),
+                pool.vm_size()
+            ),
+        );
+    }
+}
+
+/// The body of the GET-modify-PUT that adds `missing` to a cluster's authorized IP ranges:
+/// the cluster as read, its ranges extended, its provisioning state (read-only) left out.
+pub fn admit_body(cluster: &ManagedCluster, missing: &[String]) -> serde_json::Result<Value> {
+    let mut cluster = cluster.clone();
+    if let Some(props) = cluster.properties.as_mut() {
+        props.provisioning_state = None;
+        let access = props
+            .api_server_access_profile
+            .get_or_insert_with(Default::default);
+        let ranges = access.authorized_ip_ranges.take().unwrap_or_default();
+        access.authorized_ip_ranges = Some(crate::control_plane::with_admitted(&ranges, missing));
+    }
+    serde_json::to_value(&cluster)
+}
+
+/// `body` (a new cluster's `PUT` body) with `missing` added to its authorized IP ranges.
+pub fn admit_in_new_body(mut body: Value, missing: &[String]) -> Value {
+    let current: Vec<String> = serde_json::from_value(
+        body["properties"]["apiServerAccessProfile"]["authorizedIPRanges"].take(),
+    )
+    .unwrap_or_default();
+    body["properties"]["apiServerAccessProfile"]["authorizedIPRanges"] =
+        json!(crate::control_plane::with_admitted(&current, missing));
+    body
+}

@@ -1,0 +1,517 @@
+//! Creating an AKS cluster to attach (R12, R14, R15, R16, R8 on the deployment pool, R9 for
+//! the subnet): each rule's passing and failing side, all problems at once, the bodies, and
+//! the plan.
+
+use aml_model::config::{
+    AksAttachConfiguration, ClusterOutbound, ManagedClusterBuilder, ManagedClusterConfiguration,
+    TlsSettings,
+};
+use aml_model::plan::{Change, Check, Condition, Plan, Read, Step};
+use aml_model::request::{CreateCluster, Requests, admit_body, admit_in_new_body};
+use aml_model::wire::{ClusterPurpose, LoadBalancerSku, ManagedCluster, OutboundType};
+use aml_model::{AksClusterId, Report};
+
+use crate::{SUB, codes, workspace};
+
+fn subnet() -> String {
+    format!(
+        "/subscriptions/{SUB}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aks"
+    )
+}
+
+fn secure() -> ManagedClusterBuilder {
+    ManagedClusterConfiguration::builder()
+        .location("eastus")
+        .system_pool("Standard_D4s_v3", 3)
+        .authorized_ip_range("203.0.113.0/24")
+}
+
+fn attach() -> aml_model::config::AksAttachBuilder {
+    AksAttachConfiguration::builder().cluster("aks-rg", "secure-aks")
+}
+
+fn create(cluster: ManagedClusterBuilder) -> Result<CreateCluster, Report> {
+    CreateCluster::new(workspace(), "secure", cluster, attach())
+        .map_err(|e| e.report().cloned().expect("a report"))
+}
+
+fn problems(cluster: ManagedClusterBuilder) -> Report {
+    create(cluster).expect_err("expected validation errors")
+}
+
+fn paths(report: &Report) -> Vec<&str> {
+    report.errors.iter().map(|i| i.path.as_str()).collect()
+}
+
+#[test]
+fn a_secured_cluster_passes_with_its_defaults() {
+    let c = create(secure()).unwrap();
+    let config = c.config();
+    assert_eq!(config.system_pool().name(), "system");
+    assert_eq!(config.kubernetes_version(), None);
+    assert_eq!(config.authorized_ip_ranges(), ["203.0.113.0/24"]);
+    assert_eq!(
+        config.outbound(),
+        &ClusterOutbound::LoadBalancer { subnet: None }
+    );
+    assert_eq!(c.dns_prefix(), "secure-aks");
+    assert_eq!(c.cluster().name(), "secure-aks");
+    assert_eq!(config.deployment_pool().name(), "system");
+}
+
+#[test]
+fn location_is_required_and_checked() {
+    let r = problems(ManagedClusterConfiguration::builder().system_pool("Standard_D4s_v3", 3));
+    assert_eq!(codes(&r), ["location.unknown"]);
+    let r = problems(secure().location("East US"));
+    assert_eq!(codes(&r), ["location.invalid"]);
+}
+
+#[test]
+fn a_requested_version_is_major_minor_patch() {
+    assert!(create(secure().kubernetes_version("1.30")).is_ok());
+    let r = problems(secure().kubernetes_version("latest"));
+    assert_eq!(codes(&r), ["cluster.version_format"]);
+}
+
+#[test]
+fn dns_prefix_follows_the_aks_rule() {
+    assert_eq!(
+        create(secure().dns_prefix("my-api")).unwrap().dns_prefix(),
+        "my-api"
+    );
+    let r = problems(secure().dns_prefix("-bad_prefix"));
+    assert_eq!(codes(&r), ["cluster.dns_prefix"]);
+}
+
+#[test]
+fn pool_names_are_short_lower_case_and_distinct() {
+    let mut b = secure().accelerator_pool("Standard_NC6s_v3", 3);
+    b.system_pool.name = Some("System_Pool".into());
+    let r = problems(b);
+    assert_eq!(codes(&r), ["cluster.pool_name"]);
+    let mut b = secure().accelerator_pool("Standard_NC6s_v3", 3);
+    if let Some(p) = b.accelerator_pool.as_mut() {
+        p.name = Some("system".into());
+    }
+    let r = problems(b);
+    assert_eq!(paths(&r), ["cluster.accelerator_pool.name"]);
+}
+
+#[test]
+fn r12_the_accelerator_pool_needs_a_gpu_or_fpga_size_and_is_where_aml_deploys() {
+    let c = create(secure().accelerator_pool("Standard_NC6s_v3", 3)).unwrap();
+    assert_eq!(c.config().deployment_pool().name(), "gpu");
+    let body = c.body();
+    let pools = body["properties"]["agentPoolProfiles"].as_array().unwrap();
+    assert_eq!(pools.len(), 2);
+    assert_eq!(pools[1]["mode"], "User");
+    assert_eq!(pools[1]["vmSize"], "Standard_NC6s_v3");
+    for size in ["Standard_D4s_v3", "Standard_Imaginary_v9"] {
+        let r = problems(secure().accelerator_pool(size, 3));
+        assert_eq!(codes(&r), ["cluster.accelerator_vm_size"], "{size}");
+    }
+    let mut b = secure();
+    b.accelerator_pool = Some(aml_model::config::NodePoolSettings::default());
+    assert_eq!(codes(&problems(b)), ["vm_size.empty"]);
+}
+
+#[test]
+fn r8_production_needs_its_capacity_in_the_pool_aml_deploys_to() {
+    // 3 x 4 vCPUs in the system pool: enough when it is the deployment pool.
+    assert!(create(secure()).is_ok());
+    // With an accelerator pool of 1 x 6 vCPUs, the big system pool does not count.
+    let r = problems(secure().accelerator_pool("Standard_NC6s_v3", 1));
+    assert_eq!(
+        codes(&r),
+        ["purpose.production_nodes", "purpose.production_vcpus"]
+    );
+    assert_eq!(paths(&r)[0], "cluster.accelerator_pool.count");
+    assert!(r.errors[1].message.contains("pool gpu"), "{r}");
+    // Dev-test is not held to it.
+    let ok = CreateCluster::new(
+        workspace(),
+        "secure",
+        secure().accelerator_pool("Standard_NC6s_v3", 1),
+        attach().cluster_purpose(ClusterPurpose::DevTest),
+    );
+    assert!(ok.is_ok());
+    // A pool of no nodes is refused.
+    let r = problems(secure().system_pool("Standard_D4s_v3", 0));
+    assert!(r.has_error("nodes.count"), "{r}");
+}
+
+#[test]
+fn r15_basic_load_balancers_are_refused_and_ranges_need_standard() {
+    let r = problems(secure().load_balancer_sku(LoadBalancerSku::Basic));
+    assert_eq!(
+        codes(&r),
+        [
+            "cluster.load_balancer_sku",
+            "cluster.ranges_need_standard_lb"
+        ]
+    );
+    let r = problems(
+        ManagedClusterConfiguration::builder()
+            .location("eastus")
+            .load_balancer_sku(LoadBalancerSku::Basic),
+    );
+    assert_eq!(codes(&r), ["cluster.load_balancer_sku"]);
+    assert!(create(secure().load_balancer_sku(LoadBalancerSku::Standard)).is_ok());
+}
+
+#[test]
+fn r15_private_clusters_and_authorized_ranges_are_exclusive() {
+    let r = problems(secure().private_cluster(true));
+    assert_eq!(codes(&r), ["cluster.private_and_ranges"]);
+    let mut private = secure().private_cluster(true);
+    private.authorized_ip_ranges.clear();
+    let c = create(private).unwrap();
+    assert_eq!(
+        c.body()["properties"]["apiServerAccessProfile"]["enablePrivateCluster"],
+        true
+    );
+}
+
+#[test]
+fn each_bad_authorized_range_is_reported_at_its_index() {
+    let r = problems(
+        secure()
+            .authorized_ip_range("10.0.0.300/24")
+            .authorized_ip_range("52.1.2.3")
+            .authorized_ip_range("2001:db8::/32"),
+    );
+    assert_eq!(
+        paths(&r),
+        [
+            "cluster.authorized_ip_ranges[1]",
+            "cluster.authorized_ip_ranges[3]"
+        ]
+    );
+    assert!(r.errors[1].message.contains("IPv4 only"), "{r}");
+    let c = create(secure().authorized_ip_range("52.1.2.3")).unwrap();
+    assert_eq!(
+        c.config().authorized_ip_ranges(),
+        ["203.0.113.0/24", "52.1.2.3/32"]
+    );
+}
+
+#[test]
+fn r16_outbound_is_load_balancer_or_udr_with_a_subnet() {
+    let r = problems(secure().outbound_type(OutboundType::UserDefinedRouting));
+    assert_eq!(codes(&r), ["cluster.outbound_udr_subnet"]);
+    let c = create(
+        secure()
+            .outbound_type(OutboundType::UserDefinedRouting)
+            .subnet_id(subnet()),
+    )
+    .unwrap();
+    let body = c.body();
+    assert_eq!(
+        body["properties"]["networkProfile"]["outboundType"],
+        "userDefinedRouting"
+    );
+    assert_eq!(
+        body["properties"]["agentPoolProfiles"][0]["vnetSubnetID"],
+        subnet()
+    );
+    let r = problems(secure().outbound_type(OutboundType::ManagedNatGateway));
+    assert_eq!(codes(&r), ["cluster.outbound_type"]);
+}
+
+#[test]
+fn r9_the_subnet_is_a_subnet_in_the_workspace_subscription() {
+    let r = problems(secure().subnet_id("/subscriptions/x/resourceGroups/rg"));
+    assert_eq!(codes(&r), ["cluster.subnet"]);
+    let other = subnet().replace(SUB, "11111111-1111-1111-1111-111111111111");
+    let r = problems(secure().subnet_id(other));
+    assert_eq!(codes(&r), ["cluster.subnet"]);
+    assert!(
+        r.errors[0].message.contains("workspace's subscription"),
+        "{r}"
+    );
+}
+
+#[test]
+fn identity_is_system_assigned_or_a_user_assigned_identity_id() {
+    let body = create(secure()).unwrap().body();
+    assert_eq!(body["identity"]["type"], "SystemAssigned");
+    let id = format!(
+        "/subscriptions/{SUB}/resourceGroups/id-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aks-id"
+    );
+    let body = create(secure().user_assigned_identity(&id)).unwrap().body();
+    assert_eq!(body["identity"]["type"], "UserAssigned");
+    assert!(body["identity"]["userAssignedIdentities"][&id].is_object());
+    let r = problems(secure().user_assigned_identity(subnet()));
+    assert_eq!(codes(&r), ["cluster.identity"]);
+}
+
+#[test]
+fn tags_fit_azure_limits() {
+    assert!(create(secure().tag("team", "ml")).is_ok());
+    let r = problems(secure().tag("a/b", "x").tag("long", "v".repeat(257)));
+    assert_eq!(codes(&r), ["cluster.tags", "cluster.tags"]);
+}
+
+#[test]
+fn every_problem_of_cluster_and_attach_is_reported_at_once() {
+    let r = CreateCluster::new(
+        workspace(),
+        "1bad",
+        ManagedClusterConfiguration::builder()
+            .kubernetes_version("x")
+            .load_balancer_sku(LoadBalancerSku::Basic)
+            .private_cluster(true)
+            .authorized_ip_range("nope")
+            .outbound_type(OutboundType::UserDefinedRouting),
+        AksAttachConfiguration::builder()
+            .cluster("aks-rg", "secure-aks")
+            .enable_ssl(TlsSettings::microsoft("contoso", false))
+            .load_balancer(aml_model::config::LoadBalancerSettings::internal("aks")),
+    )
+    .unwrap_err();
+    let r = r.report().unwrap();
+    for code in [
+        "name.start",
+        "tls.internal_load_balancer",
+        "location.unknown",
+        "cluster.version_format",
+        "cluster.load_balancer_sku",
+        "cluster.authorized_range",
+        "cluster.ranges_need_standard_lb",
+        "cluster.private_and_ranges",
+        "cluster.outbound_udr_subnet",
+    ] {
+        assert!(r.has_error(code), "{code} missing from {r}");
+    }
+}
+
+#[test]
+fn the_put_body_sends_what_was_configured() {
+    let c = create(
+        secure()
+            .kubernetes_version("1.30")
+            .accelerator_pool("Standard_NC6s_v3", 3)
+            .tag("team", "ml"),
+    )
+    .unwrap();
+    let put = Requests::default().put_cluster(&c);
+    assert_eq!(put.method(), "PUT");
+    assert_eq!(
+        put.uri().to_string(),
+        format!(
+            "/subscriptions/{SUB}/resourceGroups/aks-rg/providers/Microsoft.ContainerService/managedClusters/secure-aks?api-version=2024-09-01"
+        )
+    );
+    let body: serde_json::Value = serde_json::from_slice(put.body()).unwrap();
+    assert_eq!(body["location"], "eastus");
+    assert_eq!(body["tags"]["team"], "ml");
+    let p = &body["properties"];
+    assert_eq!(p["kubernetesVersion"], "1.30");
+    assert_eq!(p["dnsPrefix"], "secure-aks");
+    assert_eq!(p["networkProfile"]["loadBalancerSku"], "standard");
+    assert_eq!(
+        p["apiServerAccessProfile"]["authorizedIPRanges"],
+        serde_json::json!(["203.0.113.0/24"])
+    );
+    // The body is a managed cluster the wire model reads.
+    let cluster: ManagedCluster = serde_json::from_value(body.clone()).unwrap();
+    assert_eq!(
+        cluster
+            .properties
+            .unwrap()
+            .agent_pool_profiles
+            .unwrap()
+            .len(),
+        2
+    );
+    // Without a version the PUT names none: AKS uses the region's default.
+    let plain = create(secure()).unwrap().body();
+    assert!(plain["properties"].get("kubernetesVersion").is_none());
+}
+
+#[test]
+fn other_cluster_requests() {
+    let r = Requests::default();
+    let id: AksClusterId = format!(
+        "/subscriptions/{SUB}/resourceGroups/aks-rg/providers/Microsoft.ContainerService/managedClusters/c"
+    )
+    .parse()
+    .unwrap();
+    let del = r.delete_cluster(&id);
+    assert_eq!(del.method(), "DELETE");
+    assert!(
+        del.uri()
+            .to_string()
+            .ends_with("/managedClusters/c?api-version=2024-09-01")
+    );
+    assert_eq!(
+        r.service_tags(SUB, "eastus").uri().to_string(),
+        format!(
+            "/subscriptions/{SUB}/providers/Microsoft.Network/locations/eastus/serviceTags?api-version=2024-05-01"
+        )
+    );
+    assert_eq!(
+        r.locations(SUB).uri().to_string(),
+        format!("/subscriptions/{SUB}/locations?api-version=2022-12-01")
+    );
+    let target = r.put_managed_cluster(&id, None);
+    assert!(target.body().is_empty());
+}
+
+#[test]
+fn admitting_the_control_plane_extends_the_ranges_and_keeps_the_rest() {
+    let cluster: ManagedCluster = serde_json::from_value(serde_json::json!({
+        "location": "eastus",
+        "sku": {"name": "Base"},
+        "properties": {
+            "provisioningState": "Succeeded",
+            "apiServerAccessProfile": {"authorizedIPRanges": ["203.0.113.0/24"]},
+            "futureField": 1
+        }
+    }))
+    .unwrap();
+    let missing = vec!["20.1.0.0/28".to_owned()];
+    let body = admit_body(&cluster, &missing).unwrap();
+    assert_eq!(
+        body["properties"]["apiServerAccessProfile"]["authorizedIPRanges"],
+        serde_json::json!(["203.0.113.0/24", "20.1.0.0/28"])
+    );
+    assert_eq!(body["sku"]["name"], "Base");
+    assert_eq!(body["properties"]["futureField"], 1);
+    assert!(body["properties"].get("provisioningState").is_none());
+    let new = admit_in_new_body(create(secure()).unwrap().body(), &missing);
+    assert_eq!(
+        new["properties"]["apiServerAccessProfile"]["authorizedIPRanges"],
+        serde_json::json!(["203.0.113.0/24", "20.1.0.0/28"])
+    );
+}
+
+fn writes(plan: &Plan) -> Vec<String> {
+    plan.writes()
+        .map(|r| format!("{} {}", r.method(), r.uri().path()))
+        .collect()
+}
+
+#[test]
+fn the_create_cluster_plan_checks_first_then_creates_then_attaches() {
+    let c = create(secure()).unwrap();
+    let plan = Plan::create_cluster(&Requests::default(), &c, false);
+    let w = writes(&plan);
+    assert_eq!(w.len(), 2, "{plan}");
+    assert!(w[0].contains("/managedClusters/secure-aks"), "{plan}");
+    assert!(w[1].ends_with("/computes/secure"), "{plan}");
+    let steps = plan.steps();
+    let first_write = steps.iter().position(|s| s.write().is_some()).unwrap();
+    let before: Vec<&Step> = steps[..first_write].iter().collect();
+    for check in [
+        Check::NameFree,
+        Check::ClusterAbsent,
+        Check::VersionAvailable(None),
+        Check::ControlPlaneAdmitted { add: false },
+    ] {
+        assert!(
+            before
+                .iter()
+                .any(|s| matches!(s, Step::Check(c) if *c == check)),
+            "{check} before the cluster's PUT in {plan}"
+        );
+    }
+    assert!(before.iter().any(|s| matches!(
+        s,
+        Step::Read {
+            read: Read::ServiceTags,
+            ..
+        }
+    )));
+    assert!((0..steps.len()).all(|i| plan.condition(i).is_none()));
+    let shown = plan.to_string();
+    assert!(
+        shown.starts_with("create cluster and attach compute secure"),
+        "{shown}"
+    );
+    assert!(shown.contains("[cluster.control_plane_missing"), "{shown}");
+    assert!(
+        shown.contains("serviceTags?api-version=2024-05-01"),
+        "{shown}"
+    );
+    assert!(shown.contains("\"authorizedIPRanges\""), "{shown}");
+
+    // With the add option, the cluster's PUT completes its ranges at run time, and says so.
+    let plan = Plan::create_cluster(&Requests::default(), &c, true);
+    assert_eq!(writes(&plan), w);
+    assert!(plan.steps().iter().any(|s| matches!(
+        s,
+        Step::Modify {
+            change: Change::AdmitControlPlane,
+            ..
+        }
+    )));
+    assert!(
+        plan.to_string()
+            .contains("plus the missing control-plane prefixes")
+    );
+
+    // Without ranges there is nothing to compare.
+    let mut open = secure();
+    open.authorized_ip_ranges.clear();
+    let plan = Plan::create_cluster(&Requests::default(), &create(open).unwrap(), false);
+    assert!(!plan.to_string().contains("serviceTags"));
+}
+
+#[test]
+fn the_attach_plan_shows_its_conditional_control_plane_steps() {
+    let a = aml_model::request::AttachCompute::new(workspace(), "att", attach()).unwrap();
+    let plan = Plan::attach(&Requests::default(), &a, false, true);
+    let conditional: Vec<Condition> = (0..plan.steps().len())
+        .filter_map(|i| plan.condition(i))
+        .collect();
+    assert!(conditional.contains(&Condition::ClusterHasAuthorizedRanges));
+    assert!(conditional.contains(&Condition::ControlPlaneMissing));
+    assert_eq!(plan.writes().count(), 2, "{plan}");
+    let shown = plan.to_string();
+    assert!(
+        shown.contains("(only if the cluster has authorized IP ranges)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("(only if the authorized IP ranges miss control-plane prefixes)"),
+        "{shown}"
+    );
+    // The prefixes are added before the compute's PUT.
+    let admit = shown
+        .find("add the missing control-plane prefixes")
+        .unwrap();
+    assert!(
+        admit < shown.find("attach cluster secure-aks").unwrap(),
+        "{shown}"
+    );
+    // Without the option, no write is added and the check refuses instead.
+    let plan = Plan::attach(&Requests::default(), &a, false, false);
+    assert_eq!(plan.writes().count(), 1);
+    // A workspace of unknown region is read first, only when needed.
+    let unknown = aml_model::request::WorkspaceRef::new(workspace().id, None);
+    let a = aml_model::request::AttachCompute::new(unknown, "att", attach()).unwrap();
+    let plan = Plan::attach(&Requests::default(), &a, false, false);
+    let i = plan
+        .steps()
+        .iter()
+        .position(|s| {
+            matches!(
+                s,
+                Step::Read {
+                    read: Read::Workspace,
+                    ..
+                }
+            )
+        })
+        .unwrap();
+    assert_eq!(
+        plan.condition(i),
+        Some(Condition::ClusterHasAuthorizedRanges)
+    );
+    assert!(
+        plan.to_string()
+            .contains("{workspace's region}/serviceTags")
+    );
+}

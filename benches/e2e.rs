@@ -1,7 +1,7 @@
 //! End-to-end benchmark on the emulator (issue 6's Bench section).
 //!
 //! ```text
-//! cargo build --release -p aml-examples --example aml
+//! cargo build --release -p aml-cli
 //! cargo bench -p aml-benches --bench e2e
 //! AML_BENCH_PYTHON=/path/to/venv/bin/python cargo bench -p aml-benches --bench e2e
 //! ```
@@ -10,16 +10,16 @@
 //!    emulator whose operations finish at their first poll, so what is measured is the client
 //!    and the emulator, not simulated waiting. Criterion reports the time of a whole run and the
 //!    long-running operations per second; a line after it gives ARM requests per second too.
-//! 2. `aml list --emulator` as a child process (the release binary built by the first command
-//!    above): whole-process wall time, time from spawn to its first ARM request (the child
-//!    reports when its embedded emulator saw it, `--stats`), and peak resident memory (the
-//!    child's `VmHWM`), median of several runs. It is compared with what the Python SDK needs
+//! 2. `aml --endpoint URL list` as a child process (the release binary built by the first
+//!    command above) against an emulator in this process: whole-process wall time, time from
+//!    spawn to its first ARM request (from the emulator's request log), and peak resident memory
+//!    (the child's `VmHWM`, which `--stats` prints), median of several runs. It is compared with what the Python SDK needs
 //!    just to import, `python -c "from azureml.core.compute import AksCompute"`: measured in
 //!    the same run when `AML_BENCH_PYTHON` names a Python with `azureml-core` installed,
 //!    otherwise the issue's figures (about 1.7 s and 85 MiB), which are then not measured here.
 //!    Targets: at least 20x faster to the first request, at least 5x less memory.
 //!
-//! Nothing leaves 127.0.0.1: the child runs with `--emulator` and without `AML_TARGET`.
+//! Nothing leaves 127.0.0.1: the child runs with `--endpoint` on the loopback emulator.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // benches may panic on broken fixtures
 
@@ -127,28 +127,41 @@ fn stat(stderr: &str, key: &str) -> Option<u128> {
         .ok()
 }
 
-/// The release `aml` example next to this bench's binary (`target/release/examples/aml`).
+/// The release `aml` binary next to this bench's binary (`target/release/aml`).
 fn aml_binary() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let profile_dir = exe.parent()?.parent()?;
-    let bin = profile_dir.join("examples").join("aml");
+    let bin = profile_dir.join("aml");
     bin.is_file().then_some(bin)
 }
 
-fn run_aml(bin: &PathBuf) -> ProcessFigures {
+fn run_aml(bin: &PathBuf, emulator: &Emulator) -> ProcessFigures {
     let spawned_at = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    let seen = emulator.requests().entries().len();
     let start = Instant::now();
     let output = Command::new(bin)
-        .args(["--emulator", "--stats", "list"])
-        .env_remove("AML_TARGET")
-        .env_remove("AML_EMULATOR_URL")
+        .args(["--endpoint", emulator.base_url(), "--stats", "--quiet"])
+        .args([
+            "--subscription",
+            aml_examples::aml_emulator::STANDARD_SUBSCRIPTION,
+        ])
+        .args([
+            "--resource-group",
+            aml_examples::aml_emulator::STANDARD_RESOURCE_GROUP,
+        ])
+        .args([
+            "--workspace",
+            aml_examples::aml_emulator::STANDARD_WORKSPACE,
+            "list",
+        ])
+        .env_remove("AZURE_CLOUD")
         .output()
         .expect("run aml");
     let total = start.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "aml list failed: {stderr}");
-    let first_request = stat(&stderr, "first_request_unix_ns").map(|ns| {
-        let at = Duration::from_nanos(u64::try_from(ns).unwrap());
+    let first_request = emulator.requests().entries().get(seen).map(|r| {
+        let at = Duration::from_nanos(u64::try_from(r.time.unix_timestamp_nanos()).unwrap());
         at.saturating_sub(spawned_at)
     });
     ProcessFigures {
@@ -197,13 +210,14 @@ fn median(mut values: Vec<f64>) -> f64 {
 #[allow(clippy::cast_precision_loss, reason = "KiB counts far below 2^52")]
 fn process_comparison() {
     let Some(bin) = aml_binary() else {
-        println!(
-            "aml list --emulator: skipped, build it first: cargo build --release -p aml-examples --example aml"
-        );
+        println!("aml list: skipped, build it first: cargo build --release -p aml-cli");
         return;
     };
-    run_aml(&bin); // warm the page cache
-    let runs: Vec<ProcessFigures> = (0..RUNS).map(|_| run_aml(&bin)).collect();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let emulator = runtime.block_on(Emulator::builder().start()).unwrap();
+    run_aml(&bin, &emulator); // warm the page cache
+    let runs: Vec<ProcessFigures> = (0..RUNS).map(|_| run_aml(&bin, &emulator)).collect();
+    runtime.block_on(emulator.shutdown());
     let total = median(runs.iter().map(|r| r.total.as_secs_f64()).collect());
     let first = median(
         runs.iter()
@@ -213,7 +227,7 @@ fn process_comparison() {
     );
     let mib = median(runs.iter().map(|r| r.peak_kib as f64 / 1024.0).collect());
     println!(
-        "aml list --emulator ({RUNS} runs, medians): whole process {:.1} ms, spawn to first ARM request {:.1} ms, peak RSS {mib:.1} MiB",
+        "aml list against an emulator ({RUNS} runs, medians): whole process {:.1} ms, spawn to first ARM request {:.1} ms, peak RSS {mib:.1} MiB",
         total * 1e3,
         first * 1e3
     );

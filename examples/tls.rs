@@ -15,13 +15,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-
-use aml_arm::credentials::TokenCredential;
-use aml_arm::{
-    ArmClient, ArmClientOptions, Cloud, CredentialChain, CredentialChainOptions,
-    StaticTokenCredential,
-};
+use aml_arm::{ArmClient, ArmClientOptions, Cloud, CredentialChainOptions, StaticTokenCredential};
 use aml_compute::config::{AksAttachBuilder, AksUpdateBuilder, TlsSettings};
 use aml_compute::{AksCompute, AttachOptions, Completion, ComputeTarget, Error, Workspace};
 use aml_emulator::Emulator;
@@ -189,28 +183,31 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
 async fn main() -> Result<(), Failure> {
     // Where to run: an ARM emulator started here on 127.0.0.1 (the default), or Azure.
     let emulator = aml_examples::start_emulator(Pace::Demo).await?; // None with AML_TARGET=azure
-    let (credential, cloud, workspace_id): (Arc<dyn TokenCredential>, _, _) = match &emulator {
+    let (arm, workspace_id) = match &emulator {
         // The emulator takes any token and holds a workspace.
         Some(emulator) => (
-            StaticTokenCredential::new("emulator"),
-            Cloud::custom(emulator.base_url(), ARM_SCOPE)?,
+            ArmClient::new(
+                StaticTokenCredential::new("emulator"),
+                ArmClientOptions {
+                    cloud: Cloud::custom(emulator.base_url(), ARM_SCOPE)?,
+                    ..ArmClientOptions::default()
+                },
+            )?,
             emulator
                 .workspace_id()
                 .ok_or("the emulator holds no workspace")?,
         ),
-        // Workload identity, client secret, managed identity, then `az` / `azd`; the workspace
-        // from AML_SUBSCRIPTION_ID, AML_RESOURCE_GROUP and AML_WORKSPACE_NAME, or config.json.
+        // Workload identity, client secret, managed identity, then `az` / `azd`, against the
+        // authority of the client's cloud (public by default); the workspace from
+        // AML_SUBSCRIPTION_ID, AML_RESOURCE_GROUP and AML_WORKSPACE_NAME, or config.json.
         None => (
-            CredentialChain::from_environment(&CredentialChainOptions::default())?,
-            Cloud::azure_public(),
+            ArmClient::from_environment(
+                ArmClientOptions::default(),
+                &CredentialChainOptions::default(),
+            )?,
             aml_examples::azure_workspace_id()?,
         ),
     };
-    let options = ArmClientOptions {
-        cloud,
-        ..ArmClientOptions::default()
-    };
-    let arm = ArmClient::new(credential, options)?;
     let workspace = Workspace::fetch(arm, workspace_id).await?; // reads its region
 
     run(&workspace, emulator.as_ref()).await?;

@@ -14,7 +14,6 @@
 //! * [`Failure`] and [`describe_error`]: an error's whole chain of causes, each text once.
 //! * [`GeneratedCertificate`]: a throwaway TLS certificate and key made at run time with rcgen,
 //!   and the `kubectl get secret/azuremlfessl -o yaml` dump that would hold them.
-//! * [`spec`]: the compute-spec glue of the `aml` command line (`plan`, `apply`).
 //! * [`testing`]: an emulator and a workspace on it, for the examples' tests and benches.
 //! * [`watch`]: the examples' renderer of an operation's progress stream, the one thing here
 //!   that prints (the libraries never do).
@@ -33,7 +32,6 @@ pub use aml_emulator;
 mod cert;
 mod error;
 mod progress;
-pub mod spec;
 pub mod testing;
 
 pub use cert::GeneratedCertificate;
@@ -277,22 +275,5 @@ mod tests {
         );
         let failure = Failure::from(error);
         assert_eq!(format!("{failure:?}"), format!("{failure}"));
-    }
-
-    #[test]
-    fn seed_gains_the_specs_workspace_once() {
-        let ws = aml_model::spec::WorkspaceSpec {
-            subscription_id: aml_emulator::STANDARD_SUBSCRIPTION.into(),
-            resource_group: "ml-rg".into(),
-            workspace_name: "ml-workspace".into(),
-            location: Some("westus2".into()),
-        };
-        let seed = spec::seed_with_workspace(Seed::standard(), &ws);
-        let seed = spec::seed_with_workspace(seed, &ws);
-        seed.validate().unwrap();
-        let groups = &seed.subscriptions[0].resource_groups;
-        let group = groups.iter().find(|g| g.name == "ml-rg").unwrap();
-        assert_eq!(group.workspaces.len(), 1);
-        assert_eq!(group.workspaces[0].location, "westus2");
     }
 }

@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-all_crates=(aml-model aml-tls aml-arm aml-compute aml-emulator)
+all_crates=(aml-model aml-tls aml-arm aml-compute aml-emulator aml-cli)
 bless=0
 crates=()
 for arg in "$@"; do

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use crate::credential::{CredentialChain, CredentialChainOptions};
 use crate::error::{Error, Result};
 use crate::options::{ArmClientOptions, RequestOptions};
 use crate::pager::Pager;
@@ -30,12 +31,11 @@ use crate::url::{Origin, api_version_pair, redact_url};
 ///
 /// ```no_run
 /// # async fn run() -> aml_arm::Result<()> {
-/// use aml_arm::{ArmClient, ArmClientOptions, CredentialChain, CredentialChainOptions, RequestOptions};
-/// let credential = CredentialChain::from_environment(&CredentialChainOptions::default())?;
-/// let client = ArmClient::new(credential, ArmClientOptions {
+/// use aml_arm::{ArmClient, ArmClientOptions, CredentialChainOptions, RequestOptions};
+/// let client = ArmClient::from_environment(ArmClientOptions {
 ///     api_version: Some("2024-10-01".into()),
 ///     ..ArmClientOptions::default()
-/// })?;
+/// }, &CredentialChainOptions::default())?;
 /// let ws = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
 /// let workspace: serde_json::Value = client.get_json(ws).await?;
 ///
@@ -64,6 +64,28 @@ pub(crate) struct Inner {
 }
 
 impl ArmClient {
+    /// A client for `options.cloud` whose credential is the chain the Azure SDKs'
+    /// `DefaultAzureCredential` would build from the process environment (workload identity,
+    /// client secret, managed identity, then `az` / `azd`), against the same cloud's Entra ID
+    /// authority: the token authority and the ARM endpoint come from one [`crate::Cloud`].
+    pub fn from_environment(
+        options: ArmClientOptions,
+        chain: &CredentialChainOptions,
+    ) -> Result<Self> {
+        Self::from_lookup(options, chain, |name| std::env::var(name).ok())
+    }
+
+    /// Like [`ArmClient::from_environment`], reading the chain's variables through `lookup`
+    /// (a configuration file, a test).
+    pub fn from_lookup(
+        options: ArmClientOptions,
+        chain: &CredentialChainOptions,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        let credential = CredentialChain::from_lookup(&options.cloud, chain, lookup)?;
+        Self::new(credential, options)
+    }
+
     /// A client for `options.cloud` that authenticates with `credential`.
     ///
     /// Fails if the options are unusable (a bad proxy URL, an empty api-version). The cloud's

@@ -21,7 +21,7 @@ use crate::options::Cloud;
 
 const NONE_SELECTED: usize = usize::MAX;
 
-/// A kind of credential [`CredentialChain::from_environment`] can build.
+/// A kind of credential [`crate::ArmClient::from_environment`] can build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CredentialKind {
@@ -56,11 +56,11 @@ impl CredentialKind {
     }
 }
 
-/// Which credentials [`CredentialChain::from_environment`] may use, and for which cloud.
+/// Which credentials [`crate::ArmClient::from_environment`] may use. The cloud whose
+/// authority they use is the client's own ([`crate::ArmClientOptions::cloud`]), never a
+/// separate setting.
 #[derive(Clone, Debug)]
 pub struct CredentialChainOptions {
-    /// The cloud whose Entra ID authority the credentials use. Default: Azure public cloud.
-    pub cloud: Cloud,
     /// The kinds to try, in order. Default: [`CredentialKind::DEFAULT_ORDER`].
     pub kinds: Vec<CredentialKind>,
     /// Client id of a user-assigned managed identity; `AZURE_CLIENT_ID` when `None`.
@@ -73,7 +73,6 @@ pub struct CredentialChainOptions {
 impl Default for CredentialChainOptions {
     fn default() -> Self {
         Self {
-            cloud: Cloud::default(),
             kinds: CredentialKind::DEFAULT_ORDER.to_vec(),
             managed_identity_client_id: None,
             managed_identity_probe_timeout: Duration::from_secs(2),
@@ -89,8 +88,8 @@ struct Link {
 
 /// Tries credentials in order; the first that produces a token is used from then on.
 ///
-/// [`CredentialChain::from_environment`] builds the chain the Azure SDKs'
-/// `DefaultAzureCredential` would: workload identity, client secret, managed identity,
+/// [`crate::ArmClient::from_environment`] builds the chain the Azure SDKs'
+/// `DefaultAzureCredential` would, for the client's cloud: workload identity, client secret, managed identity,
 /// developer tools. It is the only place this crate reads environment variables, and only
 /// when called. When no credential produces a token the error lists, for each, why it was
 /// skipped or how it failed.
@@ -117,21 +116,19 @@ impl CredentialChain {
         })
     }
 
-    /// Builds the chain from the process environment (see [`CredentialChainOptions`]).
+    /// Builds the chain for `cloud` from variables read through `lookup` (the process
+    /// environment, a configuration file, a test). Reached through
+    /// [`crate::ArmClient::from_environment`] and [`crate::ArmClient::from_lookup`], which pass
+    /// their own cloud, so the chain's authority always matches the client's endpoint.
     ///
     /// Fails with [`Error::CredentialUnavailable`] only when no credential at all could be
     /// built; whether one works is known at the first token request.
-    pub fn from_environment(options: &CredentialChainOptions) -> Result<Arc<Self>> {
-        Self::from_lookup(options, |name| std::env::var(name).ok())
-    }
-
-    /// Like [`CredentialChain::from_environment`], reading variables through `lookup` (a
-    /// configuration file, a test).
     ///
     /// `azure_identity`'s managed-identity and developer-tool credentials still read their own
     /// variables (`IDENTITY_ENDPOINT`, `IDENTITY_HEADER`, the `az`/`azd` configuration): its
     /// API offers no way to hand those in.
-    pub fn from_lookup(
+    pub(crate) fn from_lookup(
+        cloud: &Cloud,
         options: &CredentialChainOptions,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Arc<Self>> {
@@ -151,7 +148,7 @@ impl CredentialChain {
             }
         }
         for &kind in &options.kinds {
-            match build(kind, options, &env) {
+            match build(kind, cloud, options, &env) {
                 Ok(credential) => links.push(Link {
                     name: kind.name().to_owned(),
                     credential,
@@ -212,11 +209,12 @@ struct ChainEnv {
 /// Builds one credential, or says why it cannot be built.
 fn build(
     kind: CredentialKind,
+    cloud: &Cloud,
     options: &CredentialChainOptions,
     env: &ChainEnv,
 ) -> std::result::Result<Arc<dyn TokenCredential>, String> {
     let client_options = || ClientOptions {
-        cloud: Some(Arc::new(options.cloud.azure_core_cloud())),
+        cloud: Some(Arc::new(cloud.azure_core_cloud())),
         ..ClientOptions::default()
     };
     let built = |r: azure_core::Result<Arc<dyn TokenCredential>>| {
@@ -386,7 +384,9 @@ mod tests {
 
     #[test]
     fn nothing_available_lists_every_reason() {
-        let err = CredentialChain::from_lookup(&only_env_credentials(), lookup(&[])).unwrap_err();
+        let err =
+            CredentialChain::from_lookup(&Cloud::default(), &only_env_credentials(), lookup(&[]))
+                .unwrap_err();
         let text = err.to_string();
         assert!(text.contains("workload identity: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE not set"), "{text}");
         assert!(
@@ -405,6 +405,7 @@ mod tests {
     #[test]
     fn client_secret_is_chosen_from_its_variables_and_never_printed() {
         let chain = CredentialChain::from_lookup(
+            &Cloud::default(),
             &only_env_credentials(),
             lookup(&[
                 ("AZURE_TENANT_ID", "00000000-0000-0000-0000-000000000001"),
@@ -422,6 +423,7 @@ mod tests {
     #[test]
     fn a_certificate_path_is_explained_not_silently_ignored() {
         let err = CredentialChain::from_lookup(
+            &Cloud::default(),
             &only_env_credentials(),
             lookup(&[("AZURE_CLIENT_CERTIFICATE_PATH", "/cert.pem")]),
         )
@@ -440,6 +442,7 @@ mod tests {
         let file = dir.join("token");
         std::fs::write(&file, "federated-token").unwrap();
         let chain = CredentialChain::from_lookup(
+            &Cloud::default(),
             &only_env_credentials(),
             lookup(&[
                 ("AZURE_TENANT_ID", "00000000-0000-0000-0000-000000000001"),
@@ -455,12 +458,8 @@ mod tests {
 
     #[test]
     fn the_public_cloud_maps_to_azure_core() {
-        let o = CredentialChainOptions {
-            cloud: Cloud::azure_china(),
-            ..CredentialChainOptions::default()
-        };
         assert_eq!(
-            o.cloud.azure_core_cloud(),
+            Cloud::azure_china().azure_core_cloud(),
             azure_core::cloud::CloudConfiguration::AzureChina
         );
     }

@@ -9,7 +9,25 @@ use crate::error::{Error, Result};
 use crate::retry::RetryOptions;
 use crate::url::{is_loopback, origin_of, redact_url};
 
-/// Which Azure Resource Manager endpoint to talk to, and the token scope it accepts.
+/// One Azure cloud: its Resource Manager endpoint, the token scope that endpoint accepts and
+/// the Entra ID authority that issues those tokens.
+///
+/// It is the one setting both halves of a connection derive from: [`crate::ArmClient`] sends
+/// requests to [`Cloud::endpoint`] with tokens for [`Cloud::scope`], and
+/// [`crate::ArmClient::from_environment`] builds its credential chain against
+/// [`Cloud::authority_host`] of the same value, so the token authority and the ARM endpoint
+/// cannot disagree. The built-in clouds are parsed from the Azure CLI's names
+/// (`AzureCloud`, `AzureChinaCloud`, `AzureUSGovernment`) and a few aliases:
+///
+/// ```
+/// use aml_arm::Cloud;
+/// let cloud: Cloud = "AzureChinaCloud".parse()?;
+/// assert_eq!(cloud.endpoint().as_str(), "https://management.chinacloudapi.cn/");
+/// assert_eq!(cloud.scope(), "https://management.chinacloudapi.cn/.default");
+/// assert_eq!(cloud.az_name(), "AzureChinaCloud");
+/// assert!("Mars".parse::<Cloud>().is_err());
+/// # Ok::<(), aml_arm::Error>(())
+/// ```
 ///
 /// The endpoint's scheme, host and port are the only place the bearer token is ever sent.
 #[derive(Clone, PartialEq, Eq)]
@@ -97,6 +115,50 @@ impl Cloud {
         })
     }
 
+    /// A custom cloud given whole, as `az cloud register` takes one: its Resource Manager
+    /// endpoint, its Entra ID authority host (`https`) and the audience its tokens are for
+    /// (the scope is `<audience>/.default`; an audience ending in `.default` is the scope).
+    pub fn custom_cloud(
+        resource_manager: &str,
+        authority_host: &str,
+        audience: &str,
+    ) -> Result<Self> {
+        let audience = audience.trim();
+        if audience.is_empty() {
+            return Err(Error::InvalidConfig {
+                message: "the audience of a custom cloud must not be empty (for example https://management.core.windows.net/)".to_owned(),
+            });
+        }
+        let scope = if audience.ends_with("/.default") {
+            audience.to_owned()
+        } else {
+            format!("{}/.default", audience.trim_end_matches('/'))
+        };
+        Self::custom(resource_manager, scope)?.with_authority_host(authority_host)
+    }
+
+    /// This cloud served at a local endpoint (an emulator on `127.0.0.1`), for tests: the scope
+    /// and the authority stay this cloud's, only the host requests go to changes. The endpoint
+    /// must be on a loopback address (`127.0.0.0/8`, `::1` or `localhost`), so a token for a
+    /// real cloud never travels to another machine this way; the token is sent only there.
+    pub fn at_local_endpoint(&self, endpoint: &str) -> Result<Self> {
+        let local = Self::custom(endpoint, self.scope.clone())?;
+        if !is_loopback(&local.endpoint) {
+            return Err(Error::InvalidConfig {
+                message: format!(
+                    "{} is not a loopback address; a local endpoint is for emulators on this machine (127.0.0.1, ::1, localhost)",
+                    origin_of(&local.endpoint)
+                ),
+            });
+        }
+        Ok(Self {
+            name: self.name,
+            endpoint: local.endpoint,
+            scope: self.scope.clone(),
+            authority_host: self.authority_host.clone(),
+        })
+    }
+
     /// Sets the Entra ID authority host used by [`crate::CredentialChain`] for this cloud
     /// (for example `https://login.microsoftonline.com`). It must be `https`.
     pub fn with_authority_host(mut self, authority_host: &str) -> Result<Self> {
@@ -116,6 +178,16 @@ impl Cloud {
     /// A short name: `AzurePublic`, `AzureChina`, `AzureUSGovernment` or `Custom`.
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// The name the Azure CLI gives this cloud (`az cloud list`): `AzureCloud`,
+    /// `AzureChinaCloud`, `AzureUSGovernment`, or `Custom`.
+    pub fn az_name(&self) -> &'static str {
+        match self.name {
+            "AzurePublic" => "AzureCloud",
+            "AzureChina" => "AzureChinaCloud",
+            other => other,
+        }
     }
 
     /// The ARM endpoint, always ending with `/`.
@@ -151,6 +223,36 @@ impl Cloud {
                 }
                 None => CloudConfiguration::AzurePublic,
             },
+        }
+    }
+}
+
+impl std::str::FromStr for Cloud {
+    type Err = Error;
+
+    /// A built-in cloud by the Azure CLI's name (`AzureCloud`, `AzureChinaCloud`,
+    /// `AzureUSGovernment`) or an alias (`public`, `azure`, `AzurePublic`, `china`,
+    /// `AzureChina`, `usgov`, `us-government`, `AzureUSGovernment`), case-insensitively.
+    fn from_str(name: &str) -> Result<Self> {
+        let key: String = name
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | ' '))
+            .collect::<String>()
+            .to_ascii_lowercase();
+        match key.as_str() {
+            "azurecloud" | "azurepublic" | "azurepubliccloud" | "public" | "azure" => {
+                Ok(Self::azure_public())
+            }
+            "azurechinacloud" | "azurechina" | "china" => Ok(Self::azure_china()),
+            "azureusgovernment" | "azureusgovernmentcloud" | "usgovernment" | "usgov" => {
+                Ok(Self::azure_us_government())
+            }
+            _ => Err(Error::InvalidConfig {
+                message: format!(
+                    "{name:?} is not a known cloud; use AzureCloud, AzureChinaCloud or AzureUSGovernment (or give a custom cloud's endpoints)"
+                ),
+            }),
         }
     }
 }
@@ -439,6 +541,75 @@ mod tests {
             let err = Cloud::custom(bad, "s").expect_err(bad);
             assert!(!err.to_string().contains("pw"), "{err}");
             assert!(!err.to_string().contains("sig=abc"), "{err}");
+        }
+    }
+
+    #[test]
+    fn clouds_parse_from_the_azure_cli_names_and_aliases() {
+        for (names, az) in [
+            (
+                &["AzureCloud", "azurecloud", "public", "Azure", "AzurePublic"][..],
+                "AzureCloud",
+            ),
+            (
+                &["AzureChinaCloud", "china", "AzureChina"][..],
+                "AzureChinaCloud",
+            ),
+            (
+                &[
+                    "AzureUSGovernment",
+                    "usgov",
+                    "us-government",
+                    "US_Government",
+                ][..],
+                "AzureUSGovernment",
+            ),
+        ] {
+            for name in names {
+                let cloud: Cloud = name.parse().unwrap();
+                assert_eq!(cloud.az_name(), az, "{name}");
+            }
+        }
+        let err = "AzureGermanCloud".parse::<Cloud>().unwrap_err().to_string();
+        assert!(
+            err.contains("AzureGermanCloud") && err.contains("AzureCloud"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_custom_cloud_takes_its_three_endpoints_and_a_local_endpoint_keeps_the_identity() {
+        let c = Cloud::custom_cloud(
+            "https://management.local.azurestack.external",
+            "https://login.local.azurestack.external",
+            "https://management.adfs.azurestack.local/abc",
+        )
+        .unwrap();
+        assert_eq!(
+            c.scope(),
+            "https://management.adfs.azurestack.local/abc/.default"
+        );
+        assert_eq!(
+            c.authority_host().unwrap().as_str(),
+            "https://login.local.azurestack.external/"
+        );
+        assert!(
+            Cloud::custom_cloud("https://arm.example.com", "http://login.example.com", "a")
+                .is_err()
+        );
+        assert!(
+            Cloud::custom_cloud("https://arm.example.com", "https://login.example.com", " ")
+                .is_err()
+        );
+
+        let china = Cloud::azure_china();
+        let local = china.at_local_endpoint("http://127.0.0.1:9").unwrap();
+        assert_eq!(local.endpoint().as_str(), "http://127.0.0.1:9/");
+        assert_eq!(local.scope(), china.scope());
+        assert_eq!(local.authority_host(), china.authority_host());
+        assert_eq!(local.az_name(), "AzureChinaCloud");
+        for remote in ["https://arm.example.com", "http://10.0.0.1:80"] {
+            assert!(china.at_local_endpoint(remote).is_err(), "{remote}");
         }
     }
 

@@ -27,7 +27,9 @@ pub use error::{Difference, Error, ErrorKind, Remedy, Result};
 pub use operation::{Activity, Completion, ComputeOperation, ProgressEvent};
 pub use secured::CreateClusterOptions;
 pub use versions::{KubernetesVersionInfo, KubernetesVersions};
-pub use workspace::{CONFIG_FILE, Workspace, WorkspaceConfig, find_config};
+pub use workspace::{
+    CONFIG_FILE, LEGACY_CONFIG_FILE, Workspace, WorkspaceConfig, find_config, find_config_named,
+};
 
 /// The configuration types, re-exported from `aml-model` so one import suffices.
 pub mod config {

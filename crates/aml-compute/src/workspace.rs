@@ -84,8 +84,9 @@ impl Workspace {
         Ok(Self::new(arm, id))
     }
 
-    /// A workspace from the nearest `config.json`: in `start`, its `.azureml/` folder, then each
-    /// parent in turn, like the Python SDK's `Workspace.from_config`.
+    /// A workspace from its configuration file, found as the Python SDK's
+    /// `Workspace.from_config(path=start)` finds it (see [`find_config_named`]): `start` may be
+    /// the file or the folder to search from.
     pub fn from_config(arm: ArmClient, start: impl AsRef<Path>) -> Result<Self> {
         let (path, config) = find_config(start.as_ref())?;
         Self::from_ids(
@@ -182,40 +183,104 @@ impl Workspace {
     }
 }
 
-/// Finds and reads the nearest `config.json` from `start` upwards (each folder and its
-/// `.azureml/`). Returns the file's path and contents.
+/// The folders searched for a configuration file, in this order: `.azureml/`, the legacy
+/// `aml_config/`, then the folder itself (`None`).
+const CONFIG_DIRS: [Option<&str>; 3] = [Some(".azureml"), Some("aml_config"), None];
+
+/// The legacy name of the configuration file (`project.json`, holding a `Scope`).
+pub const LEGACY_CONFIG_FILE: &str = "project.json";
+
+/// Finds and reads the workspace configuration the way the Python SDK's
+/// `azureml.core.Workspace.from_config(path=start)` does (azureml-core 1.x), and returns the
+/// file's path and contents.
+///
+/// Equivalent to [`find_config_named`] without a file name override.
 pub fn find_config(start: &Path) -> Result<(PathBuf, WorkspaceConfig)> {
-    let mut searched = Vec::new();
-    let mut dir = Some(start);
-    while let Some(d) = dir {
-        for candidate in [d.join(CONFIG_FILE), d.join(".azureml").join(CONFIG_FILE)] {
-            if candidate.is_file() {
-                let text = std::fs::read_to_string(&candidate).map_err(|e| Error::Config {
-                    message: format!("cannot read {}", candidate.display()),
-                    source: Some(Box::new(e)),
-                })?;
-                let config: WorkspaceConfig =
-                    serde_json::from_str(&text).map_err(|e| Error::Config {
-                        message: format!(
-                            "{} is not a workspace configuration (subscription_id, resource_group, workspace_name)",
-                            candidate.display()
-                        ),
-                        source: Some(Box::new(e)),
-                    })?;
-                return Ok((candidate, config));
+    find_config_named(start, None)
+}
+
+/// Finds and reads the workspace configuration exactly as the Python SDK's
+/// `azureml.core.Workspace.from_config(path, _file_name)` does (azureml-core 1.x, with
+/// `azureml._base_sdk_common.utils.traverse_up_path_and_find_file` and
+/// `azureml._project.project_info.get_workspace_info`):
+///
+/// 1. `path` (made absolute) that is a file is the configuration itself.
+/// 2. Otherwise, for each folder name in turn, `.azureml`, then `aml_config`, then none (the
+///    folder itself), and for each file name in turn, `config.json` then `project.json` (or
+///    only `file_name` when given), the search walks from `path` up to the root and takes the
+///    first `<folder>/<name>/<file>` that is a file. So `.azureml/config.json` in any parent
+///    wins over a `config.json` beside `path`: the order is the SDK's, not "nearest first".
+/// 3. The file holds `subscription_id`, `resource_group` and `workspace_name`, or a `Scope`
+///    (the workspace's ARM id, as the legacy `project.json` has it).
+pub fn find_config_named(
+    path: &Path,
+    file_name: Option<&str>,
+) -> Result<(PathBuf, WorkspaceConfig)> {
+    let start = std::path::absolute(path).map_err(|e| Error::Config {
+        message: format!("cannot resolve the path {}", path.display()),
+        source: Some(Box::new(e)),
+    })?;
+    if start.is_file() {
+        let config = read_config(&start)?;
+        return Ok((start, config));
+    }
+    let files: Vec<&str> = match file_name {
+        Some(name) => vec![name],
+        None => vec![CONFIG_FILE, LEGACY_CONFIG_FILE],
+    };
+    for dir in CONFIG_DIRS {
+        for file in &files {
+            let relative = match dir {
+                Some(dir) => Path::new(dir).join(file),
+                None => PathBuf::from(file),
+            };
+            let mut current = Some(start.as_path());
+            while let Some(folder) = current {
+                let candidate = folder.join(&relative);
+                if candidate.is_file() {
+                    let config = read_config(&candidate)?;
+                    return Ok((candidate, config));
+                }
+                current = folder.parent();
             }
-            searched.push(candidate);
         }
-        dir = d.parent();
     }
     Err(Error::Config {
         message: format!(
-            "no {CONFIG_FILE} found in {} or its parents (looked in {} places); download it from the workspace's overview page in the Azure portal",
+            "no workspace configuration found from {} up to the root (looked for .azureml/, aml_config/ and plain {}); pass the file's path, or download config.json from the workspace's overview page in the Azure portal",
             start.display(),
-            searched.len()
+            files.join(" and ")
         ),
         source: None,
     })
+}
+
+/// Reads one configuration file: the three fields, or a `Scope` holding the workspace's ARM id.
+fn read_config(path: &Path) -> Result<WorkspaceConfig> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+        message: format!("cannot read {}", path.display()),
+        source: Some(Box::new(e)),
+    })?;
+    let invalid = |source: Option<Box<dyn std::error::Error + Send + Sync>>| Error::Config {
+        message: format!(
+            "{} is not a workspace configuration: it needs subscription_id, resource_group and workspace_name, or a Scope with the workspace's ARM id",
+            path.display()
+        ),
+        source,
+    };
+    let value: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+        .map_err(|e| invalid(Some(Box::new(e))))?;
+    if let Some(scope) = value.get("Scope").and_then(serde_json::Value::as_str) {
+        let id: WorkspaceId = scope
+            .parse()
+            .map_err(|e: aml_model::resource_id::ResourceIdError| invalid(Some(Box::new(e))))?;
+        return Ok(WorkspaceConfig {
+            subscription_id: id.subscription_id().to_owned(),
+            resource_group: id.resource_group().to_owned(),
+            workspace_name: id.name().to_owned(),
+        });
+    }
+    serde_json::from_value(value).map_err(|e| invalid(Some(Box::new(e))))
 }
 
 #[cfg(test)]
@@ -231,6 +296,114 @@ mod tests {
 
     const CONFIG: &str = r#"{"subscription_id": "00000000-0000-0000-0000-000000000000", "resource_group": "rg", "workspace_name": "ws"}"#;
 
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn named(ws: &str) -> String {
+        CONFIG.replace("\"ws\"", &format!("{ws:?}"))
+    }
+
+    // The Python SDK's order (azureml-core `Workspace.from_config`): each (folder, file) pair in
+    // turn, each walked from the start up to the root.
+    #[test]
+    fn each_location_is_found_and_the_sdks_order_decides() {
+        let root = temp("order");
+        let deep = root.join("a").join("b");
+        std::fs::create_dir_all(&deep).unwrap();
+        let found = |start: &Path| find_config(start).map(|(p, c)| (p, c.workspace_name));
+
+        // plain config.json in a parent
+        write(&root.join("a").join(CONFIG_FILE), &named("plain"));
+        assert_eq!(
+            found(&deep).unwrap(),
+            (root.join("a").join(CONFIG_FILE), "plain".into())
+        );
+        // the legacy project.json beside the start comes after config.json anywhere up the tree
+        write(&deep.join(LEGACY_CONFIG_FILE), &named("legacy-project"));
+        assert_eq!(found(&deep).unwrap().1, "plain");
+        // aml_config/ in the root beats plain files nearer the start
+        write(
+            &root.join("aml_config").join(LEGACY_CONFIG_FILE),
+            &named("aml-config-project"),
+        );
+        assert_eq!(found(&deep).unwrap().1, "aml-config-project");
+        write(
+            &root.join("aml_config").join(CONFIG_FILE),
+            &named("aml-config"),
+        );
+        assert_eq!(found(&deep).unwrap().1, "aml-config");
+        // .azureml/ beats aml_config/, wherever each is
+        write(
+            &root.join(".azureml").join(LEGACY_CONFIG_FILE),
+            &named("azureml-project"),
+        );
+        assert_eq!(found(&deep).unwrap().1, "azureml-project");
+        write(&root.join(".azureml").join(CONFIG_FILE), &named("azureml"));
+        assert_eq!(found(&deep).unwrap().1, "azureml");
+        // ... and the nearest .azureml/config.json of all wins
+        write(&deep.join(".azureml").join(CONFIG_FILE), &named("near"));
+        assert_eq!(
+            found(&deep).unwrap(),
+            (deep.join(".azureml").join(CONFIG_FILE), "near".into())
+        );
+        std::fs::remove_dir_all(&root).ok();
+    }
+
+    #[test]
+    fn a_file_path_is_read_as_is_and_a_file_name_overrides_the_names() {
+        let root = temp("file");
+        let custom = root.join("ws-settings.json");
+        write(&custom, &named("custom"));
+        write(&root.join(".azureml").join(CONFIG_FILE), &named("default"));
+        assert_eq!(find_config(&custom).unwrap().1.workspace_name, "custom");
+        let sub = root.join("sub");
+        std::fs::create_dir_all(&sub).unwrap();
+        let (path, config) = find_config_named(&sub, Some("ws-settings.json")).unwrap();
+        assert_eq!((path, config.workspace_name.as_str()), (custom, "custom"));
+        assert_eq!(find_config(&sub).unwrap().1.workspace_name, "default");
+        std::fs::remove_dir_all(&root).ok();
+    }
+
+    #[test]
+    fn a_scope_names_the_workspace_by_arm_id() {
+        let root = temp("scope");
+        write(
+            &root.join("aml_config").join(LEGACY_CONFIG_FILE),
+            r#"{"Id": "p", "Scope": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/workspaces/ws-1"}"#,
+        );
+        let config = find_config(&root).unwrap().1;
+        assert_eq!(
+            (
+                config.resource_group.as_str(),
+                config.workspace_name.as_str()
+            ),
+            ("rg-1", "ws-1")
+        );
+        write(&root.join(CONFIG_FILE), r#"{"Scope": "/not/an/arm/id"}"#);
+        let err = find_config(&root.join(CONFIG_FILE))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("Scope"), "{err}");
+        std::fs::remove_dir_all(&root).ok();
+    }
+
+    #[test]
+    fn nothing_found_says_where_it_looked_and_what_to_do() {
+        let root = temp("none");
+        let err = find_config_named(&root, Some("nowhere-to-be-found.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(".azureml/") && err.contains("aml_config/"),
+            "{err}"
+        );
+        assert!(err.contains("nowhere-to-be-found.json"), "{err}");
+        assert!(err.contains("Azure portal"), "{err}");
+        std::fs::remove_dir_all(&root).ok();
+    }
+
     #[test]
     fn config_is_found_in_azureml_folder_of_a_parent() {
         let root = temp("find");
@@ -241,9 +414,9 @@ mod tests {
         let (path, config) = find_config(&deep).unwrap();
         assert_eq!(path, root.join(".azureml").join(CONFIG_FILE));
         assert_eq!(config.workspace_name, "ws");
-        // A nearer config.json wins.
+        // A nearer plain config.json does not: `.azureml/` is searched first, up to the root.
         std::fs::write(deep.join(CONFIG_FILE), CONFIG.replace("\"ws\"", "\"near\"")).unwrap();
-        assert_eq!(find_config(&deep).unwrap().1.workspace_name, "near");
+        assert_eq!(find_config(&deep).unwrap().1.workspace_name, "ws");
         std::fs::remove_dir_all(&root).ok();
     }
 

@@ -63,10 +63,11 @@ async fn credentials_versions_and_dry_runs() {
 #[ignore = "needs an Azure workspace and credentials"]
 async fn live_list_and_versions() {
     let var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("set {k}"));
-    let chain =
-        aml_arm::CredentialChain::from_environment(&aml_arm::CredentialChainOptions::default())
-            .unwrap();
-    let arm = ArmClient::new(chain, ArmClientOptions::default()).unwrap();
+    let arm = ArmClient::from_environment(
+        ArmClientOptions::default(),
+        &aml_arm::CredentialChainOptions::default(),
+    )
+    .unwrap();
     let mut ws = Workspace::from_ids(
         arm,
         &var("AML_LIVE_SUBSCRIPTION_ID"),

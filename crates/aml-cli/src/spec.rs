@@ -1,8 +1,8 @@
-//! The compute-spec glue of the `aml` command line: read a spec (YAML or JSON) and the TLS
-//! files it names, validate everything at once (aml-model's rules and aml-tls's certificate
-//! checks), build the plan (its `Display` is what `aml plan` prints), and turn it into what [`Workspace::ensure`](aml_compute::Workspace::ensure) takes.
-//!
-//! The same steps as the `plan` example, kept here so `aml plan` and `aml apply` share them.
+//! Compute specs: read a spec (YAML or JSON) and the TLS files it names, validate everything
+//! at once (aml-model's rules and aml-tls's certificate checks), build the plan (its `Display`
+//! is what `aml plan --offline` prints), and turn it into what
+//! [`Workspace::plan_ensure`](aml_compute::Workspace::plan_ensure) takes. A spec names its
+//! workspace (`workspace:`), so one directory can hold specs of many workspaces.
 
 use std::path::{Path, PathBuf};
 
@@ -266,4 +266,59 @@ pub fn seed_with_workspace(mut seed: Seed, workspace: &WorkspaceSpec) -> Seed {
         });
     }
     seed
+}
+
+/// Every spec under `paths`: a file is one spec; a folder holds every `*.yaml`, `*.yml` and
+/// `*.json` file directly in it, in name order. Nothing is parsed here.
+pub fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path).map_err(|e| {
+                SpecError::Unreadable(format!("cannot read the folder {}: {e}", path.display()))
+            })?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                            ["yaml", "yml", "json"].contains(&e.to_ascii_lowercase().as_str())
+                        })
+                })
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(SpecError::Invalid(format!(
+                    "error: {} holds no spec (*.yaml, *.yml or *.json)",
+                    path.display()
+                )));
+            }
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_gains_the_specs_workspace_once() {
+        let ws = WorkspaceSpec {
+            subscription_id: aml_emulator::STANDARD_SUBSCRIPTION.into(),
+            resource_group: "ml-rg".into(),
+            workspace_name: "ml-workspace".into(),
+            location: Some("westus2".into()),
+        };
+        let seed = seed_with_workspace(Seed::standard(), &ws);
+        let seed = seed_with_workspace(seed, &ws);
+        seed.validate().unwrap();
+        let groups = &seed.subscriptions[0].resource_groups;
+        let group = groups.iter().find(|g| g.name == "ml-rg").unwrap();
+        assert_eq!(group.workspaces.len(), 1);
+        assert_eq!(group.workspaces[0].location, "westus2");
+    }
 }

@@ -1,0 +1,322 @@
+//! The command line, as clap types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::exit::EXIT_CODES_HELP;
+use crate::output::Format;
+
+/// Manage Azure Machine Learning inference computes on AKS over Azure Resource Manager:
+/// create, attach, update, scale, re-attach, detach and delete them, or apply a directory of
+/// specs to many workspaces at once.
+#[derive(Debug, Parser)]
+#[command(name = "aml", version, after_help = EXIT_CODES_HELP, propagate_version = true)]
+pub struct Cli {
+    /// Global options.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Output format: human tables, or one JSON document (stable field names).
+    #[arg(long, short, global = true, value_enum, default_value_t = Format::Table)]
+    pub output: Format,
+    /// The cloud, for both the credential and ARM: AzureCloud, AzureChinaCloud,
+    /// AzureUSGovernment (or public, china, usgov), or custom. Default: the Azure CLI's active
+    /// cloud, else AzureCloud.
+    #[arg(long, global = true, env = "AZURE_CLOUD", value_name = "NAME")]
+    pub cloud: Option<String>,
+    /// A custom cloud's Resource Manager endpoint (with --cloud custom).
+    #[arg(long, global = true, value_name = "URL")]
+    pub resource_manager: Option<String>,
+    /// A custom cloud's Entra ID authority host (with --cloud custom).
+    #[arg(long, global = true, value_name = "URL")]
+    pub authority_host: Option<String>,
+    /// A custom cloud's token audience (with --cloud custom).
+    #[arg(long, global = true, value_name = "URL")]
+    pub audience: Option<String>,
+    /// Testing: send requests to an emulator on this machine (loopback only) with the static
+    /// token of AML_EMULATOR_TOKEN (default "emulator"), asked for the cloud's scope.
+    #[arg(long, global = true, env = "AML_ENDPOINT", value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// The workspace's subscription.
+    #[arg(long, global = true, env = "AML_SUBSCRIPTION_ID", value_name = "ID")]
+    pub subscription: Option<String>,
+    /// The workspace's resource group.
+    #[arg(long, global = true, env = "AML_RESOURCE_GROUP", value_name = "NAME")]
+    pub resource_group: Option<String>,
+    /// The workspace's name.
+    #[arg(long, global = true, env = "AML_WORKSPACE_NAME", value_name = "NAME")]
+    pub workspace: Option<String>,
+    /// The workspace's config.json, or the folder to search from (as the Python SDK's
+    /// Workspace.from_config does: .azureml/, aml_config/, then the folder, each up to the
+    /// root). Default: the current folder.
+    #[arg(long, global = true, env = "AML_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Print no progress.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// For benchmarks: one `stats: peak_rss_kib=N` line on standard error at exit.
+    #[arg(long, global = true, hide = true)]
+    pub stats: bool,
+}
+
+/// TLS termination flags shared by create, attach, update and reattach.
+#[derive(Debug, Args, Default, Clone)]
+pub struct TlsArgs {
+    /// TLS with a Microsoft-issued certificate for this leaf domain label.
+    #[arg(long, value_name = "LABEL", conflicts_with_all = ["cert_file", "key_file"])]
+    pub leaf_domain_label: Option<String>,
+    /// With --leaf-domain-label: replace an existing domain of that label.
+    #[arg(long)]
+    pub overwrite_existing_domain: bool,
+    /// TLS with a custom certificate (PEM; with --key-file and --cname).
+    #[arg(long, value_name = "FILE", requires_all = ["key_file", "cname"])]
+    pub cert_file: Option<PathBuf>,
+    /// The custom certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "cert_file")]
+    pub key_file: Option<PathBuf>,
+    /// The name the custom certificate is for.
+    #[arg(long, value_name = "NAME")]
+    pub cname: Option<String>,
+}
+
+/// Load balancer flags.
+#[derive(Debug, Args, Default, Clone)]
+pub struct LoadBalancerArgs {
+    /// PublicIp or InternalLoadBalancer.
+    #[arg(long, value_name = "TYPE")]
+    pub load_balancer_type: Option<String>,
+    /// The subnet of an internal load balancer.
+    #[arg(long, value_name = "SUBNET")]
+    pub load_balancer_subnet: Option<String>,
+}
+
+/// Flags of the commands that start an operation.
+#[derive(Debug, Args, Default, Clone, Copy)]
+pub struct RunArgs {
+    /// Print the plan (every read, check and request, secrets redacted) and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Start the operation, print its resume token and return; `aml wait TOKEN` resumes.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub no_wait: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what `apply` would do: for each spec, what differs from the live compute and the
+    /// plan that converges it (with --offline, the spec's own plan, no connection).
+    Plan {
+        /// Spec files, or folders of *.yaml, *.yml and *.json specs.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Validate and print each spec's plan without connecting.
+        #[arg(long)]
+        offline: bool,
+        /// Read this many computes at once.
+        #[arg(long, short, default_value_t = 4, value_name = "N")]
+        jobs: usize,
+    },
+    /// Make every spec true: plan them all, show the whole plan, then run the plans.
+    Apply {
+        /// Spec files, or folders of *.yaml, *.yml and *.json specs.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Run at most this many operations at once.
+        #[arg(long, short, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        jobs: u16,
+        /// Stop starting operations after the first failure.
+        #[arg(long)]
+        fail_fast: bool,
+        /// Print the plan and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Create a new AKS cluster as a compute of the workspace.
+    Create {
+        /// The compute's name.
+        name: String,
+        /// Nodes.
+        #[arg(long, value_name = "N")]
+        agent_count: Option<u32>,
+        /// The nodes' VM size, like Standard_D3_v2.
+        #[arg(long, value_name = "SIZE")]
+        vm_size: Option<String>,
+        /// The region (default: the workspace's).
+        #[arg(long, value_name = "REGION")]
+        location: Option<String>,
+        /// FastProd (default), DenseProd or DevTest.
+        #[arg(long, value_name = "PURPOSE")]
+        cluster_purpose: Option<String>,
+        /// TLS.
+        #[command(flatten)]
+        tls: TlsArgs,
+        /// Load balancer.
+        #[command(flatten)]
+        load_balancer: LoadBalancerArgs,
+        /// Dry run, no wait.
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Attach an existing AKS cluster as a compute of the workspace.
+    Attach {
+        /// The compute's name.
+        name: String,
+        /// The cluster's ARM id.
+        #[arg(long, value_name = "ID", conflicts_with_all = ["cluster_resource_group", "cluster_name"])]
+        cluster_id: Option<String>,
+        /// The cluster's resource group (with --cluster-name), in the workspace's subscription.
+        #[arg(long, value_name = "NAME", requires = "cluster_name")]
+        cluster_resource_group: Option<String>,
+        /// The cluster's name.
+        #[arg(long, value_name = "NAME", requires = "cluster_resource_group")]
+        cluster_name: Option<String>,
+        /// FastProd (default), DenseProd or DevTest.
+        #[arg(long, value_name = "PURPOSE")]
+        cluster_purpose: Option<String>,
+        /// TLS.
+        #[command(flatten)]
+        tls: TlsArgs,
+        /// Load balancer.
+        #[command(flatten)]
+        load_balancer: LoadBalancerArgs,
+        /// Dry run, no wait.
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Update a compute's TLS or load balancer settings.
+    Update {
+        /// The compute's name.
+        name: String,
+        /// Turn TLS off.
+        #[arg(long, conflicts_with_all = ["leaf_domain_label", "cert_file"])]
+        disable_tls: bool,
+        /// TLS.
+        #[command(flatten)]
+        tls: TlsArgs,
+        /// Load balancer.
+        #[command(flatten)]
+        load_balancer: LoadBalancerArgs,
+        /// Dry run, no wait.
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Change a compute's node count or autoscaler (never its VM size).
+    Scale {
+        /// The compute's name.
+        name: String,
+        /// The node count.
+        #[arg(long, value_name = "N")]
+        node_count: Option<u32>,
+        /// Autoscale between MIN and MAX nodes.
+        #[arg(long, num_args = 2, value_names = ["MIN", "MAX"], conflicts_with = "autoscale_off")]
+        autoscale: Option<Vec<u32>>,
+        /// Turn the autoscaler off.
+        #[arg(long)]
+        autoscale_off: bool,
+        /// The agent pool (default: the cluster's system pool).
+        #[arg(long, value_name = "POOL")]
+        pool: Option<String>,
+        /// Dry run, no wait.
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Detach and attach a compute again (updates the AML components), with TLS material.
+    Reattach {
+        /// The compute's name.
+        name: String,
+        /// TLS material (a custom certificate, or a recovered one).
+        #[command(flatten)]
+        tls: TlsArgs,
+        /// Dry run, no wait.
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Detach a compute from the workspace; its AKS cluster is kept.
+    Detach {
+        /// The compute's name.
+        name: String,
+        /// Dry run, no wait.
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Delete a compute and the AKS cluster it created. Asks first, unless --yes.
+    Delete {
+        /// The compute's name.
+        name: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+        /// Dry run, no wait.
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// One compute.
+    Show {
+        /// The compute's name.
+        name: String,
+    },
+    /// Every compute of the workspace.
+    List,
+    /// Write a compute's kubeconfig to a file (mode 0600), or merge it into ~/.kube/config.
+    Credentials {
+        /// The compute's name.
+        name: String,
+        /// The file to write (default: ./NAME.kubeconfig).
+        #[arg(long, value_name = "FILE", conflicts_with = "merge")]
+        file: Option<PathBuf>,
+        /// Merge into the kubeconfig of KUBECONFIG or ~/.kube/config instead.
+        #[arg(long)]
+        merge: bool,
+        /// The admin kubeconfig rather than the user one.
+        #[arg(long)]
+        admin: bool,
+        /// Also print the kubeconfig (it holds credentials).
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// The Kubernetes versions of a region, the default marked.
+    Versions {
+        /// The region, like eastus.
+        location: String,
+    },
+    /// Recover the TLS certificate and key from a saved `kubectl get secret/azuremlfessl -o
+    /// yaml` and check them.
+    RecoverTls {
+        /// The saved secret (YAML or JSON).
+        secret: PathBuf,
+        /// The name the certificate must cover.
+        #[arg(long, value_name = "NAME")]
+        cname: String,
+        /// Folder to write cert.pem and key.pem (mode 0600) to.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out_dir: PathBuf,
+    },
+    /// Resume waiting for an operation from the token `--no-wait` printed.
+    Wait {
+        /// The token.
+        token: String,
+    },
+    /// Run the standalone ARM emulator on 127.0.0.1 (the standard seed of aml-emulator).
+    Emulator {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 8443)]
+        port: u16,
+        /// What the emulator holds at start (YAML or JSON); default: the standard seed.
+        #[arg(long, value_name = "FILE")]
+        seed: Option<PathBuf>,
+    },
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}

@@ -1,0 +1,199 @@
+//! Commands that need no workspace (emulator, completions, recover-tls) and `wait`, with the
+//! resume token it reads.
+
+use std::path::{Path, PathBuf};
+
+use aml_compute::OperationKind;
+use aml_model::WorkspaceId;
+use base64::Engine as _;
+use clap::CommandFactory as _;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::Context;
+use crate::exit::{Exit, Failure};
+use crate::output;
+
+/// What an `aml wait` token holds: the workspace, the compute, the operation and the ARM
+/// resume token. It holds the operation's URLs: keep it out of public logs.
+#[derive(Serialize, Deserialize)]
+pub struct ResumeTokenV1 {
+    /// The workspace's ARM id.
+    pub workspace: String,
+    /// The compute's name.
+    pub name: String,
+    /// The operation (`create`, `attach`, ...).
+    pub kind: String,
+    /// The ARM resume token.
+    pub arm: aml_arm::ResumeToken,
+}
+
+const TOKEN_PREFIX: &str = "aml1.";
+
+/// The `aml wait` token of an operation started with `--no-wait`.
+pub fn encode_token(
+    workspace: &WorkspaceId,
+    name: &str,
+    kind: OperationKind,
+    arm: &aml_arm::ResumeToken,
+) -> Result<String, Failure> {
+    let token = ResumeTokenV1 {
+        workspace: workspace.to_string(),
+        name: name.to_owned(),
+        kind: kind.as_str().to_owned(),
+        arm: arm.clone(),
+    };
+    let bytes = serde_json::to_vec(&token).map_err(|e| {
+        Failure::new(
+            Exit::Runtime,
+            format!("cannot encode the resume token: {e}"),
+        )
+    })?;
+    Ok(format!(
+        "{TOKEN_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    ))
+}
+
+/// Reads an `aml wait` token: the workspace, the compute, the operation and the ARM token.
+pub fn decode_token(
+    text: &str,
+) -> Result<(WorkspaceId, String, OperationKind, aml_arm::ResumeToken), Failure> {
+    let invalid = |why: &str| {
+        Failure::invalid(format!(
+            "the resume token is not one `aml ... --no-wait` printed ({why}); copy it whole"
+        ))
+    };
+    let body = text
+        .trim()
+        .strip_prefix(TOKEN_PREFIX)
+        .ok_or_else(|| invalid("it does not start with aml1."))?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(body)
+        .map_err(|_| invalid("bad base64"))?;
+    let token: ResumeTokenV1 =
+        serde_json::from_slice(&bytes).map_err(|_| invalid("bad contents"))?;
+    let workspace: WorkspaceId = token
+        .workspace
+        .parse()
+        .map_err(|_| invalid("bad workspace id"))?;
+    let kind = operation_kind(&token.kind).ok_or_else(|| invalid("unknown operation"))?;
+    Ok((workspace, token.name, kind, token.arm))
+}
+
+fn operation_kind(text: &str) -> Option<OperationKind> {
+    [
+        OperationKind::Create,
+        OperationKind::Attach,
+        OperationKind::Update,
+        OperationKind::Scale,
+        OperationKind::Reattach,
+        OperationKind::Detach,
+        OperationKind::Delete,
+        OperationKind::Converge,
+    ]
+    .into_iter()
+    .find(|k| k.as_str() == text)
+}
+
+pub(super) async fn wait(ctx: &Context, token: &str) -> Result<Exit, Failure> {
+    let (workspace, name, kind, arm_token) = decode_token(token)?;
+    let ws = aml_compute::Workspace::new(ctx.arm()?, workspace);
+    let operation = ws.resume(&arm_token, &name, kind)?;
+    let done = ctx.progress.watch(operation, &name).await;
+    super::ops::finished(ctx, &name, kind.as_str(), done)
+}
+
+pub(super) fn completions(shell: clap_complete::Shell) -> Result<Exit, Failure> {
+    let mut command = crate::cli::Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command, "aml", &mut out);
+    output::print(&String::from_utf8_lossy(&out))?;
+    Ok(Exit::Success)
+}
+
+pub(super) fn recover_tls(
+    ctx: &Context,
+    secret: &Path,
+    cname: &str,
+    out_dir: &Path,
+) -> Result<Exit, Failure> {
+    let dump = std::fs::read(secret)
+        .map_err(|e| Failure::io(&format!("cannot read {}", secret.display()), &e))?;
+    let tls =
+        aml_compute::tls::settings_from_secret(&dump, cname, aml_tls::OffsetDateTime::now_utc())?;
+    let (Some(cert), Some(key)) = (&tls.cert_pem, &tls.key_pem) else {
+        return Err(Failure::invalid(format!(
+            "{} holds no certificate and key",
+            secret.display()
+        )));
+    };
+    std::fs::create_dir_all(out_dir)
+        .map_err(|e| Failure::io(&format!("cannot create {}", out_dir.display()), &e))?;
+    let cert_file = out_dir.join("cert.pem");
+    let key_file = out_dir.join("key.pem");
+    std::fs::write(&cert_file, cert)
+        .map_err(|e| Failure::io(&format!("cannot write {}", cert_file.display()), &e))?;
+    super::read::write_private(&key_file, key.expose())?;
+    if ctx.json() {
+        output::print_json(&json!({
+            "cname": cname,
+            "cert_file": cert_file.display().to_string(),
+            "key_file": key_file.display().to_string(),
+        }))?;
+    } else {
+        output::print(&format!(
+            "recovered and checked the certificate for {cname}: {} and {} (0600)\nre-attach with: aml reattach NAME --cert-file {} --key-file {} --cname {cname}\n",
+            cert_file.display(),
+            key_file.display(),
+            cert_file.display(),
+            key_file.display()
+        ))?;
+    }
+    Ok(Exit::Success)
+}
+
+pub(super) async fn emulator(
+    ctx: &Context,
+    port: u16,
+    seed: Option<PathBuf>,
+) -> Result<Exit, Failure> {
+    let seed = match &seed {
+        Some(path) => aml_emulator::Seed::from_path(path)
+            .map_err(|e| Failure::invalid(crate::exit::describe(&e)))?,
+        None => aml_emulator::Seed::standard(),
+    };
+    let emulator = aml_emulator::Emulator::builder()
+        .port(port)
+        .seed(seed)
+        .start()
+        .await
+        .map_err(|e| Failure::new(Exit::Runtime, crate::exit::describe(&e)))?;
+    let url = emulator.base_url().to_owned();
+    if ctx.json() {
+        output::print_json(&json!({ "url": url }))?;
+    } else {
+        output::print(&format!(
+            "emulator listening on {url}\nuse it with: aml --endpoint {url} --subscription {} --resource-group {} --workspace {} list\nCtrl-C stops it\n{}",
+            aml_emulator::STANDARD_SUBSCRIPTION,
+            aml_emulator::STANDARD_RESOURCE_GROUP,
+            aml_emulator::STANDARD_WORKSPACE,
+            emulator.seed().describe()
+        ))?;
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    emulator.shutdown().await;
+    Ok(Exit::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_not_a_token() {
+        for bad in ["", "aml1.", "aml1.!!!", "nope", "aml1.e30"] {
+            assert_eq!(decode_token(bad).unwrap_err().exit, Exit::Invalid, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! The commands that change a compute: create, attach, update, scale, reattach, detach,
+//! delete. Each builds its plan first (`--dry-run` prints it and sends nothing), then runs it
+//! with progress, or starts it and prints a resume token (`--no-wait`).
+
+use std::io::BufRead as _;
+
+use aml_compute::config::{
+    AksAttachBuilder, AksProvisioningBuilder, AksUpdateBuilder, LoadBalancerSettings, ScaleBuilder,
+    TlsSettings,
+};
+use aml_compute::{Plan, Workspace};
+use aml_model::PrivateKeyPem;
+use aml_model::wire::{ClusterPurpose, LoadBalancerType};
+use serde_json::json;
+
+use super::Context;
+use super::local::encode_token;
+use crate::cli::{Command, LoadBalancerArgs, RunArgs, TlsArgs};
+use crate::exit::{Exit, Failure};
+use crate::output;
+
+/// Runs one of the commands that change a compute.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one arm per command, each building its plan"
+)]
+pub(super) async fn run(ctx: &Context, command: Command) -> Result<Exit, Failure> {
+    let ws = ctx.workspace().await?;
+    let (name, plan, run) = match command {
+        Command::Create {
+            name,
+            agent_count,
+            vm_size,
+            location,
+            cluster_purpose,
+            tls,
+            load_balancer,
+            run,
+        } => {
+            let config = AksProvisioningBuilder {
+                agent_count,
+                vm_size,
+                location,
+                cluster_purpose: cluster_purpose.as_deref().map(ClusterPurpose::parse),
+                vnet: None,
+                load_balancer: load_balancer_settings(&load_balancer),
+                tls: tls_settings(&tls)?,
+            };
+            let plan = ws.plan_create(&name, config)?;
+            (name, plan, run)
+        }
+        Command::Attach {
+            name,
+            cluster_id,
+            cluster_resource_group,
+            cluster_name,
+            cluster_purpose,
+            tls,
+            load_balancer,
+            run,
+        } => {
+            let config = AksAttachBuilder {
+                resource_id: cluster_id,
+                resource_group: cluster_resource_group,
+                cluster_name,
+                cluster_purpose: cluster_purpose.as_deref().map(ClusterPurpose::parse),
+                load_balancer: load_balancer_settings(&load_balancer),
+                tls: tls_settings(&tls)?,
+            };
+            let plan = ws.plan_attach(&name, config, aml_compute::AttachOptions::default())?;
+            (name, plan, run)
+        }
+        Command::Update {
+            name,
+            disable_tls,
+            tls,
+            load_balancer,
+            run,
+        } => {
+            let lb = load_balancer_settings(&load_balancer);
+            let tls = if disable_tls {
+                Some(TlsSettings::disabled())
+            } else {
+                Some(tls_settings(&tls)?).filter(|t| !t.is_empty())
+            };
+            let config = AksUpdateBuilder {
+                load_balancer: (!lb.is_empty()).then_some(lb),
+                tls,
+            };
+            let plan = ws.plan_update(&name, config)?;
+            (name, plan, run)
+        }
+        Command::Scale {
+            name,
+            node_count,
+            autoscale,
+            autoscale_off,
+            pool,
+            run,
+        } => {
+            let mut config = ScaleBuilder {
+                node_count,
+                pool,
+                ..ScaleBuilder::default()
+            };
+            if let Some([min, max]) = autoscale.as_deref() {
+                config = config.autoscale(*min, *max);
+            }
+            if autoscale_off {
+                config = config.autoscale_off();
+            }
+            let plan = ws.plan_scale(&name, config).await?;
+            (name, plan, run)
+        }
+        Command::Reattach { name, tls, run } => {
+            let tls = Some(tls_settings(&tls)?).filter(|t| !t.is_empty());
+            let plan = ws.plan_reattach(&name, tls).await?;
+            (name, plan, run)
+        }
+        Command::Detach { name, run } => {
+            let plan = ws.plan_detach(&name)?;
+            (name, plan, run)
+        }
+        Command::Delete { name, yes, run } => {
+            let plan = ws.plan_delete(&name)?;
+            if !yes && !run.dry_run && !confirm(&name)? {
+                return Err(Failure::new(
+                    Exit::Declined,
+                    format!("not deleting {name}: not confirmed (answer yes, or pass --yes)"),
+                ));
+            }
+            (name, plan, run)
+        }
+        other => {
+            return Err(Failure::new(
+                Exit::Runtime,
+                format!("{other:?} is not an operation"),
+            ));
+        }
+    };
+    execute(ctx, &ws, &name, plan, run).await
+}
+
+/// Asks on standard error whether to delete `name`; reads the answer from standard input.
+fn confirm(name: &str) -> Result<bool, Failure> {
+    eprint!("delete compute {name} and the AKS cluster it created? this cannot be undone [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::io("cannot read the answer", &e))?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+async fn execute(
+    ctx: &Context,
+    ws: &Workspace,
+    name: &str,
+    plan: Plan,
+    run: RunArgs,
+) -> Result<Exit, Failure> {
+    let kind = plan.kind();
+    if run.dry_run {
+        if ctx.json() {
+            output::print_json(&json!({
+                "operation": kind.as_str(),
+                "name": name,
+                "dry_run": true,
+                "plan": plan.to_string(),
+            }))?;
+        } else {
+            output::print(&plan.to_string())?;
+        }
+        return Ok(Exit::Success);
+    }
+    let operation = ws.begin_plan(plan).await?;
+    if run.no_wait
+        && let Some(token) = operation.resume_token()
+    {
+        let token = encode_token(ws.id(), name, kind, &token)?;
+        if ctx.json() {
+            output::print_json(&json!({
+                "operation": kind.as_str(),
+                "name": name,
+                "status": "started",
+                "resume_token": token,
+            }))?;
+        } else {
+            output::print(&format!(
+                "{} of {name} started; resume with:\n  aml wait {token}\n",
+                kind.as_str()
+            ))?;
+        }
+        return Ok(Exit::Success);
+    }
+    let done = ctx.progress.watch(operation, name).await;
+    finished(ctx, name, kind.as_str(), done)
+}
+
+/// Prints the end of an operation.
+pub(super) fn finished(
+    ctx: &Context,
+    name: &str,
+    kind: &str,
+    done: aml_compute::Result<aml_compute::Completion>,
+) -> Result<Exit, Failure> {
+    let done = done.map_err(|e| {
+        let mut failure = Failure::from_compute(&e);
+        if let Some(token) = e.resume_token() {
+            failure.resume = Some(token.as_str().to_owned());
+        }
+        failure
+    })?;
+    let compute = done.compute();
+    if ctx.json() {
+        output::print_json(&json!({
+            "operation": kind,
+            "name": name,
+            "status": "succeeded",
+            "compute": compute.as_ref().map(output::compute_json),
+        }))?;
+    } else {
+        let what = match kind {
+            "detach" => format!("detached {name}; its AKS cluster is kept\n"),
+            "delete" => format!("deleted {name}\n"),
+            _ => format!("{kind} of {name} succeeded\n"),
+        };
+        output::print(&what)?;
+        if let Some(compute) = &compute {
+            output::print(&output::compute_details(compute))?;
+        }
+    }
+    Ok(Exit::Success)
+}
+
+fn load_balancer_settings(args: &LoadBalancerArgs) -> LoadBalancerSettings {
+    LoadBalancerSettings {
+        kind: args
+            .load_balancer_type
+            .as_deref()
+            .map(LoadBalancerType::parse),
+        subnet: args.load_balancer_subnet.clone(),
+    }
+}
+
+fn tls_settings(args: &TlsArgs) -> Result<TlsSettings, Failure> {
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path)
+            .map_err(|e| Failure::io(&format!("cannot read {}", path.display()), &e))
+    };
+    let cert_pem = args.cert_file.as_deref().map(read).transpose()?;
+    let key_pem = args
+        .key_file
+        .as_deref()
+        .map(|p| read(p).map(PrivateKeyPem::new))
+        .transpose()?;
+    Ok(TlsSettings {
+        cert_pem,
+        key_pem,
+        cname: args.cname.clone(),
+        leaf_domain_label: args.leaf_domain_label.clone(),
+        overwrite_existing_domain: args.overwrite_existing_domain.then_some(true),
+        ..TlsSettings::default()
+    })
+}

@@ -1,0 +1,275 @@
+//! Exit codes, one per kind of failure, and [`Failure`], what a command returns when it fails.
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | done: every operation succeeded, every spec converged |
+//! | 1 | a failure at run time not listed below (the service failed an operation, a transport error, an unexpected answer) |
+//! | 2 | invalid input: usage, an invalid spec or configuration (every problem is listed, nothing was sent) |
+//! | 3 | not found: the compute, cluster or workspace does not exist |
+//! | 4 | refused: the service's state forbids the change (exists already, attached twice, differs in a way that cannot change in place, unsupported Kubernetes version) |
+//! | 5 | authentication: no credential, or the service said 401/403 |
+//! | 6 | timeout or throttling: waiting stopped; the message carries a resume token for `aml wait` |
+//! | 7 | declined: a confirmation was answered no (nothing was sent) |
+//! | 8 | `aml apply` of several specs: some did not converge (the summary says which) |
+//! | 9 | a local file could not be read or written |
+
+use std::fmt;
+
+use aml_compute::ErrorKind;
+
+/// An exit code of `aml`, by kind of failure (see the module's table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Exit {
+    /// 0: done.
+    Success,
+    /// 1: another failure at run time.
+    Runtime,
+    /// 2: invalid input, nothing sent.
+    Invalid,
+    /// 3: the compute, cluster or workspace does not exist.
+    NotFound,
+    /// 4: the service's state forbids the change.
+    Refused,
+    /// 5: no credential, or 401/403.
+    Auth,
+    /// 6: waiting stopped (timeout, throttling); resumable.
+    Timeout,
+    /// 7: a confirmation was declined.
+    Declined,
+    /// 8: `apply` of several specs: some did not converge.
+    Partial,
+    /// 9: a local file could not be read or written.
+    Io,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Success => 0,
+            Self::Runtime => 1,
+            Self::Invalid => 2,
+            Self::NotFound => 3,
+            Self::Refused => 4,
+            Self::Auth => 5,
+            Self::Timeout => 6,
+            Self::Declined => 7,
+            Self::Partial => 8,
+            Self::Io => 9,
+        }
+    }
+
+    /// A stable short name, the `kind` of a JSON error.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Runtime => "runtime",
+            Self::Invalid => "invalid",
+            Self::NotFound => "not_found",
+            Self::Refused => "refused",
+            Self::Auth => "auth",
+            Self::Timeout => "timeout",
+            Self::Declined => "declined",
+            Self::Partial => "partial",
+            Self::Io => "io",
+        }
+    }
+
+    /// The exit code of a library error, by its kind.
+    pub fn of(error: &aml_compute::Error) -> Self {
+        match error.kind() {
+            ErrorKind::Validation => Self::Invalid,
+            ErrorKind::NotFound => Self::NotFound,
+            ErrorKind::AlreadyExists
+            | ErrorKind::AlreadyAttached
+            | ErrorKind::Conflict
+            | ErrorKind::Refused
+            | ErrorKind::UnsupportedKubernetesVersion => Self::Refused,
+            ErrorKind::Auth => Self::Auth,
+            ErrorKind::Timeout | ErrorKind::Throttled => Self::Timeout,
+            _ if matches!(error, aml_compute::Error::Config { .. }) => Self::Invalid,
+            _ => Self::Runtime,
+        }
+    }
+}
+
+/// The table above, for `--help`.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  done (every operation succeeded, every spec converged)
+  1  another failure at run time (an operation failed, a transport error)
+  2  invalid input (usage, spec, configuration); nothing was sent
+  3  not found (compute, cluster or workspace)
+  4  refused by the service's state (exists, attached twice, cannot change in place)
+  5  authentication (no credential, 401/403)
+  6  timeout or throttling; resume with `aml wait TOKEN`
+  7  a confirmation was declined; nothing was sent
+  8  apply: some specs did not converge
+  9  a local file could not be read or written";
+
+/// Why a command failed: its exit code, the message for a person (every cause once), and for
+/// JSON output the rule code, ARM error code and resume token when there are any.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The exit code.
+    pub exit: Exit,
+    /// What went wrong and what to do, every cause once.
+    pub message: String,
+    /// The rule code, like `purpose.production_nodes`.
+    pub rule: Option<String>,
+    /// The ARM error code.
+    pub arm_code: Option<String>,
+    /// The `aml wait` token, when waiting stopped before the operation ended.
+    pub resume: Option<String>,
+}
+
+impl Failure {
+    /// A failure with `exit` and `message`.
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Self {
+            exit,
+            message: message.into(),
+            rule: None,
+            arm_code: None,
+            resume: None,
+        }
+    }
+
+    /// Invalid input (exit 2).
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(Exit::Invalid, message)
+    }
+
+    /// A local file (exit 9).
+    pub fn io(what: &str, error: &std::io::Error) -> Self {
+        Self::new(Exit::Io, format!("{what}: {error}"))
+    }
+
+    /// A library error, with its exit code and whole chain.
+    pub fn from_compute(error: &aml_compute::Error) -> Self {
+        Self {
+            exit: Exit::of(error),
+            message: describe(error),
+            rule: error.rule().map(|r| r.code().to_owned()),
+            arm_code: error.arm_code().map(str::to_owned),
+            resume: None,
+        }
+    }
+
+    /// The failure as JSON: `{"error": {"kind", "exit_code", "message", "rule", "arm_code", "resume_token"}}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "error": {
+                "kind": self.exit.name(),
+                "exit_code": self.exit.code(),
+                "message": self.message,
+                "rule": self.rule,
+                "arm_code": self.arm_code,
+                "resume_token": self.resume,
+            }
+        })
+    }
+}
+
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Failure({}, {:?})", self.exit.code(), self.message)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<aml_compute::Error> for Failure {
+    fn from(error: aml_compute::Error) -> Self {
+        Self::from_compute(&error)
+    }
+}
+
+impl From<aml_arm::Error> for Failure {
+    fn from(error: aml_arm::Error) -> Self {
+        Self::from_compute(&aml_compute::Error::from(error))
+    }
+}
+
+impl From<crate::spec::SpecError> for Failure {
+    fn from(error: crate::spec::SpecError) -> Self {
+        match error {
+            crate::spec::SpecError::Unreadable(m) => Self::new(Exit::Io, m),
+            crate::spec::SpecError::Invalid(m) => Self::new(Exit::Invalid, m),
+        }
+    }
+}
+
+/// An error as a person reads it: a validation failure as its problems, one per line;
+/// otherwise the error, then each cause on a line of its own, each text once.
+pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(report) = error
+        .downcast_ref::<aml_compute::Error>()
+        .and_then(aml_compute::Error::report)
+    {
+        let n = report.errors.len();
+        let mut text = format!(
+            "the configuration has {n} problem{} (nothing was sent):",
+            if n == 1 { "" } else { "s" }
+        );
+        for line in report.to_string().lines() {
+            text.push_str("\n  ");
+            text.push_str(line);
+        }
+        return text;
+    }
+    aml_model::error::chain(error).join("\n  caused by: ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_and_named() {
+        let all = [
+            Exit::Success,
+            Exit::Runtime,
+            Exit::Invalid,
+            Exit::NotFound,
+            Exit::Refused,
+            Exit::Auth,
+            Exit::Timeout,
+            Exit::Declined,
+            Exit::Partial,
+            Exit::Io,
+        ];
+        let codes: std::collections::BTreeSet<u8> = all.iter().map(|e| e.code()).collect();
+        assert_eq!(codes.len(), all.len());
+        for exit in all {
+            assert!(
+                EXIT_CODES_HELP.contains(&format!("  {}  ", exit.code())),
+                "{exit:?} is not in the help"
+            );
+        }
+    }
+
+    #[test]
+    fn library_errors_map_by_kind() {
+        let not_found = aml_compute::Error::NotFound {
+            name: "a".into(),
+            workspace: "w".into(),
+        };
+        assert_eq!(Exit::of(&not_found), Exit::NotFound);
+        let refused = aml_compute::Error::Refused {
+            action: "scale",
+            name: "a".into(),
+            reason: "r".into(),
+            rule: None,
+        };
+        assert_eq!(Exit::of(&refused), Exit::Refused);
+        let json = Failure::from_compute(&refused).to_json();
+        assert_eq!(json["error"]["kind"], "refused");
+        assert_eq!(json["error"]["exit_code"], 4);
+    }
+}

@@ -5,8 +5,9 @@ use serde_json::{Map, Value, json};
 use super::{AttachCompute, WorkspaceRef};
 use crate::Rule;
 use crate::config::{
-    AksAttachBuilder, ClusterIdentity, ManagedClusterBuilder, ManagedClusterConfiguration,
-    NodePool, PRODUCTION_MIN_NODES, PRODUCTION_MIN_VCPUS, derive_dns_prefix,
+    AksAttachBuilder, ClusterIdentity, DEFAULT_ACCELERATOR_POOL, DEFAULT_AGENT_COUNT,
+    DEFAULT_SYSTEM_POOL, DEFAULT_VM_SIZE, ManagedClusterBuilder, ManagedClusterConfiguration,
+    NodePool, NodePoolSettings, PRODUCTION_MIN_NODES, PRODUCTION_MIN_VCPUS, derive_dns_prefix,
 };
 use crate::resource_id::{AksClusterId, ComputeId};
 use crate::validate::{Issue, Report};
@@ -37,7 +38,13 @@ impl CreateCluster {
         let subscription = workspace.id.subscription_id().to_owned();
         let workspace_location = workspace.location.clone();
         let attach = AttachCompute::check(workspace, name, attach, &mut report);
+        // R8 is checked on the pool as given, so that it is reported with the configuration's
+        // other problems, not only once they are fixed.
+        let deployment_pool = DeploymentPool::of(&cluster);
         let config = cluster.check(&mut report);
+        if let Some(attach) = &attach {
+            deployment_pool.check(attach, &mut report);
+        }
         if let Some(subnet) = config.as_ref().and_then(|c| c.outbound().subnet())
             && !subnet.subscription_id().eq_ignore_ascii_case(&subscription)
         {
@@ -50,8 +57,7 @@ impl CreateCluster {
                 ),
             );
         }
-        if let (Some(config), Some(attach)) = (&config, &attach) {
-            check_deployment_pool(config, attach, &mut report);
+        if let Some(config) = &config {
             if let Some(w) = &workspace_location
                 && !config.location().eq_ignore_ascii_case(w)
             {
@@ -165,45 +171,79 @@ impl CreateCluster {
 }
 
 /// R8 on the pool Azure ML deploys to: a production purpose needs 3 nodes and 12 vCPUs there.
-fn check_deployment_pool(
-    config: &ManagedClusterConfiguration,
-    attach: &AttachCompute,
-    report: &mut Report,
-) {
-    let purpose = attach.config().cluster_purpose();
-    if !purpose.is_production() {
-        return;
-    }
-    let pool = config.deployment_pool();
-    let path = if config.accelerator_pool().is_some() {
-        "cluster.accelerator_pool.count"
-    } else {
-        "cluster.system_pool.count"
-    };
-    if pool.count() < PRODUCTION_MIN_NODES {
-        report.error(
+/// The pool Azure ML deploys to, as the builder gives it (R12: the accelerator pool if there is
+/// one, else the system pool), with the defaults applied.
+struct DeploymentPool {
+    path: &'static str,
+    name: String,
+    count: u32,
+    vm_size: Option<String>,
+}
+
+impl DeploymentPool {
+    fn of(cluster: &ManagedClusterBuilder) -> Self {
+        let (path, pool, default_name, default_size): (_, &NodePoolSettings, _, _) =
+            match &cluster.accelerator_pool {
+                Some(pool) => (
+                    "cluster.accelerator_pool.count",
+                    pool,
+                    DEFAULT_ACCELERATOR_POOL,
+                    None,
+                ),
+                None => (
+                    "cluster.system_pool.count",
+                    &cluster.system_pool,
+                    DEFAULT_SYSTEM_POOL,
+                    Some(DEFAULT_VM_SIZE),
+                ),
+            };
+        Self {
             path,
-            Rule::PurposeProductionNodes,
-            format!(
-                "{purpose} needs at least {PRODUCTION_MIN_NODES} nodes in pool {}, the pool Azure ML deploys to, which has {}; add nodes or attach with cluster_purpose: DevTest",
-                pool.name(),
-                pool.count()
-            ),
-        );
+            name: pool.name.clone().unwrap_or_else(|| default_name.to_owned()),
+            count: pool.count.unwrap_or(DEFAULT_AGENT_COUNT),
+            vm_size: pool
+                .vm_size
+                .clone()
+                .or_else(|| default_size.map(str::to_owned)),
+        }
     }
-    if let Some(vcpus) = pool.vcpus()
-        && vcpus < PRODUCTION_MIN_VCPUS
-    {
-        report.error(
+
+    /// R8 for a production purpose: the production minimums of nodes and vCPUs.
+    fn check(&self, attach: &AttachCompute, report: &mut Report) {
+        let purpose = attach.config().cluster_purpose();
+        if !purpose.is_production() {
+            return;
+        }
+        let Self {
             path,
-            Rule::PurposeProductionVcpus,
-            format!(
-                "{purpose} needs at least {PRODUCTION_MIN_VCPUS} vCPUs in pool {}, the pool Azure ML deploys to, which has {} x {} = {vcpus}; add nodes, use a larger size, or attach with cluster_purpose: DevTest",
-                pool.name(),
-                pool.count(),
-                pool.vm_size()
-            ),
-        );
+            name,
+            count,
+            vm_size,
+        } = self;
+        if *count < PRODUCTION_MIN_NODES {
+            report.error(
+                *path,
+                Rule::PurposeProductionNodes,
+                format!(
+                    "{purpose} needs at least {PRODUCTION_MIN_NODES} nodes in pool {name}, the pool Azure ML deploys to, which has {count}; add nodes or attach with cluster_purpose: DevTest"
+                ),
+            );
+        }
+        let Some(size) = vm_size else { return };
+        let Some(vcpus) =
+            crate::vm_size::lookup(size.trim()).map(|s| s.vcpus.saturating_mul(*count))
+        else {
+            return; // an unknown size is reported by the pool's own check
+        };
+        if vcpus < PRODUCTION_MIN_VCPUS {
+            report.error(
+                *path,
+                Rule::PurposeProductionVcpus,
+                format!(
+                    "{purpose} needs at least {PRODUCTION_MIN_VCPUS} vCPUs in pool {name}, the pool Azure ML deploys to, which has {count} x {size} = {vcpus}; add nodes, use a larger size, or attach with cluster_purpose: DevTest"
+                ),
+            );
+        }
     }
 }
 

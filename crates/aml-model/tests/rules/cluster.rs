@@ -515,3 +515,31 @@ fn the_attach_plan_shows_its_conditional_control_plane_steps() {
             .contains("{workspace's region}/serviceTags")
     );
 }
+
+#[test]
+fn the_production_minimum_is_reported_with_the_configurations_other_problems() {
+    // The deployment pool is too small for production, and the cluster breaks other rules:
+    // all are reported in one report, R8 included.
+    let report = problems(
+        secure()
+            .accelerator_pool("Standard_NC6s_v3", 1)
+            .load_balancer_sku(LoadBalancerSku::Basic)
+            .private_cluster(true),
+    );
+    let codes = codes(&report);
+    for code in [
+        "purpose.production_nodes",
+        "purpose.production_vcpus",
+        "cluster.load_balancer_sku",
+        "cluster.private_and_ranges",
+    ] {
+        assert!(codes.contains(&code), "{code} missing from {codes:?}");
+    }
+    assert!(
+        paths(&report).contains(&"cluster.accelerator_pool.count"),
+        "{report:?}"
+    );
+    // The system pool's defaults (3 x Standard_D3_v2 = 12 vCPUs) meet the minimum.
+    let defaults = ManagedClusterConfiguration::builder().location("eastus");
+    assert!(create(defaults).is_ok());
+}

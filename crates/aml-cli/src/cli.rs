@@ -109,6 +109,77 @@ pub struct RunArgs {
     pub no_wait: bool,
 }
 
+/// The flags of `create-cluster`, mirroring a spec's `create_cluster:` section.
+#[derive(Debug, Args, Clone)]
+pub struct CreateClusterArgs {
+    /// The compute's name.
+    pub name: String,
+    /// The resource group of the cluster to create, in the workspace's subscription.
+    #[arg(long, value_name = "NAME")]
+    pub cluster_resource_group: String,
+    /// The name of the cluster to create.
+    #[arg(long, value_name = "NAME")]
+    pub cluster_name: String,
+    /// The cluster's region, like eastus.
+    #[arg(long, value_name = "REGION")]
+    pub location: String,
+    /// Kubernetes version, MAJOR.MINOR[.PATCH] (default: the region's).
+    #[arg(long, value_name = "VERSION")]
+    pub kubernetes_version: Option<String>,
+    /// DNS prefix of the API server (default: from the cluster's name).
+    #[arg(long, value_name = "PREFIX")]
+    pub dns_prefix: Option<String>,
+    /// The system pool's VM size (default Standard_D3_v2).
+    #[arg(long, value_name = "SIZE")]
+    pub system_pool_vm_size: Option<String>,
+    /// The system pool's node count (default 3).
+    #[arg(long, value_name = "N")]
+    pub system_pool_count: Option<u32>,
+    /// A GPU or FPGA pool created with the cluster, where Azure ML deploys: its VM size.
+    #[arg(long, value_name = "SIZE")]
+    pub accelerator_vm_size: Option<String>,
+    /// The accelerator pool's node count (default 3).
+    #[arg(long, value_name = "N", requires = "accelerator_vm_size")]
+    pub accelerator_count: Option<u32>,
+    /// Load balancer SKU: standard (default; basic is refused).
+    #[arg(long, value_name = "SKU")]
+    pub load_balancer_sku: Option<String>,
+    /// A private API server (Private Link).
+    #[arg(long)]
+    pub private: bool,
+    /// An authorized API-server IP range (IPv4 address or CIDR); repeat for several.
+    #[arg(long = "authorized-ip-range", value_name = "CIDR")]
+    pub authorized_ip_ranges: Vec<String>,
+    /// Add the Azure ML control plane's prefixes (of the workspace's region and its pair)
+    /// that the ranges miss, instead of refusing.
+    #[arg(long)]
+    pub admit_control_plane: bool,
+    /// loadBalancer (default) or userDefinedRouting (needs --subnet-id).
+    #[arg(long, value_name = "TYPE")]
+    pub outbound_type: Option<String>,
+    /// The nodes' subnet (its full resource id).
+    #[arg(long, value_name = "ID")]
+    pub subnet_id: Option<String>,
+    /// A user-assigned identity's resource id (default: a system-assigned identity).
+    #[arg(long, value_name = "ID")]
+    pub user_assigned_identity: Option<String>,
+    /// A tag of the cluster, NAME=VALUE; repeat for several.
+    #[arg(long = "tag", value_name = "NAME=VALUE")]
+    pub tags: Vec<String>,
+    /// FastProd (default), DenseProd or DevTest.
+    #[arg(long, value_name = "PURPOSE")]
+    pub cluster_purpose: Option<String>,
+    /// TLS.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// Load balancer of the compute.
+    #[command(flatten)]
+    pub load_balancer: LoadBalancerArgs,
+    /// Dry run, no wait.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -192,6 +263,9 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Create a new, secured AKS cluster in the workspace's subscription, then attach it as a
+    /// compute (one operation: both writes are in the plan).
+    CreateCluster(Box<CreateClusterArgs>),
     /// Update a compute's TLS or load balancer settings.
     Update {
         /// The compute's name.

@@ -122,6 +122,18 @@ pub struct Failure {
     pub arm_code: Option<String>,
     /// The `aml wait` token, when waiting stopped before the operation ended.
     pub resume: Option<String>,
+    /// What of the Azure ML control plane a cluster's authorized IP ranges miss (rule
+    /// `cluster.control_plane_missing`), when that is the failure.
+    pub control_plane: Option<Box<MissingControlPlane>>,
+}
+
+/// The Azure ML control plane's prefixes a cluster's authorized IP ranges do not admit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingControlPlane {
+    /// The prefixes, as the service tags write them.
+    pub prefixes: Vec<String>,
+    /// The regions whose control plane was checked (the workspace's and its pair).
+    pub regions: Vec<String>,
 }
 
 impl Failure {
@@ -133,6 +145,7 @@ impl Failure {
             rule: None,
             arm_code: None,
             resume: None,
+            control_plane: None,
         }
     }
 
@@ -146,18 +159,36 @@ impl Failure {
         Self::new(Exit::Io, format!("{what}: {error}"))
     }
 
-    /// A library error, with its exit code and whole chain.
+    /// A library error, with its exit code and whole chain. Authorized IP ranges that miss
+    /// the Azure ML control plane also carry the missing prefixes and how to add them.
     pub fn from_compute(error: &aml_compute::Error) -> Self {
+        let mut message = describe(error);
+        let control_plane = match error {
+            aml_compute::Error::ControlPlaneNotAdmitted {
+                missing, regions, ..
+            } => {
+                message.push_str(
+                    "\n  to add them: `aml create-cluster --admit-control-plane`, or `admit_control_plane: true` in the spec",
+                );
+                Some(Box::new(MissingControlPlane {
+                    prefixes: missing.clone(),
+                    regions: regions.clone(),
+                }))
+            }
+            _ => None,
+        };
         Self {
             exit: Exit::of(error),
-            message: describe(error),
+            message,
             rule: error.rule().map(|r| r.code().to_owned()),
             arm_code: error.arm_code().map(str::to_owned),
             resume: None,
+            control_plane,
         }
     }
 
-    /// The failure as JSON: `{"error": {"kind", "exit_code", "message", "rule", "arm_code", "resume_token"}}`.
+    /// The failure as JSON: `{"error": {"kind", "exit_code", "message", "rule", "arm_code",
+    /// "resume_token", "missing_prefixes", "control_plane_regions"}}`.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "error": {
@@ -167,6 +198,8 @@ impl Failure {
                 "rule": self.rule,
                 "arm_code": self.arm_code,
                 "resume_token": self.resume,
+                "missing_prefixes": self.control_plane.as_ref().map_or(&[][..], |c| &c.prefixes[..]),
+                "control_plane_regions": self.control_plane.as_ref().map_or(&[][..], |c| &c.regions[..]),
             }
         })
     }
@@ -271,5 +304,33 @@ mod tests {
         let json = Failure::from_compute(&refused).to_json();
         assert_eq!(json["error"]["kind"], "refused");
         assert_eq!(json["error"]["exit_code"], 4);
+        assert_eq!(json["error"]["missing_prefixes"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn ranges_missing_the_control_plane_are_refused_with_the_prefixes() {
+        let error = aml_compute::Error::ControlPlaneNotAdmitted {
+            cluster: "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/c".into(),
+            regions: vec!["eastus".into(), "westus".into()],
+            missing: vec!["20.0.0.0/24".into(), "40.1.2.0/26".into()],
+        };
+        assert_eq!(Exit::of(&error), Exit::Refused);
+        let failure = Failure::from_compute(&error);
+        assert!(
+            failure.message.contains("missing 20.0.0.0/24, 40.1.2.0/26")
+                && failure.message.contains("--admit-control-plane"),
+            "{}",
+            failure.message
+        );
+        let json = failure.to_json();
+        assert_eq!(json["error"]["rule"], "cluster.control_plane_missing");
+        assert_eq!(
+            json["error"]["missing_prefixes"],
+            serde_json::json!(["20.0.0.0/24", "40.1.2.0/26"])
+        );
+        assert_eq!(
+            json["error"]["control_plane_regions"],
+            serde_json::json!(["eastus", "westus"])
+        );
     }
 }

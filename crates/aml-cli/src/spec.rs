@@ -6,11 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
-use aml_compute::Desired;
 use aml_compute::config::{
     AksAttachBuilder, AksProvisioningBuilder, LoadBalancerSettings, TlsSettings,
 };
 use aml_compute::tls::check_material;
+use aml_compute::{CreateClusterOptions, Desired};
 use aml_emulator::{ResourceGroupSeed, Seed, SubscriptionSeed, WorkspaceSeed};
 use aml_model::plan::Plan;
 use aml_model::request::Requests;
@@ -190,8 +190,12 @@ impl LoadedSpec {
                 subnet: lb.subnet.clone(),
             },
         };
-        match (&self.spec.create, &self.spec.attach) {
-            (Some(create), None) => {
+        match (
+            &self.spec.create,
+            &self.spec.attach,
+            &self.spec.create_cluster,
+        ) {
+            (Some(create), None, None) => {
                 let agent_count = create
                     .agent_count
                     .map(u32::try_from)
@@ -207,7 +211,23 @@ impl LoadedSpec {
                     tls: self.tls_settings(),
                 }))
             }
-            (None, Some(attach)) => Ok(Desired::Attach(AksAttachBuilder {
+            (None, None, Some(section)) => {
+                let mut report = Report::new();
+                let cluster = section.cluster_builder(&mut report);
+                if !report.is_ok() {
+                    return Err(SpecError::Invalid(report.to_string().trim_end().to_owned()));
+                }
+                let mut attach = section.attach_builder();
+                attach.load_balancer = load_balancer;
+                attach.tls = self.tls_settings();
+                Ok(Desired::CreateCluster {
+                    cluster,
+                    attach,
+                    options: CreateClusterOptions::default()
+                        .admit_control_plane(section.admit_control_plane),
+                })
+            }
+            (None, Some(attach), None) => Ok(Desired::Attach(AksAttachBuilder {
                 resource_id: attach.resource_id.clone(),
                 resource_group: attach.resource_group.clone(),
                 cluster_name: attach.cluster_name.clone(),
@@ -216,7 +236,7 @@ impl LoadedSpec {
                 tls: self.tls_settings(),
             })),
             _ => Err(invalid(
-                "create: a spec has exactly one of create and attach".into(),
+                "create: a spec has exactly one of create, attach and create_cluster".into(),
             )),
         }
     }

@@ -6,10 +6,10 @@ use std::pin::Pin;
 
 use aml_model::config::{
     AksAttachBuilder, AksProvisioningBuilder, AksUpdateBuilder, LoadBalancerSettings,
-    ScaleConfiguration, TlsConfig, TlsSettings,
+    ManagedClusterBuilder, ScaleConfiguration, TlsConfig, TlsSettings,
 };
 use aml_model::plan::Plan;
-use aml_model::request::{AttachCompute, CreateCompute};
+use aml_model::request::{AttachCompute, CreateCluster, CreateCompute};
 use aml_model::wire::ComputeResource;
 use aml_model::wire::{ClusterPurpose, LoadBalancerType};
 use aml_model::{ComputeId, PrivateKeyPem};
@@ -18,7 +18,10 @@ use crate::aks::{AksCompute, ComputeTarget};
 use crate::attach::AttachOptions;
 use crate::error::{Difference, Error, Remedy, Result};
 use crate::operation::{Completion, ComputeOperation};
+use crate::secured::CreateClusterOptions;
 use crate::workspace::Workspace;
+
+mod cluster;
 
 /// What [`Workspace::ensure`] should make true.
 #[derive(Debug)]
@@ -28,6 +31,19 @@ pub enum Desired {
     Create(AksProvisioningBuilder),
     /// An attached existing cluster.
     Attach(AksAttachBuilder),
+    /// A new AKS cluster created in the workspace's subscription, then attached (what
+    /// [`Workspace::begin_create_cluster`] does). Once the compute exists, it is compared like
+    /// an attach, and the cluster's own settings are read from the live managed cluster and
+    /// compared with `cluster`.
+    CreateCluster {
+        /// The new cluster.
+        cluster: ManagedClusterBuilder,
+        /// The attach: the cluster's reference (`.cluster(resource_group, name)`), TLS,
+        /// purpose, load balancer.
+        attach: AksAttachBuilder,
+        /// Whether missing control-plane prefixes are added (when creating) instead of refused.
+        options: CreateClusterOptions,
+    },
 }
 
 /// What [`Workspace::ensure`] did. Await it for the compute.
@@ -129,6 +145,16 @@ impl Workspace {
     /// A difference that cannot change in place (VM size, region, virtual network, a created
     /// compute's purpose, another cluster) is [`Error::Conflict`] with every difference; a
     /// `Failed` compute is [`Error::FailedCompute`].
+    ///
+    /// For [`Desired::CreateCluster`], an absent compute gets the create-and-attach plan
+    /// ([`Workspace::plan_create_cluster`]'s); an existing one is compared like an attach (the
+    /// same cluster, purpose, TLS, load balancer) and with the live managed cluster: a pool's
+    /// node count is a scale of that pool; its region, private flag, outbound type, load
+    /// balancer SKU, subnet, a pool's VM size or a missing pool cannot change in place
+    /// (AKS refuses); authorized IP ranges that miss the spec's ranges, or the Azure ML control
+    /// plane with `admit_control_plane`, are a difference this library does not change in
+    /// place (the remedy names the `az aks update` command). Without `admit_control_plane`,
+    /// ranges that miss the control plane are [`Error::ControlPlaneNotAdmitted`].
     pub async fn plan_ensure(&self, name: &str, desired: Desired) -> Result<Convergence> {
         let (id, existing, differences, target) = match desired {
             Desired::Create(config) => {
@@ -161,6 +187,40 @@ impl Workspace {
                 let existing = Self::adoptable(name, existing)?;
                 let diffs = differences_attach(&existing, &attach);
                 (attach.id().clone(), existing, diffs, Target::Attach(attach))
+            }
+            Desired::CreateCluster {
+                cluster,
+                attach,
+                options,
+            } => {
+                let op = self.prepare_cluster(name, cluster, attach)?;
+                let existing = self.get_resource(self.requests.get(op.id())).await?;
+                let Some(existing) = existing else {
+                    let plan =
+                        Plan::create_cluster(&self.requests, &op, options.admit_control_plane);
+                    return Ok(Convergence {
+                        name: name.to_owned(),
+                        existing: None,
+                        differences: Vec::new(),
+                        plan: Some(self.plan(plan)),
+                    });
+                };
+                let existing = Self::adoptable(name, existing)?;
+                let mut diffs = cluster::differences_compute(&existing, &op);
+                if existing.cluster_id().as_ref() == Some(op.cluster()) {
+                    let live = self.managed_cluster(op.cluster()).await?;
+                    cluster::differences_cluster(&live, op.config(), &mut diffs);
+                    let gap = self.control_plane_gaps(&live).await?;
+                    cluster::differences_ranges(
+                        &live,
+                        &op,
+                        gap.as_ref(),
+                        options.admit_control_plane,
+                        &mut diffs,
+                    )?;
+                }
+                let id = op.id().clone();
+                (id, existing, diffs, Target::CreateCluster(Box::new(op)))
             }
         };
         if differences.iter().any(|d| d.remedy == Remedy::Recreate) {
@@ -218,12 +278,20 @@ impl Workspace {
         };
         let mut parts = Vec::new();
         let reattach = has(Remedy::Reattach, "");
-        if let (true, Target::Attach(attach)) = (reattach, target) {
-            parts.push(self.reattach_plan(existing, attach)?);
+        match (reattach, target) {
+            (true, Target::Attach(attach)) => parts.push(self.reattach_plan(existing, attach)?),
+            (true, Target::CreateCluster(op)) => {
+                parts.push(self.reattach_plan(existing, op.attach())?);
+            }
+            _ => {}
         }
         let (tls, lb) = match target {
             Target::Create(c) => (c.config().tls(), c.config().load_balancer()),
             Target::Attach(a) => (a.config().tls(), a.config().load_balancer()),
+            Target::CreateCluster(op) => (
+                op.attach().config().tls(),
+                op.attach().config().load_balancer(),
+            ),
         };
         // A re-attach sets TLS itself; the load balancer is an update either way (R20).
         let update_tls = has(Remedy::Update, "tls.") && !reattach;
@@ -260,6 +328,30 @@ impl Workspace {
                 scale,
             ));
         }
+        if let Target::CreateCluster(op) = target {
+            let purpose = existing.cluster_purpose().cloned().unwrap_or_default();
+            for (pool, fields) in cluster::pools(op.config()) {
+                if !differences
+                    .iter()
+                    .any(|d| d.remedy == Remedy::Scale && d.field == fields.count)
+                {
+                    continue;
+                }
+                let scale = ScaleConfiguration::builder()
+                    .node_count(pool.count())
+                    .pool(pool.name())
+                    .build()
+                    .map_err(Error::from)?;
+                parts.push(Plan::scale(
+                    &self.requests,
+                    id,
+                    op.cluster(),
+                    pool.name(),
+                    purpose.clone(),
+                    scale,
+                ));
+            }
+        }
         Ok(Plan::converge(id, parts))
     }
 
@@ -287,6 +379,7 @@ impl Workspace {
 enum Target {
     Create(CreateCompute),
     Attach(AttachCompute),
+    CreateCluster(Box<CreateCluster>),
 }
 
 /// TLS settings that say what `tls` says (an update takes settings, not a validated config).

@@ -1,12 +1,13 @@
 //! The declarative compute spec: one file (YAML or JSON) that says which compute a workspace
 //! should have. Parsing is serde's (the caller picks the format); [`ComputeSpec::validate`] turns it
 //! into validated operations and the exact requests they send, reporting every problem at once
-//! under the spec's own field names (`create.vnet.dns_service_ip`, `tls.cname`, ...).
+//! under the spec's own field names (`create.vnet.dns_service_ip`, `tls.cname`,
+//! `create_cluster.system_pool.count`, ...).
 //!
 //! ```yaml
 //! workspace: {subscription_id: ..., resource_group: ..., workspace_name: ..., location: eastus}
 //! name: myaks
-//! create:            # exactly one of create / attach
+//! create:            # exactly one of create / attach / create_cluster
 //!   agent_count: 3
 //!   vm_size: Standard_D3_v2
 //!   location: eastus
@@ -16,6 +17,23 @@
 //! attach:
 //!   resource_id: /subscriptions/.../managedClusters/x   # or resource_group + cluster_name
 //!   cluster_purpose: DevTest
+//! create_cluster:    # a new AKS cluster in the workspace's subscription, then attached
+//!   resource_group: aks-rg
+//!   cluster_name: aks-secure
+//!   location: eastus
+//!   kubernetes_version: "1.30"                   # default: the region's
+//!   dns_prefix: aks-secure                       # default: from cluster_name
+//!   system_pool: {vm_size: Standard_D4s_v3, count: 3}
+//!   accelerator_pool: {vm_size: Standard_NC6s_v3, count: 3}   # where Azure ML deploys
+//!   load_balancer_sku: standard
+//!   private_cluster: false
+//!   authorized_ip_ranges: [203.0.113.0/24]
+//!   admit_control_plane: true                    # add the Azure ML control plane's prefixes
+//!   outbound_type: loadBalancer                  # or userDefinedRouting (with subnet_id)
+//!   subnet_id: /subscriptions/.../virtualNetworks/v/subnets/aks
+//!   user_assigned_identity: /subscriptions/.../userAssignedIdentities/id
+//!   tags: {team: ml}
+//!   cluster_purpose: FastProd
 //! load_balancer: {type: InternalLoadBalancer, subnet: aks-subnet}
 //! tls: {leaf_domain_label: contoso, overwrite_existing_domain: true}
 //! # or tls: {cert_file: cert.pem, key_file: key.pem, cname: www.contoso.com}
@@ -30,11 +48,15 @@ use crate::config::{
     AksAttachConfiguration, AksProvisioningConfiguration, LoadBalancerSettings, TlsSettings,
     VnetSettings,
 };
-use crate::request::{AttachCompute, CreateCompute, Requests, WorkspaceRef};
+use crate::request::{AttachCompute, CreateCluster, CreateCompute, Requests, WorkspaceRef};
 use crate::resource_id::WorkspaceId;
 use crate::secret::PrivateKeyPem;
 use crate::validate::{Issue, Report};
 use crate::wire::{ClusterPurpose, LoadBalancerType};
+
+mod cluster;
+
+pub use cluster::{CreateClusterSpec, NodePoolSpec};
 
 /// A compute as a file declares it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,12 +66,16 @@ pub struct ComputeSpec {
     pub workspace: WorkspaceSpec,
     /// The compute's name (R7).
     pub name: String,
-    /// Create a new cluster (exactly one of `create` / `attach`).
+    /// Create a new cluster through the workspace (exactly one of `create` / `attach` /
+    /// `create_cluster`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create: Option<CreateSpec>,
     /// Attach an existing cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach: Option<AttachSpec>,
+    /// Create a new AKS cluster in the workspace's subscription, then attach it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_cluster: Option<CreateClusterSpec>,
     /// Load balancer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_balancer: Option<LoadBalancerSpec>,
@@ -155,13 +181,20 @@ pub struct TlsFiles {
     pub key_pem: Option<PrivateKeyPem>,
 }
 
-/// A validated spec: the create or attach it declares.
+/// A validated spec: the create, attach or create-and-attach it declares.
 #[derive(Debug)]
 pub enum Validated {
     /// Create a new cluster.
     Create(CreateCompute),
     /// Attach an existing cluster.
     Attach(AttachCompute),
+    /// Create a new AKS cluster, then attach it.
+    CreateCluster {
+        /// The create-and-attach.
+        op: Box<CreateCluster>,
+        /// Whether the control-plane prefixes the authorized ranges miss are added.
+        admit_control_plane: bool,
+    },
 }
 
 impl Validated {
@@ -170,6 +203,7 @@ impl Validated {
         match self {
             Self::Create(c) => c.warnings(),
             Self::Attach(a) => a.warnings(),
+            Self::CreateCluster { op, .. } => op.warnings(),
         }
     }
 
@@ -179,6 +213,10 @@ impl Validated {
         match self {
             Self::Create(c) => crate::plan::Plan::create(requests, c),
             Self::Attach(a) => crate::plan::Plan::attach(requests, a, false, false),
+            Self::CreateCluster {
+                op,
+                admit_control_plane,
+            } => crate::plan::Plan::create_cluster(requests, op, *admit_control_plane),
         }
     }
 
@@ -186,7 +224,7 @@ impl Validated {
     pub fn create_config(&self) -> Option<&AksProvisioningConfiguration> {
         match self {
             Self::Create(c) => Some(c.config()),
-            Self::Attach(_) => None,
+            Self::Attach(_) | Self::CreateCluster { .. } => None,
         }
     }
 
@@ -194,7 +232,16 @@ impl Validated {
     pub fn attach_config(&self) -> Option<&AksAttachConfiguration> {
         match self {
             Self::Attach(a) => Some(a.config()),
+            Self::CreateCluster { op, .. } => Some(op.attach().config()),
             Self::Create(_) => None,
+        }
+    }
+
+    /// The new cluster's configuration of a create-and-attach plan.
+    pub fn cluster_config(&self) -> Option<&crate::config::ManagedClusterConfiguration> {
+        match self {
+            Self::CreateCluster { op, .. } => Some(op.config()),
+            Self::Create(_) | Self::Attach(_) => None,
         }
     }
 }
@@ -231,24 +278,37 @@ impl ComputeSpec {
             };
         let load_balancer = self.load_balancer.map(|lb| lb.check(&mut report));
         let tls = self.tls.map(|t| t.into_settings(files, &mut report));
-        match (self.create, self.attach) {
-            (Some(_), Some(_)) => {
-                report.error(
-                    "attach",
-                    Rule::SpecOperation,
-                    "a spec has exactly one of create and attach; remove one",
-                );
-                Err(report)
-            }
-            (None, None) => {
+        let given = [
+            self.create.is_some(),
+            self.attach.is_some(),
+            self.create_cluster.is_some(),
+        ];
+        match given.iter().filter(|g| **g).count() {
+            0 => {
                 report.error(
                     "create",
                     Rule::SpecOperation,
-                    "a spec needs create (a new cluster) or attach (an existing one)",
+                    "a spec needs create (a cluster the workspace creates), attach (an existing one) or create_cluster (a new AKS cluster, then attached)",
                 );
-                Err(report)
+                return Err(report);
             }
-            (Some(create), None) => {
+            1 => {}
+            _ => {
+                let extra = if self.create_cluster.is_some() {
+                    "create_cluster"
+                } else {
+                    "attach"
+                };
+                report.error(
+                    extra,
+                    Rule::SpecOperation,
+                    "a spec has exactly one of create, attach and create_cluster; remove the others",
+                );
+                return Err(report);
+            }
+        }
+        match (self.create, self.attach, self.create_cluster) {
+            (Some(create), _, _) => {
                 let mut b = crate::config::AksProvisioningConfiguration::builder();
                 b.agent_count = create.agent_count.and_then(|n| {
                     u32::try_from(n)
@@ -275,7 +335,7 @@ impl ComputeSpec {
                 );
                 finish(outcome.map(Validated::Create), report)
             }
-            (None, Some(attach)) => {
+            (None, Some(attach), _) => {
                 let mut b = crate::config::AksAttachConfiguration::builder();
                 b.resource_id = attach.resource_id;
                 b.resource_group = attach.resource_group;
@@ -291,12 +351,24 @@ impl ComputeSpec {
                 );
                 finish(outcome.map(Validated::Attach), report)
             }
+            (None, None, Some(spec)) => {
+                let mut attach = spec.attach_builder();
+                attach.load_balancer = load_balancer.flatten().unwrap_or_default();
+                attach.tls = tls.unwrap_or_default();
+                let workspace_id = workspace_id.ok_or_else(|| report.clone())?;
+                let workspace = WorkspaceRef::new(workspace_id, ws.location.clone());
+                cluster::validate(&spec, workspace, &self.name, attach, report)
+            }
+            (None, None, None) => Err(report),
         }
     }
 }
 
 /// Combines the spec-level findings with the operation's.
-fn finish(outcome: crate::Result<Validated>, mut report: Report) -> Result<Validated, Report> {
+pub(super) fn finish(
+    outcome: crate::Result<Validated>,
+    mut report: Report,
+) -> Result<Validated, Report> {
     let result = match outcome {
         Ok(plan) if report.is_ok() => Ok(plan),
         Ok(plan) => {

@@ -1,21 +1,22 @@
-//! The commands that change a compute: create, attach, update, scale, reattach, detach,
-//! delete. Each builds its plan first (`--dry-run` prints it and sends nothing), then runs it
+//! The commands that change a compute: create, attach, create-cluster, update, scale,
+//! reattach, detach, delete. Each builds its plan first (`--dry-run` prints it and sends nothing), then runs it
 //! with progress, or starts it and prints a resume token (`--no-wait`).
 
+use std::collections::BTreeMap;
 use std::io::BufRead as _;
 
 use aml_compute::config::{
-    AksAttachBuilder, AksProvisioningBuilder, AksUpdateBuilder, LoadBalancerSettings, ScaleBuilder,
-    TlsSettings,
+    AksAttachBuilder, AksProvisioningBuilder, AksUpdateBuilder, LoadBalancerSettings,
+    ManagedClusterBuilder, NodePoolSettings, ScaleBuilder, TlsSettings,
 };
-use aml_compute::{Plan, Workspace};
+use aml_compute::{CreateClusterOptions, Plan, Workspace};
 use aml_model::PrivateKeyPem;
-use aml_model::wire::{ClusterPurpose, LoadBalancerType};
+use aml_model::wire::{ClusterPurpose, LoadBalancerSku, LoadBalancerType, OutboundType};
 use serde_json::json;
 
 use super::Context;
 use super::local::encode_token;
-use crate::cli::{Command, LoadBalancerArgs, RunArgs, TlsArgs};
+use crate::cli::{Command, CreateClusterArgs, LoadBalancerArgs, RunArgs, TlsArgs};
 use crate::exit::{Exit, Failure};
 use crate::output;
 
@@ -68,6 +69,12 @@ pub(super) async fn run(ctx: &Context, command: Command) -> Result<Exit, Failure
                 tls: tls_settings(&tls)?,
             };
             let plan = ws.plan_attach(&name, config, aml_compute::AttachOptions::default())?;
+            (name, plan, run)
+        }
+        Command::CreateCluster(args) => {
+            let (cluster, attach, options) = create_cluster_config(&args)?;
+            let plan = ws.plan_create_cluster(&args.name, cluster, attach, options)?;
+            let CreateClusterArgs { name, run, .. } = *args;
             (name, plan, run)
         }
         Command::Update {
@@ -234,6 +241,64 @@ pub(super) fn finished(
         }
     }
     Ok(Exit::Success)
+}
+
+/// The cluster, the attach and the options `create-cluster`'s flags say.
+fn create_cluster_config(
+    args: &CreateClusterArgs,
+) -> Result<
+    (
+        ManagedClusterBuilder,
+        AksAttachBuilder,
+        CreateClusterOptions,
+    ),
+    Failure,
+> {
+    let mut tags = BTreeMap::new();
+    for tag in &args.tags {
+        let Some((name, value)) = tag.split_once('=') else {
+            return Err(Failure::invalid(format!("--tag {tag:?}: write NAME=VALUE")));
+        };
+        tags.insert(name.to_owned(), value.to_owned());
+    }
+    let cluster = ManagedClusterBuilder {
+        location: Some(args.location.clone()),
+        kubernetes_version: args.kubernetes_version.clone(),
+        dns_prefix: args.dns_prefix.clone(),
+        system_pool: NodePoolSettings {
+            name: None,
+            vm_size: args.system_pool_vm_size.clone(),
+            count: args.system_pool_count,
+        },
+        accelerator_pool: args
+            .accelerator_vm_size
+            .as_ref()
+            .map(|size| NodePoolSettings {
+                name: None,
+                vm_size: Some(size.clone()),
+                count: args.accelerator_count,
+            }),
+        load_balancer_sku: args
+            .load_balancer_sku
+            .as_deref()
+            .map(LoadBalancerSku::parse),
+        private_cluster: args.private,
+        authorized_ip_ranges: args.authorized_ip_ranges.clone(),
+        outbound_type: args.outbound_type.as_deref().map(OutboundType::parse),
+        subnet_id: args.subnet_id.clone(),
+        user_assigned_identity: args.user_assigned_identity.clone(),
+        tags,
+    };
+    let attach = AksAttachBuilder {
+        resource_id: None,
+        resource_group: Some(args.cluster_resource_group.clone()),
+        cluster_name: Some(args.cluster_name.clone()),
+        cluster_purpose: args.cluster_purpose.as_deref().map(ClusterPurpose::parse),
+        load_balancer: load_balancer_settings(&args.load_balancer),
+        tls: tls_settings(&args.tls)?,
+    };
+    let options = CreateClusterOptions::default().admit_control_plane(args.admit_control_plane);
+    Ok((cluster, attach, options))
 }
 
 fn load_balancer_settings(args: &LoadBalancerArgs) -> LoadBalancerSettings {

@@ -7,6 +7,7 @@ mod attach;
 mod chains;
 mod create;
 mod ensure;
+mod ensure_cluster;
 mod errors;
 mod plans;
 mod reads;

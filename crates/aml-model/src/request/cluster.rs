@@ -57,19 +57,17 @@ impl CreateCluster {
                 ),
             );
         }
-        if let Some(config) = &config {
-            if let Some(w) = &workspace_location
-                && !config.location().eq_ignore_ascii_case(w)
-            {
-                report.warn(
-                    "cluster.location",
-                    Rule::LocationDiffers,
-                    format!(
-                        "the cluster is in {} and the workspace in {w}; traffic between them adds latency and egress cost",
-                        config.location()
-                    ),
-                );
-            }
+        if let (Some(config), Some(w)) = (&config, &workspace_location)
+            && !config.location().eq_ignore_ascii_case(w)
+        {
+            report.warn(
+                "cluster.location",
+                Rule::LocationDiffers,
+                format!(
+                    "the cluster is in {} and the workspace in {w}; traffic between them adds latency and egress cost",
+                    config.location()
+                ),
+            );
         }
         let warnings = report.warnings.clone();
         match (config, attach) {

@@ -1,0 +1,330 @@
+//! Ensure for [`Desired::CreateCluster`](super::Desired::CreateCluster): the compute compared
+//! like an attach, and the live managed cluster compared with the cluster's configuration.
+
+use aml_model::config::{
+    AksAttachBuilder, ManagedClusterBuilder, ManagedClusterConfiguration, NodePool,
+};
+use aml_model::control_plane;
+use aml_model::request::CreateCluster;
+use aml_model::wire::{
+    LoadBalancerSku, LocationListResult, ManagedCluster, ManagedClusterProperties, OutboundType,
+    ServiceTagsListResult,
+};
+use aml_tls::OffsetDateTime;
+
+use super::{diff, eq_opt, lb_differences, purpose_difference, show, tls_differences};
+use crate::aks::AksCompute;
+use crate::error::{Difference, Error, Remedy, Result};
+use crate::run::with_tls_report;
+use crate::workspace::Workspace;
+
+/// The spec's names of a pool's fields.
+pub(super) struct PoolFields {
+    /// The pool itself.
+    pub pool: &'static str,
+    /// Its VM size.
+    pub vm_size: &'static str,
+    /// Its node count.
+    pub count: &'static str,
+}
+
+const SYSTEM: PoolFields = PoolFields {
+    pool: "create_cluster.system_pool",
+    vm_size: "create_cluster.system_pool.vm_size",
+    count: "create_cluster.system_pool.count",
+};
+
+const ACCELERATOR: PoolFields = PoolFields {
+    pool: "create_cluster.accelerator_pool",
+    vm_size: "create_cluster.accelerator_pool.vm_size",
+    count: "create_cluster.accelerator_pool.count",
+};
+
+/// The configured pools with the names of their fields.
+pub(super) fn pools(c: &ManagedClusterConfiguration) -> Vec<(&NodePool, PoolFields)> {
+    let mut out = vec![(c.system_pool(), SYSTEM)];
+    if let Some(accelerator) = c.accelerator_pool() {
+        out.push((accelerator, ACCELERATOR));
+    }
+    out
+}
+
+/// What the control plane's check found on a live cluster with authorized ranges.
+pub(super) struct ControlPlaneGap {
+    /// The regions whose control plane was looked up.
+    regions: Vec<String>,
+    /// The prefixes the cluster's ranges miss.
+    missing: Vec<String>,
+}
+
+impl Workspace {
+    /// Validates a create-and-attach as `begin_create_cluster` does (certificates included).
+    pub(super) fn prepare_cluster(
+        &self,
+        name: &str,
+        cluster: ManagedClusterBuilder,
+        attach: AksAttachBuilder,
+    ) -> Result<CreateCluster> {
+        let tls = crate::tls::check_settings(&attach.tls, OffsetDateTime::now_utc());
+        with_tls_report(
+            CreateCluster::new(self.workspace_ref(), name, cluster, attach),
+            tls,
+        )
+    }
+
+    /// For a live cluster with authorized ranges (and a public API server), the Azure ML
+    /// control-plane prefixes of the workspace's region and its pair that the ranges miss
+    /// (reads the workspace's region when unknown, the locations and the service tags);
+    /// `None` when the cluster's API server is not restricted by ranges.
+    pub(super) async fn control_plane_gaps(
+        &self,
+        live: &ManagedCluster,
+    ) -> Result<Option<ControlPlaneGap>> {
+        let ranges = live_ranges(live);
+        let private = live
+            .properties
+            .as_ref()
+            .is_some_and(ManagedClusterProperties::is_private);
+        if ranges.is_empty() || private {
+            return Ok(None);
+        }
+        let region = if let Some(l) = self.location() {
+            l.to_owned()
+        } else {
+            let mut fresh = self.clone();
+            Box::pin(fresh.refresh()).await?;
+            fresh.location().map(str::to_owned).ok_or_else(|| Error::Config {
+                message: "the workspace's region is unknown, so its Azure ML control plane cannot be looked up; set it with Workspace::with_location".to_owned(),
+                source: None,
+            })?
+        };
+        let subscription = self.id().subscription_id();
+        let locations: LocationListResult = self
+            .arm()
+            .send(self.requests.locations(subscription))
+            .await?
+            .json()?;
+        let tags: ServiceTagsListResult = self
+            .arm()
+            .send(self.requests.service_tags(subscription, &region))
+            .await?
+            .json()?;
+        let regions = control_plane::regions(&region, &locations);
+        let plane = control_plane::control_plane(&regions, &tags);
+        let admission = control_plane::admission(&ranges, &plane.prefixes)
+            .map_err(|e| Error::Model(aml_model::Error::ControlPlane(e)))?;
+        Ok(Some(ControlPlaneGap {
+            regions: plane.regions,
+            missing: admission.missing,
+        }))
+    }
+}
+
+fn live_ranges(live: &ManagedCluster) -> Vec<String> {
+    live.properties
+        .as_ref()
+        .and_then(|p| p.api_server_access_profile.as_ref())
+        .and_then(|a| a.authorized_ip_ranges.clone())
+        .unwrap_or_default()
+}
+
+/// The compute, compared like an attach: the same cluster, purpose (re-attach), load balancer
+/// and TLS (updates).
+pub(super) fn differences_compute(existing: &AksCompute, op: &CreateCluster) -> Vec<Difference> {
+    let c = op.attach().config();
+    let mut out = Vec::new();
+    if existing.cluster_id().as_ref() != Some(op.cluster()) {
+        out.push(diff(
+            "create_cluster.cluster_name",
+            show(existing.cluster_resource_id()),
+            op.cluster().to_string(),
+            Remedy::Recreate,
+        ));
+    }
+    purpose_difference(
+        existing,
+        c.cluster_purpose(),
+        "create_cluster.cluster_purpose",
+        Remedy::Reattach,
+        &mut out,
+    );
+    lb_differences(existing, c.load_balancer(), &mut out);
+    tls_differences(existing, c.tls(), &mut out);
+    out
+}
+
+/// The live cluster's settings that AKS cannot change (region, private flag, outbound type,
+/// load balancer SKU, subnet, a pool's VM size, a missing pool) and the node counts (a scale of
+/// the pool; not compared while the pool's autoscaler owns its count).
+pub(super) fn differences_cluster(
+    live: &ManagedCluster,
+    c: &ManagedClusterConfiguration,
+    out: &mut Vec<Difference>,
+) {
+    if !eq_opt(live.location.as_deref(), Some(c.location())) {
+        out.push(diff(
+            "create_cluster.location",
+            show(live.location.as_deref()),
+            c.location().to_owned(),
+            Remedy::Recreate,
+        ));
+    }
+    let props = live.properties.as_ref();
+    let private = props.is_some_and(ManagedClusterProperties::is_private);
+    if private != c.private_cluster() {
+        out.push(diff(
+            "create_cluster.private_cluster",
+            private.to_string(),
+            c.private_cluster().to_string(),
+            Remedy::Recreate,
+        ));
+    }
+    let network = props.and_then(|p| p.network_profile.as_ref());
+    let outbound = network
+        .and_then(|n| n.outbound_type.clone())
+        .unwrap_or(OutboundType::LoadBalancer);
+    if outbound != c.outbound().outbound_type() {
+        out.push(diff(
+            "create_cluster.outbound_type",
+            outbound.as_str().to_owned(),
+            c.outbound().outbound_type().as_str().to_owned(),
+            Remedy::Recreate,
+        ));
+    }
+    let sku = network
+        .and_then(|n| n.load_balancer_sku.clone())
+        .unwrap_or(LoadBalancerSku::Standard);
+    if sku != LoadBalancerSku::Standard {
+        out.push(diff(
+            "create_cluster.load_balancer_sku",
+            sku.as_str().to_owned(),
+            LoadBalancerSku::Standard.as_str().to_owned(),
+            Remedy::Recreate,
+        ));
+    }
+    let profiles = props
+        .and_then(|p| p.agent_pool_profiles.as_deref())
+        .unwrap_or_default();
+    let want_subnet = c.outbound().subnet().map(ToString::to_string);
+    let mut subnet_differs = None;
+    for (pool, fields) in pools(c) {
+        let Some(profile) = profiles.iter().find(|p| {
+            p.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(pool.name()))
+        }) else {
+            out.push(diff(
+                fields.pool,
+                "absent".to_owned(),
+                format!(
+                    "pool {} ({} x {}; a pool is created with the cluster)",
+                    pool.name(),
+                    pool.count(),
+                    pool.vm_size()
+                ),
+                Remedy::Recreate,
+            ));
+            continue;
+        };
+        if !eq_opt(profile.vm_size.as_deref(), Some(pool.vm_size())) {
+            out.push(diff(
+                fields.vm_size,
+                show(profile.vm_size.as_deref()),
+                pool.vm_size().to_owned(),
+                Remedy::Recreate,
+            ));
+        }
+        if profile.enable_auto_scaling != Some(true) && profile.count != Some(pool.count()) {
+            out.push(diff(
+                fields.count,
+                profile
+                    .count
+                    .map_or_else(|| "unset".to_owned(), |n| n.to_string()),
+                pool.count().to_string(),
+                Remedy::Scale,
+            ));
+        }
+        if let Some(want) = &want_subnet
+            && !eq_opt(profile.vnet_subnet_id.as_deref(), Some(want))
+            && subnet_differs.is_none()
+        {
+            subnet_differs = Some(show(profile.vnet_subnet_id.as_deref()));
+        }
+    }
+    if let (Some(have), Some(want)) = (subnet_differs, want_subnet) {
+        out.push(diff(
+            "create_cluster.subnet_id",
+            have,
+            want,
+            Remedy::Recreate,
+        ));
+    }
+}
+
+/// The authorized ranges: every range of the spec, and (found by
+/// [`Workspace::control_plane_gaps`]) the Azure ML control plane's prefixes. Ranges that miss
+/// the control plane without `admit` are [`Error::ControlPlaneNotAdmitted`]; otherwise what is
+/// missing is one difference whose remedy is the `az aks update` command that adds it (no plan
+/// step of this library changes a live cluster's ranges, other than while attaching).
+pub(super) fn differences_ranges(
+    live: &ManagedCluster,
+    op: &CreateCluster,
+    gap: Option<&ControlPlaneGap>,
+    admit: bool,
+    out: &mut Vec<Difference>,
+) -> Result<()> {
+    let have = live_ranges(live);
+    let want = op.config().authorized_ip_ranges();
+    let missing_spec = if want.is_empty() {
+        Vec::new()
+    } else {
+        control_plane::admission(&have, want)
+            .map_err(|e| Error::Model(aml_model::Error::ControlPlane(e)))?
+            .missing
+    };
+    let missing_plane = gap.map(|g| g.missing.clone()).unwrap_or_default();
+    if let Some(gap) = gap
+        && !missing_plane.is_empty()
+        && !admit
+    {
+        return Err(Error::ControlPlaneNotAdmitted {
+            cluster: op.cluster().to_string(),
+            regions: gap.regions.clone(),
+            missing: missing_plane,
+        });
+    }
+    if missing_spec.is_empty() && missing_plane.is_empty() {
+        return Ok(());
+    }
+    let all = control_plane::with_admitted(
+        &control_plane::with_admitted(&have, &missing_spec),
+        &missing_plane,
+    );
+    let mut missing = Vec::new();
+    if !missing_spec.is_empty() {
+        missing.push(format!("the spec's {}", missing_spec.join(", ")));
+    }
+    if !missing_plane.is_empty() {
+        missing.push(format!(
+            "the Azure ML control plane's {}",
+            missing_plane.join(", ")
+        ));
+    }
+    out.push(diff(
+        "create_cluster.authorized_ip_ranges",
+        if have.is_empty() {
+            "none (the API server is open)".to_owned()
+        } else {
+            have.join(", ")
+        },
+        format!(
+            "also {}; add them with `az aks update -g {} -n {} --api-server-authorized-ip-ranges {}`",
+            missing.join(" and "),
+            op.cluster().resource_group(),
+            op.cluster().name(),
+            all.join(",")
+        ),
+        Remedy::Recreate,
+    ));
+    Ok(())
+}

@@ -22,7 +22,8 @@ use aml_cli::target::{CloudChoice, Target};
 use aml_emulator::{Emulator, ResourceGroupSeed, Seed, SubscriptionSeed, Timings, WorkspaceSeed};
 
 const WORKSPACES: usize = 20;
-const SUBSCRIPTION: &str = "11111111-1111-1111-1111-111111111111";
+/// A subscription of its own (the standard seed has `00000000-…` and `11111111-…`).
+const SUBSCRIPTION: &str = "22222222-2222-2222-2222-222222222222";
 
 fn seed() -> Seed {
     let mut seed = Seed::standard();

@@ -33,8 +33,7 @@
 
 use aml_arm::{ArmClient, ArmClientOptions, Cloud, CredentialChainOptions, StaticTokenCredential};
 use aml_compute::config::{
-    AksAttachBuilder, ManagedClusterBuilder, ManagedClusterConfiguration,
-    TlsSettings,
+    AksAttachBuilder, ManagedClusterBuilder, ManagedClusterConfiguration, TlsSettings,
 };
 use aml_compute::{
     AksCompute, AttachOptions, ComputeTarget, CreateClusterOptions, Error, Workspace,
@@ -145,9 +144,7 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
     let cluster = env("AML_NEW_CLUSTER").unwrap_or_else(|| "aks-secure".to_owned());
 
     // 1. Every rule at once, before any request.
-    println!(
-        "\n1. a cluster that breaks the secured-cluster rules: all reported, nothing is sent"
-    );
+    println!("\n1. a cluster that breaks the secured-cluster rules: all reported, nothing is sent");
     let bad = ManagedClusterConfiguration::builder()
         .location(location)
         .system_pool("Standard_D2s_v3", 1)
@@ -192,7 +189,9 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
     }
 
     // 3. Without the option, ranges that miss the control plane are refused.
-    println!("\n3. create with only the office range: refused, nothing written [cluster.control_plane_missing]");
+    println!(
+        "\n3. create with only the office range: refused, nothing written [cluster.control_plane_missing]"
+    );
     match ws
         .begin_create_cluster(
             NAME,
@@ -233,9 +232,7 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
         .and_then(ComputeTarget::into_aks)
         .ok_or("the create returned no AKS compute")?;
     println!("  {created}");
-    let id: AksClusterId = created
-        .cluster_id()
-        .ok_or("the compute names no cluster")?;
+    let id: AksClusterId = created.cluster_id().ok_or("the compute names no cluster")?;
     let live = ws.managed_cluster(&id).await?;
     let ranges = live
         .properties
@@ -343,7 +340,10 @@ mod tests {
         // The dry run shows both writes: the cluster, then the compute.
         let plan = &outcome.dry_run;
         let cluster_put = plan.find("PUT http").expect(plan);
-        assert!(plan[cluster_put..].contains("managedClusters/aks-secure"), "{plan}");
+        assert!(
+            plan[cluster_put..].contains("managedClusters/aks-secure"),
+            "{plan}"
+        );
         assert!(plan.contains("computes/secure-aks"), "{plan}");
 
         // The refusal named exactly the prefixes of the workspace's region and its pair.
@@ -385,7 +385,10 @@ mod tests {
             .and_then(|p| p.api_server_access_profile)
             .and_then(|a| a.authorized_ip_ranges)
             .unwrap();
-        assert!(expected.iter().all(|p| office_ranges.contains(p)), "{office_ranges:?}");
+        assert!(
+            expected.iter().all(|p| office_ranges.contains(p)),
+            "{office_ranges:?}"
+        );
 
         // The clusters' own hazards were reported.
         let findings = |name: &str| {
@@ -393,10 +396,12 @@ mod tests {
                 .findings
                 .iter()
                 .find(|(n, _)| n == name)
-                .map(|(_, c)| c.clone())
-                .unwrap_or_else(|| panic!("{name}: {text}"))
+                .map_or_else(|| panic!("{name}: {text}"), |(_, c)| c.clone())
         };
-        assert!(findings("gpu-aks").contains(&"cluster.accelerator_secondary_pool"), "{text}");
+        assert!(
+            findings("gpu-aks").contains(&"cluster.accelerator_secondary_pool"),
+            "{text}"
+        );
         let entra = findings("entra-aks");
         assert!(entra.contains(&"cluster.aad"), "{text}");
         assert!(entra.contains(&"cluster.egress"), "{text}");

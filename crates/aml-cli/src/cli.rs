@@ -1,6 +1,7 @@
 //! The command line, as clap types.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -59,12 +60,36 @@ pub struct Global {
     /// root). Default: the current folder.
     #[arg(long, global = true, env = "AML_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Stop waiting for a long-running operation after this long (like 500ms, 90s, 10m, 1h;
+    /// default: wait for as long as the service reports progress). Waiting that stops exits 6
+    /// with a token for `aml wait`; the operation goes on.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
     /// Print no progress.
     #[arg(long, short, global = true)]
     pub quiet: bool,
     /// For benchmarks: one `stats: peak_rss_kib=N` line on standard error at exit.
     #[arg(long, global = true, hide = true)]
     pub stats: bool,
+}
+
+/// A duration: a whole number with `ms`, `s`, `m` or `h` (seconds without a unit).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let bad =
+        || format!("{text:?} is not a duration; write a whole number with ms, s, m or h, like 90s");
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    match unit.trim() {
+        "ms" => Ok(Duration::from_millis(n)),
+        "" | "s" => Ok(Duration::from_secs(n)),
+        "m" => n.checked_mul(60).map(Duration::from_secs).ok_or_else(bad),
+        "h" => n.checked_mul(3600).map(Duration::from_secs).ok_or_else(bad),
+        _ => Err(bad()),
+    }
 }
 
 /// TLS termination flags shared by create, attach, update and reattach.
@@ -393,4 +418,22 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_a_unit_or_mean_seconds() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        for bad in ["", "s", "1.5s", "-1s", "10 days", "1d"] {
+            let err = parse_duration(bad).unwrap_err();
+            assert!(err.contains("like 90s"), "{bad}: {err}");
+        }
+    }
 }

@@ -27,6 +27,8 @@ pub struct Context {
     pub cloud: CloudChoice,
     /// The workspace, as named.
     pub workspace: WorkspaceChoice,
+    /// `--timeout`: how long to wait for a long-running operation.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl Context {
@@ -53,12 +55,18 @@ impl Context {
                 workspace: global.workspace.clone(),
                 config: global.config.clone(),
             },
+            timeout: global.timeout,
         }
+    }
+
+    /// The chosen cloud, with `--timeout`.
+    pub fn target(&self) -> Result<Target, Failure> {
+        Ok(Target::resolve(&self.cloud)?.with_poll_timeout(self.timeout))
     }
 
     /// The ARM client of the chosen cloud.
     pub fn arm(&self) -> Result<aml_arm::ArmClient, Failure> {
-        Target::resolve(&self.cloud)?.arm_client()
+        self.target()?.arm_client()
     }
 
     /// The chosen workspace on the chosen cloud, its region read.

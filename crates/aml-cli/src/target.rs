@@ -51,20 +51,33 @@ pub struct CloudChoice {
 pub struct Target {
     cloud: Cloud,
     local: bool,
+    poll_timeout: Option<Duration>,
 }
 
 impl Target {
     /// Resolves `choice` into one cloud (see the module's order).
     pub fn resolve(choice: &CloudChoice) -> Result<Self, Failure> {
-        let invalid = |e: aml_arm::Error| Failure::invalid(format!("--cloud: {e}"));
         let custom_given = choice.resource_manager.is_some()
             || choice.authority_host.is_some()
             || choice.audience.is_some();
+        // where the name comes from, for messages
+        let mut source = "--cloud".to_owned();
         let name = match &choice.name {
             Some(name) => Some(name.clone()),
             None if custom_given => Some("custom".to_owned()),
-            None => choice.az_config_dir.as_deref().and_then(az_active_cloud),
+            None => {
+                let dir = choice.az_config_dir.as_deref();
+                let active = dir.and_then(az_active_cloud);
+                if let (Some(dir), Some(_)) = (dir, &active) {
+                    source = format!(
+                        "the Azure CLI's active cloud ({})",
+                        dir.join("config").display()
+                    );
+                }
+                active
+            }
         };
+        let invalid = |e: aml_arm::Error| Failure::invalid(format!("{source}: {e}"));
         let cloud = match name.as_deref() {
             Some(n) if n.eq_ignore_ascii_case("custom") => {
                 let (Some(arm), Some(authority), Some(audience)) = (
@@ -94,10 +107,12 @@ impl Target {
                     .at_local_endpoint(url)
                     .map_err(|e| Failure::invalid(format!("--endpoint: {e}")))?,
                 local: true,
+                poll_timeout: None,
             }),
             None => Ok(Self {
                 cloud,
                 local: false,
+                poll_timeout: None,
             }),
         }
     }
@@ -105,6 +120,24 @@ impl Target {
     /// The cloud.
     pub fn cloud(&self) -> &Cloud {
         &self.cloud
+    }
+
+    /// Stops waiting for a long-running operation after `timeout` (`None`: wait for as long
+    /// as the service reports progress).
+    #[must_use]
+    pub fn with_poll_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.poll_timeout = timeout;
+        self
+    }
+
+    /// The cloud as JSON: `{"name", "resource_manager", "scope"}` (the Azure CLI's name, the
+    /// endpoint requests go to, the token scope the credential is asked for).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "name": self.cloud.az_name(),
+            "resource_manager": self.cloud.endpoint().as_str(),
+            "scope": self.cloud.scope(),
+        })
     }
 
     /// Whether requests go to a local emulator (`--endpoint`).
@@ -148,6 +181,7 @@ impl Target {
                 ..PollOptions::default()
             };
         }
+        options.poll.timeout = self.poll_timeout;
         options
     }
 }

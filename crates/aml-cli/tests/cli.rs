@@ -1,124 +1,20 @@
 //! The installed `aml` binary against an emulator started in this process on 127.0.0.1:
 //! every subcommand, JSON output parsed, exit codes, the delete confirmation, the kubeconfig
-//! file's mode. The cloud pairing test is in `clouds.rs`.
+//! file's mode. The cloud pairing test is in `clouds.rs`; re-attach and TLS recovery in
+//! `tls.rs`; every command's JSON fields, every exit code and the cloud's sources in
+//! `contract.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+#[path = "support/env.rs"]
+mod env;
 
-use aml_emulator::{
-    Emulator, STANDARD_RESOURCE_GROUP, STANDARD_SUBSCRIPTION, STANDARD_WORKSPACE, Timings,
-};
-use assert_cmd::Command;
+use std::path::Path;
+
+use aml_emulator::{STANDARD_RESOURCE_GROUP, STANDARD_SUBSCRIPTION, STANDARD_WORKSPACE};
 use serde_json::Value;
 
-const PROD: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/aks-rg/providers/Microsoft.ContainerService/managedClusters/aks-prod";
-
-/// An emulator on a runtime of its own, and a home folder for the child processes.
-struct Env {
-    emulator: Option<Emulator>,
-    runtime: tokio::runtime::Runtime,
-    home: PathBuf,
-}
-
-impl Env {
-    fn start(tag: &str) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let mut timings = Timings::uniform(Duration::from_millis(30));
-        timings.retry_after = Duration::from_millis(5);
-        let emulator = runtime
-            .block_on(Emulator::builder().timings(timings).start())
-            .unwrap();
-        let home = std::env::temp_dir().join(format!("aml-cli-test-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&home);
-        std::fs::create_dir_all(&home).unwrap();
-        Self {
-            emulator: Some(emulator),
-            runtime,
-            home,
-        }
-    }
-
-    fn emulator(&self) -> &Emulator {
-        self.emulator.as_ref().unwrap()
-    }
-
-    /// `aml` with the emulator and the standard workspace, and nothing from this machine's
-    /// environment (no Azure CLI configuration, no kubeconfig).
-    fn aml(&self, args: &[&str]) -> Command {
-        let mut cmd = bare(&self.home);
-        cmd.args([
-            "--endpoint",
-            self.emulator().base_url(),
-            "--subscription",
-            STANDARD_SUBSCRIPTION,
-            "--resource-group",
-            STANDARD_RESOURCE_GROUP,
-            "--workspace",
-            STANDARD_WORKSPACE,
-            "--quiet",
-        ]);
-        cmd.args(args);
-        cmd
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--output", "json"];
-        all.extend_from_slice(args);
-        let out = self.aml(&all).output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "aml {args:?}: {stderr}");
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"))
-    }
-
-    fn code(&self, args: &[&str]) -> (i32, String) {
-        let out = self.aml(args).output().unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.code().unwrap(), text)
-    }
-
-    fn puts(&self, path: &str) -> usize {
-        self.emulator().requests().matching("PUT", path).len()
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some(emulator) = self.emulator.take() {
-            self.runtime.block_on(emulator.shutdown());
-        }
-        std::fs::remove_dir_all(&self.home).ok();
-    }
-}
-
-fn bare(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aml"));
-    for var in [
-        "AZURE_CLOUD",
-        "AML_ENDPOINT",
-        "AML_SUBSCRIPTION_ID",
-        "AML_RESOURCE_GROUP",
-        "AML_WORKSPACE_NAME",
-        "AML_CONFIG",
-        "AML_EMULATOR_TOKEN",
-        "KUBECONFIG",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("HOME", home)
-        .env("AZURE_CONFIG_DIR", home.join(".azure"));
-    cmd.current_dir(home);
-    cmd
-}
+use env::{Env, PROD, bare};
 
 const SUBCOMMANDS: [&str; 19] = [
     "plan",

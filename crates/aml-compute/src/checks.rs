@@ -46,7 +46,7 @@ pub(crate) fn run(check: &Check, op: &ComputeOperation) -> Result<Vec<Issue>> {
                 return Err(Error::Refused {
                     action: "delete",
                     name: name.to_owned(),
-                    reason: "its cluster was attached, not created by the workspace, so deleting it through the workspace is not allowed; detach it, then delete the cluster with `az aks delete` if you mean to".into(),
+                    reason: "its cluster was attached, not created by the workspace, so deleting it through the workspace is not allowed; detach it, then delete the cluster explicitly (Workspace::begin_delete_cluster) if you mean to".into(),
                     rule: None,
                 });
             }
@@ -92,6 +92,7 @@ pub(crate) fn run(check: &Check, op: &ComputeOperation) -> Result<Vec<Issue>> {
                 _ => Ok(Vec::new()),
             }
         }
+        Check::ClusterUnused(cluster) => cluster_unused(op, cluster).map(|()| Vec::new()),
         Check::ScaleFits {
             pool,
             scale,
@@ -327,6 +328,36 @@ fn capacity_of<'a>(
         }
     }
     (vcpus, nodes, unknown)
+}
+
+/// A cluster is deleted only once no compute of the workspace uses it (rule
+/// `cluster.still_attached`): every compute listed whose cluster it is refuses, attached or
+/// created on it, whatever its state.
+fn cluster_unused(op: &ComputeOperation, cluster: &AksClusterId) -> Result<()> {
+    let Some(computes) = &op.seen.computes else {
+        return Err(Error::Refused {
+            action: op.kind().as_str(),
+            name: op.name().to_owned(),
+            reason:
+                "the workspace's computes were not listed before the check; make the plan again"
+                    .to_owned(),
+            rule: Some(Rule::ClusterStillAttached),
+        });
+    };
+    let users: Vec<String> = computes
+        .iter()
+        .filter_map(ComputeTarget::as_aks)
+        .filter(|aks| aks.cluster_id().as_ref() == Some(cluster))
+        .map(|aks| aks.name().to_owned())
+        .collect();
+    if users.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::ClusterStillAttached {
+            cluster: cluster.to_string(),
+            computes: users,
+        })
+    }
 }
 
 /// The name of the AKS compute among `computes` that `cluster` is attached to (ARM ids compare

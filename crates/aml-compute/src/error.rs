@@ -1,6 +1,7 @@
 //! The crate's error type: one enum a caller can match on, with the lower layers' errors kept
 //! as sources.
 
+use aml_model::plan::OperationKind;
 use aml_model::wire::ErrorDetail;
 use aml_model::{Report, Rule};
 
@@ -51,13 +52,28 @@ pub enum Error {
         workspace: String,
     },
 
-    /// The AKS cluster to attach does not exist (or this identity cannot see it).
+    /// The AKS cluster to attach (or to delete) does not exist, or this identity cannot see
+    /// it. Nothing was written.
     #[error(
         "AKS cluster {cluster} was not found; check the id (`az aks show -g RG -n NAME --query id`) and that this identity can read it"
     )]
     ClusterNotFound {
         /// The cluster's id.
         cluster: String,
+    },
+
+    /// The AKS cluster to delete is still used by computes of the workspace (rule
+    /// `cluster.still_attached`): deleting it would break them. Nothing was written.
+    #[error(
+        "AKS cluster {cluster} is still used by {} of this workspace, which would break; detach {} first (Workspace::begin_detach keeps the cluster), then delete the cluster [cluster.still_attached]",
+        quoted(computes),
+        if computes.len() == 1 { "it" } else { "them" }
+    )]
+    ClusterStillAttached {
+        /// The cluster's id.
+        cluster: String,
+        /// The computes of the workspace that use it.
+        computes: Vec<String>,
     },
 
     /// The cluster's Kubernetes version is not supported in its region (rule
@@ -121,11 +137,11 @@ pub enum Error {
 
     /// The operation was refused client-side because the service would refuse it too, or
     /// because it would be destructive in a way that was not asked for.
-    #[error("refused to {action} compute {name:?}: {reason}{}", aml_model::rule::Tag(*.rule))]
+    #[error("refused to {}: {reason}{}", target(action, name), aml_model::rule::Tag(*.rule))]
     Refused {
         /// What was asked.
         action: &'static str,
-        /// The compute name.
+        /// The compute name (the cluster's, for a cluster's deletion).
         name: String,
         /// Why, and what to do instead.
         reason: String,
@@ -135,11 +151,11 @@ pub enum Error {
 
     /// The long-running operation finished `Failed` or `Canceled`. The service's code and
     /// message are in the source (and in [`Error::arm_code`]).
-    #[error("the {action} of compute {name:?} ended {status}")]
+    #[error("the {} ended {status}", of(action, name))]
     OperationFailed {
         /// What was being done.
         action: &'static str,
-        /// The compute name.
+        /// The compute name (the cluster's, for a cluster's deletion).
         name: String,
         /// `Failed` or `Canceled`.
         status: aml_model::wire::OperationStatus,
@@ -202,12 +218,13 @@ pub enum Error {
 
     /// Waiting ran out of time. The operation goes on in Azure: resume it with the token.
     #[error(
-        "gave up waiting for the {action} of compute {name:?} after {waited:?}; the operation continues in Azure, resume it with its resume token"
+        "gave up waiting for the {} after {waited:?}; the operation continues in Azure, resume it with its resume token",
+        of(action, name)
     )]
     Timeout {
         /// What was being done.
         action: &'static str,
-        /// The compute name.
+        /// The compute name (the cluster's, for a cluster's deletion).
         name: String,
         /// How long it was waited for.
         waited: std::time::Duration,
@@ -218,12 +235,13 @@ pub enum Error {
     /// Polling kept failing (the connection, or unreadable status bodies) although the
     /// operation had not been seen to fail. It may still be running in Azure: resume it.
     #[error(
-        "lost track of the {action} of compute {name:?} while waiting; the operation may still be running in Azure, resume it with its resume token"
+        "lost track of the {} while waiting; the operation may still be running in Azure, resume it with its resume token",
+        of(action, name)
     )]
     WaitInterrupted {
         /// What was being done.
         action: &'static str,
-        /// The compute name.
+        /// The compute name (the cluster's, for a cluster's deletion).
         name: String,
         /// The token to resume waiting with.
         resume_token: aml_arm::ResumeToken,
@@ -369,7 +387,9 @@ impl Error {
             Self::ReattachRolledBack { source, .. } | Self::ReattachStranded { source, .. } => {
                 source.kind()
             }
-            Self::Refused { .. } | Self::ControlPlaneNotAdmitted { .. } => ErrorKind::Refused,
+            Self::Refused { .. }
+            | Self::ControlPlaneNotAdmitted { .. }
+            | Self::ClusterStillAttached { .. } => ErrorKind::Refused,
             Self::OperationFailed { .. } => ErrorKind::OperationFailed,
             Self::Timeout { .. } => ErrorKind::Timeout,
             Self::Arm(e) | Self::WaitInterrupted { source: e, .. } => arm_kind(e),
@@ -405,6 +425,7 @@ impl Error {
             Self::AlreadyAttached { .. } => Some(Rule::AttachClusterAttached),
             Self::UnsupportedKubernetesVersion { .. } => Some(Rule::ClusterKubernetesVersion),
             Self::ControlPlaneNotAdmitted { .. } => Some(Rule::ClusterControlPlaneMissing),
+            Self::ClusterStillAttached { .. } => Some(Rule::ClusterStillAttached),
             Self::Refused { rule, .. } | Self::Model(aml_model::Error::Update { rule, .. }) => {
                 *rule
             }
@@ -435,6 +456,7 @@ impl Error {
                 | Self::Conflict { .. }
                 | Self::Refused { .. }
                 | Self::ControlPlaneNotAdmitted { .. }
+                | Self::ClusterStillAttached { .. }
                 | Self::Rejected { .. }
                 | Self::Config { .. }
                 | Self::Tls(_)
@@ -474,6 +496,36 @@ pub(crate) fn from_model(e: aml_model::Error) -> Error {
     match e {
         aml_model::Error::Invalid(report) => Error::Validation(report),
         other => Error::Model(other),
+    }
+}
+
+/// `compute "a"` or `computes "a", "b"`.
+fn quoted(computes: &[String]) -> String {
+    let names: Vec<String> = computes.iter().map(|n| format!("{n:?}")).collect();
+    let noun = if names.len() == 1 {
+        "compute"
+    } else {
+        "computes"
+    };
+    format!("{noun} {}", names.join(", "))
+}
+
+/// What a refusal refused: `delete compute "web"`, or `delete AKS cluster "aks-made"` for a
+/// cluster's deletion (whose `name` is the cluster's).
+fn target(action: &str, name: &str) -> String {
+    if action == OperationKind::DeleteCluster.as_str() {
+        format!("delete AKS cluster {name:?}")
+    } else {
+        format!("{action} compute {name:?}")
+    }
+}
+
+/// What an operation was: `create of compute "web"`, or `deletion of AKS cluster "aks-made"`.
+fn of(action: &str, name: &str) -> String {
+    if action == OperationKind::DeleteCluster.as_str() {
+        format!("deletion of AKS cluster {name:?}")
+    } else {
+        format!("{action} of compute {name:?}")
     }
 }
 

@@ -29,7 +29,8 @@ use crate::workspace::Workspace;
 pub enum Completion {
     /// The compute as it is now (create, attach, update, re-attach).
     Compute(ComputeTarget),
-    /// The compute is gone (detach, delete); the cluster is kept after a detach.
+    /// The compute is gone (detach, delete); the cluster is kept after a detach. For a
+    /// cluster's deletion ([`Workspace::begin_delete_cluster`]): the cluster is gone.
     Removed,
 }
 
@@ -69,7 +70,8 @@ pub enum Activity {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ProgressEvent {
-    /// The compute.
+    /// The compute's name; the cluster's, for a cluster's deletion
+    /// ([`OperationKind::DeleteCluster`], whose plan is about no compute).
     pub compute: String,
     /// The operation.
     pub kind: OperationKind,
@@ -261,9 +263,9 @@ impl ComputeOperation {
         poller.with_options(options)
     }
 
-    /// The compute's name.
+    /// The compute's name; the cluster's, for a cluster's deletion.
     pub fn name(&self) -> &str {
-        self.plan.compute().name().as_str()
+        self.plan.subject().name()
     }
 
     /// The operation.
@@ -397,7 +399,7 @@ impl ComputeOperation {
 
     /// The outcome once every step ran.
     fn finish(&mut self) -> Result<Completion> {
-        if self.kind().removes_compute() {
+        if self.kind().removes_compute() || self.kind() == OperationKind::DeleteCluster {
             return Ok(Completion::Removed);
         }
         // A plan that ends by reading the compute (a scale, whose operation answers with the

@@ -114,13 +114,13 @@ impl Workspace {
     ///
     /// A plan made for a compute of another workspace is refused.
     pub async fn begin_plan(&self, plan: Plan) -> Result<ComputeOperation> {
-        if plan.compute().workspace() != &self.id {
+        if plan.workspace() != &self.id {
             return Err(Error::Refused {
                 action: plan.kind().as_str(),
-                name: plan.compute().name().to_string(),
+                name: plan.subject().name().to_owned(),
                 reason: format!(
                     "the plan is for workspace {}, not {}; make it with this workspace",
-                    plan.compute().workspace(),
+                    plan.workspace(),
                     self.id
                 ),
                 rule: None,
@@ -131,12 +131,24 @@ impl Workspace {
 
     /// Continues an operation from a token saved from [`ComputeOperation::resume_token`], in
     /// this process or another, without sending its write again.
+    ///
+    /// A cluster's deletion ([`OperationKind::DeleteCluster`]) is about a cluster, not a
+    /// compute `name`: it is refused here; continue it with [`Workspace::resume_plan`] and the
+    /// plan of [`Workspace::plan_delete_cluster`].
     pub fn resume(
         &self,
         token: &ResumeToken,
         name: &str,
         kind: OperationKind,
     ) -> Result<ComputeOperation> {
+        if kind == OperationKind::DeleteCluster {
+            return Err(Error::Refused {
+                action: kind.as_str(),
+                name: name.to_owned(),
+                reason: "a cluster's deletion is resumed with its plan: Workspace::resume_plan with the plan of Workspace::plan_delete_cluster, at ComputeOperation::resume_step".to_owned(),
+                rule: None,
+            });
+        }
         let id = self.compute_id(name)?;
         let mut op = ComputeOperation::new(self.clone(), self.plan(Plan::resumed(kind, &id)));
         op.poller = Some(Box::new(op.with_deadline(self.arm.resume(token)?)));
@@ -157,14 +169,14 @@ impl Workspace {
     ) -> Result<ComputeOperation> {
         let refuse = |reason: String| Error::Refused {
             action: plan.kind().as_str(),
-            name: plan.compute().name().to_string(),
+            name: plan.subject().name().to_owned(),
             reason,
             rule: None,
         };
-        if plan.compute().workspace() != &self.id {
+        if plan.workspace() != &self.id {
             return Err(refuse(format!(
                 "the plan is for workspace {}, not {}; make it with this workspace",
-                plan.compute().workspace(),
+                plan.workspace(),
                 self.id
             )));
         }
@@ -178,11 +190,8 @@ impl Workspace {
         let answers_with_compute = step
             .checked_sub(1)
             .and_then(|i| plan.steps()[i].write())
-            .is_some_and(|w| {
-                w.uri()
-                    .path()
-                    .eq_ignore_ascii_case(&plan.compute().to_string())
-            });
+            .zip(plan.compute())
+            .is_some_and(|(w, id)| w.uri().path().eq_ignore_ascii_case(&id.to_string()));
         let mut op = ComputeOperation::new(self.clone(), self.plan(plan));
         op.next = step;
         op.answers_with_compute = answers_with_compute;

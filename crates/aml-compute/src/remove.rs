@@ -1,5 +1,7 @@
-//! Detach (the cluster is kept, R3) and delete (the cluster too, asked for explicitly).
+//! Detach (the cluster is kept, R3), delete (the cluster too, asked for explicitly), and the
+//! explicit deletion of an AKS cluster no compute of the workspace uses any more.
 
+use aml_model::AksClusterId;
 use aml_model::plan::Plan;
 
 use crate::error::Result;
@@ -30,9 +32,36 @@ impl Workspace {
 
     /// Deletes a compute the workspace created, and its AKS cluster. This destroys the cluster:
     /// use [`Workspace::begin_detach`] to keep it. Refused for an attached cluster (the service
-    /// refuses too): detach it, then delete the cluster with the AKS tools if you mean to.
+    /// refuses too): detach it, then delete the cluster explicitly if you mean to
+    /// ([`Workspace::begin_delete_cluster`]).
     pub async fn begin_delete(&self, name: &str) -> Result<ComputeOperation> {
         let plan = self.plan_delete(name)?;
+        Box::pin(ComputeOperation::start(self.clone(), plan)).await
+    }
+
+    /// The plan of [`Workspace::begin_delete_cluster`]: read the cluster, list the workspace's
+    /// computes and check that none uses the cluster, `DELETE` the cluster, wait. Its
+    /// `Display` is the dry run; it always warns that computes of other workspaces cannot be
+    /// seen (`cluster.other_workspaces`). Sends nothing.
+    pub fn plan_delete_cluster(&self, cluster: &AksClusterId) -> Result<Plan> {
+        Ok(self.plan(Plan::delete_cluster(&self.requests, &self.id, cluster)))
+    }
+
+    /// Deletes an AKS cluster (`Microsoft.ContainerService/managedClusters`, long-running) with
+    /// its nodes: the explicit deletion of a cluster [`Workspace::begin_create_cluster`] made,
+    /// which Azure ML sees as attached (so [`Workspace::begin_detach`] keeps it and
+    /// [`Workspace::begin_delete`] refuses it). Nothing else deletes such a cluster.
+    ///
+    /// Refused before anything is written: a cluster that does not exist
+    /// ([`Error::ClusterNotFound`](crate::Error::ClusterNotFound)), and one that a compute of
+    /// this workspace still uses ([`Error::ClusterStillAttached`](crate::Error::ClusterStillAttached),
+    /// rule `cluster.still_attached`: detach it first). Computes of other workspaces attached
+    /// to the cluster cannot be seen and break: the operation's warnings say so. Returns once
+    /// the `DELETE` is accepted; await the operation (it ends with
+    /// [`Completion::Removed`](crate::Completion::Removed)), read its progress, or resume it
+    /// with [`Workspace::resume_plan`] and this plan.
+    pub async fn begin_delete_cluster(&self, cluster: &AksClusterId) -> Result<ComputeOperation> {
+        let plan = self.plan_delete_cluster(cluster)?;
         Box::pin(ComputeOperation::start(self.clone(), plan)).await
     }
 }

@@ -102,10 +102,9 @@ impl ComputeOperation {
             // A write answers with the compute when it targets the compute (not a cluster).
             Step::Write { request, .. } => Todo::Write(
                 clone_request(request),
-                request
-                    .uri()
-                    .path()
-                    .eq_ignore_ascii_case(&self.plan.compute().to_string()),
+                self.plan
+                    .compute()
+                    .is_some_and(|id| request.uri().path().eq_ignore_ascii_case(&id.to_string())),
             ),
             // A managed cluster's operation answers with the cluster.
             Step::Modify {

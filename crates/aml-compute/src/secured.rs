@@ -72,8 +72,8 @@ impl Workspace {
     /// cluster's `PUT` is accepted; await the operation for the rest.
     ///
     /// The compute is an attached one from ARM's point of view: detaching it keeps the cluster,
-    /// and deleting the cluster is an explicit action outside this library
-    /// (`az aks delete -g RG -n NAME`).
+    /// and [`Workspace::begin_delete`] refuses it; deleting the cluster is an explicit action,
+    /// once the compute is detached: [`Workspace::begin_delete_cluster`].
     ///
     /// [`plan_create_cluster`]: Workspace::plan_create_cluster
     pub async fn begin_create_cluster(

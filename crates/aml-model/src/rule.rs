@@ -217,6 +217,11 @@ rules! {
     ClusterEgress = "cluster.egress",
     /// The cluster's Kubernetes objects are not edited by hand (advice; not checked).
     ClusterYamlEdits = "cluster.yaml_edits",
+    /// A cluster is deleted only once no compute of the workspace uses it.
+    ClusterStillAttached = "cluster.still_attached",
+    /// Computes of other workspaces cannot be seen, and break when their cluster is deleted
+    /// (advice).
+    ClusterOtherWorkspaces = "cluster.other_workspaces",
     // Creating an AKS cluster outside the workspace.
     /// A requested Kubernetes version is `MAJOR.MINOR` or `MAJOR.MINOR.PATCH`.
     ClusterVersionFormat = "cluster.version_format",

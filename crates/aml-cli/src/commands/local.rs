@@ -98,10 +98,10 @@ fn operation_kind(text: &str) -> Option<OperationKind> {
 
 pub(super) async fn wait(ctx: &Context, token: &str) -> Result<Exit, Failure> {
     let (workspace, name, kind, arm_token) = decode_token(token)?;
-    let ws = aml_compute::Workspace::new(ctx.arm()?, workspace);
+    let ws = aml_compute::Workspace::new(ctx.arm()?, workspace.clone());
     let operation = ws.resume(&arm_token, &name, kind)?;
     let done = ctx.progress.watch(operation, &name).await;
-    super::ops::finished(ctx, &name, kind.as_str(), done)
+    super::ops::finished(ctx, &workspace, &name, kind, done)
 }
 
 pub(super) fn completions(shell: clap_complete::Shell) -> Result<Exit, Failure> {

@@ -3,15 +3,15 @@
 //! with progress, or starts it and prints a resume token (`--no-wait`).
 
 use std::collections::BTreeMap;
-use std::io::BufRead as _;
+use std::io::{BufRead as _, IsTerminal as _};
 
 use aml_compute::config::{
     AksAttachBuilder, AksProvisioningBuilder, AksUpdateBuilder, LoadBalancerSettings,
     ManagedClusterBuilder, NodePoolSettings, ScaleBuilder, TlsSettings,
 };
-use aml_compute::{CreateClusterOptions, Plan, Workspace};
-use aml_model::PrivateKeyPem;
+use aml_compute::{CreateClusterOptions, OperationKind, Plan, Workspace};
 use aml_model::wire::{ClusterPurpose, LoadBalancerSku, LoadBalancerType, OutboundType};
+use aml_model::{PrivateKeyPem, WorkspaceId};
 use serde_json::json;
 
 use super::Context;
@@ -156,6 +156,10 @@ fn confirm(name: &str) -> Result<bool, Failure> {
         .lock()
         .read_line(&mut answer)
         .map_err(|e| Failure::io("cannot read the answer", &e))?;
+    if !answer.ends_with('\n') || !std::io::stdin().is_terminal() {
+        // no echoed line end: what follows (a JSON error) starts on a line of its own
+        eprintln!();
+    }
     Ok(matches!(
         answer.trim().to_ascii_lowercase().as_str(),
         "y" | "yes"
@@ -204,23 +208,29 @@ async fn execute(
         return Ok(Exit::Success);
     }
     let done = ctx.progress.watch(operation, name).await;
-    finished(ctx, name, kind.as_str(), done)
+    finished(ctx, ws.id(), name, kind, done)
 }
 
-/// Prints the end of an operation.
+/// Prints the end of an operation; when waiting stopped, the failure carries the `aml wait`
+/// token that resumes it.
 pub(super) fn finished(
     ctx: &Context,
+    workspace: &WorkspaceId,
     name: &str,
-    kind: &str,
+    kind: OperationKind,
     done: aml_compute::Result<aml_compute::Completion>,
 ) -> Result<Exit, Failure> {
-    let done = done.map_err(|e| {
-        let mut failure = Failure::from_compute(&e);
-        if let Some(token) = e.resume_token() {
-            failure.resume = Some(token.as_str().to_owned());
+    let done = match done {
+        Ok(done) => done,
+        Err(e) => {
+            let mut failure = Failure::from_compute(&e);
+            if let Some(token) = e.resume_token() {
+                failure.resume = Some(encode_token(workspace, name, kind, token)?);
+            }
+            return Err(failure);
         }
-        failure
-    })?;
+    };
+    let kind = kind.as_str();
     let compute = done.compute();
     if ctx.json() {
         output::print_json(&json!({

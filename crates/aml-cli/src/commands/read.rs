@@ -27,6 +27,7 @@ pub(super) async fn list(ctx: &Context) -> Result<Exit, Failure> {
     if ctx.json() {
         output::print_json(&json!({
             "workspace": ws.id().to_string(),
+            "cloud": ctx.target()?.to_json(),
             "computes": computes.iter().map(output::compute_json).collect::<Vec<_>>(),
         }))?;
     } else if computes.is_empty() {

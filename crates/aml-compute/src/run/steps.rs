@@ -17,7 +17,7 @@ impl ComputeOperation {
         target: &Request,
         update: &aml_model::config::AksUpdateConfiguration,
     ) -> Result<Request> {
-        let Lookup::Found(current) = &self.seen.compute else {
+        let (Lookup::Found(current), Some(id)) = (&self.seen.compute, self.plan.compute()) else {
             return Err(self.workspace.not_found(self.name()));
         };
         let current = serde_json::to_value(current).map_err(|source| Error::Decode {
@@ -27,7 +27,7 @@ impl ComputeOperation {
         let mut put = self
             .workspace
             .requests
-            .update(self.plan.compute(), &current, update)
+            .update(id, &current, update)
             .map_err(|e| refused_update(e, self.name()))?;
         *put.uri_mut() = target.uri().clone();
         Ok(put)
@@ -121,7 +121,11 @@ impl ComputeOperation {
         let ws = self.workspace.clone();
         match read {
             Read::Compute => {
-                let request = request.unwrap_or_else(|| ws.requests.get(self.plan.compute()));
+                let request = match (request, self.plan.compute()) {
+                    (Some(request), _) => request,
+                    (None, Some(id)) => ws.requests.get(id),
+                    (None, None) => return Err(self.workspace.not_found(self.name())),
+                };
                 self.seen.compute = match ws.get_resource(request).await? {
                     Some(found) => Lookup::Found(Box::new(found)),
                     None => Lookup::Absent,
@@ -172,7 +176,8 @@ impl ComputeOperation {
             }
             Read::Locations => {
                 let request = request.unwrap_or_else(|| {
-                    ws.requests.locations(self.plan.compute().subscription_id())
+                    ws.requests
+                        .locations(self.plan.workspace().subscription_id())
                 });
                 self.seen.locations = Some(ws.arm.send(request).await?.json()?);
             }
@@ -185,7 +190,7 @@ impl ComputeOperation {
                         source: None,
                     })?;
                     ws.requests
-                        .service_tags(self.plan.compute().subscription_id(), &location)
+                        .service_tags(self.plan.workspace().subscription_id(), &location)
                 };
                 self.seen.service_tags = Some(ws.arm.send(request).await?.json()?);
             }

@@ -36,11 +36,13 @@ fn variant(e: &Error) -> &'static str {
         Error::ReattachRolledBack { .. } => "ReattachRolledBack",
         Error::ReattachStranded { .. } => "ReattachStranded",
         Error::ControlPlaneNotAdmitted { .. } => "ControlPlaneNotAdmitted",
+        Error::ClusterStillAttached { .. } => "ClusterStillAttached",
         _ => "a variant this test does not know: add it",
     }
 }
 
-const ALL: [&str; 21] = [
+const ALL: [&str; 22] = [
+    "ClusterStillAttached",
     "ControlPlaneNotAdmitted",
     "ReattachRolledBack",
     "ReattachStranded",
@@ -134,6 +136,15 @@ async fn every_error_chains_its_cause_once() {
     .await
     .unwrap();
     errors.push(ws.begin_delete("prod").await.unwrap_err());
+    // ClusterStillAttached: deleting the cluster compute "prod" uses; ClusterNotFound: deleting
+    // one that does not exist.
+    let prod_cluster: aml_model::AksClusterId =
+        cluster(STANDARD_SUBSCRIPTION, "aks-prod").parse().unwrap();
+    errors.push(ws.begin_delete_cluster(&prod_cluster).await.unwrap_err());
+    let nowhere: aml_model::AksClusterId = cluster(STANDARD_SUBSCRIPTION, "aks-nowhere")
+        .parse()
+        .unwrap();
+    errors.push(ws.begin_delete_cluster(&nowhere).await.unwrap_err());
     // AlreadyAttached, ClusterNotFound, UnsupportedKubernetesVersion.
     let second = ws
         .begin_attach(

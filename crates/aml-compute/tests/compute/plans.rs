@@ -1,5 +1,6 @@
 //! One plan per operation: for every mutating operation (create, attach, update, scale,
-//! re-attach, detach, delete), the writes the emulator receives are
+//! re-attach, detach, delete, create-and-attach a cluster, delete a cluster), the writes the
+//! emulator receives are
 //! exactly the writes the operation's plan (its dry run) lists, in order — and the plan is the
 //! one the operation runs.
 
@@ -138,6 +139,16 @@ async fn every_operation_sends_exactly_the_writes_its_plan_lists() {
         .await
         .unwrap();
     runs_as_planned(&emu, &plan, op).await;
+
+    // delete that cluster explicitly, once its compute is detached
+    ws.begin_detach("secured").await.unwrap().await.unwrap();
+    let made = crate::support::cluster_id("aks-made");
+    let plan = ws.plan_delete_cluster(&made).unwrap();
+    assert_eq!(plan.writes().count(), 1, "{plan}");
+    emu.requests().clear();
+    let op = ws.begin_delete_cluster(&made).await.unwrap();
+    runs_as_planned(&emu, &plan, op).await;
+    assert!(emu.cluster(&made).is_none());
 }
 
 #[tokio::test]

@@ -3,8 +3,12 @@
 //! same order (`aml-compute` walks [`Plan::steps`]), so what a dry run shows is what is sent.
 //!
 //! Plans are pure data built from validated operations ([`CreateCompute`], [`AttachCompute`],
-//! an [`AksUpdateConfiguration`], a [`ComputeId`]): building one sends nothing and reads nothing.
-//! Bodies may hold secrets (a TLS key): `Display` and `Debug` show them redacted.
+//! an [`AksUpdateConfiguration`], a [`ComputeId`], an [`AksClusterId`]): building one sends
+//! nothing and reads nothing. Bodies may hold secrets (a TLS key): `Display` and `Debug` show
+//! them redacted.
+//!
+//! A plan acts on one [`Subject`] in one workspace: a compute, for every operation but one; the
+//! AKS cluster itself for [`Plan::delete_cluster`] (whose checks read the workspace's computes).
 //!
 //! A step may be conditional ([`Plan::condition`]): the dry run shows it with its condition,
 //! and a run skips it, with a progress event, when the condition does not hold. Only attach has
@@ -15,7 +19,7 @@ use std::fmt;
 
 use crate::config::{AksUpdateConfiguration, ScaleConfiguration, TlsConfig};
 use crate::request::{AttachCompute, CreateCompute, Request, Requests, render};
-use crate::resource_id::{AksClusterId, ComputeId};
+use crate::resource_id::{AksClusterId, ComputeId, WorkspaceId};
 use crate::validate::Issue;
 use crate::wire::ClusterPurpose;
 
@@ -23,7 +27,69 @@ mod step;
 
 mod cluster;
 
+mod delete_cluster;
+
 pub use step::{Change, Check, Condition, OperationKind, Read, Step};
+
+/// What a plan acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Subject {
+    /// A compute of the workspace: every operation but a cluster's deletion.
+    Compute(ComputeId),
+    /// An AKS cluster, deleted on behalf of `workspace`, whose computes the plan checks
+    /// ([`OperationKind::DeleteCluster`]).
+    Cluster {
+        /// The workspace whose computes must not use the cluster.
+        workspace: WorkspaceId,
+        /// The cluster.
+        cluster: AksClusterId,
+    },
+}
+
+impl Subject {
+    /// The workspace the plan runs in.
+    pub fn workspace(&self) -> &WorkspaceId {
+        match self {
+            Self::Compute(id) => id.workspace(),
+            Self::Cluster { workspace, .. } => workspace,
+        }
+    }
+
+    /// The compute's name, or the cluster's.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Compute(id) => id.name().as_str(),
+            Self::Cluster { cluster, .. } => cluster.name(),
+        }
+    }
+
+    /// The compute, when the subject is one.
+    pub fn compute(&self) -> Option<&ComputeId> {
+        match self {
+            Self::Compute(id) => Some(id),
+            Self::Cluster { .. } => None,
+        }
+    }
+
+    /// The cluster, when the subject is one.
+    pub fn cluster(&self) -> Option<&AksClusterId> {
+        match self {
+            Self::Compute(_) => None,
+            Self::Cluster { cluster, .. } => Some(cluster),
+        }
+    }
+}
+
+impl fmt::Display for Subject {
+    /// `compute NAME` or `cluster NAME`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Compute(id) => write!(f, "compute {}", id.name()),
+            Self::Cluster { cluster, .. } => write!(f, "cluster {}", cluster.name()),
+        }
+    }
+}
 
 /// How a re-attach puts the compute back when attaching again fails after its detach: the
 /// attach of the same cluster with the compute's previous settings.
@@ -37,11 +103,15 @@ pub struct Rollback {
     pub lost: Option<String>,
 }
 
-/// The ordered steps of one operation on one compute, and the advice found validating it.
+/// The ordered steps of one operation on one [`Subject`] (a compute, or for
+/// [`Plan::delete_cluster`] an AKS cluster), and the advice found validating it.
+///
+/// Built by the constructors below (pure: nothing is sent); `Display` is the dry run, and
+/// `aml-compute` runs [`Plan::steps`] in order.
 #[derive(Debug)]
 pub struct Plan {
     kind: OperationKind,
-    compute: ComputeId,
+    subject: Subject,
     warnings: Vec<Issue>,
     steps: Vec<Step>,
     /// Parallel to `steps`: when each runs (`None`: always).
@@ -54,9 +124,13 @@ pub struct Plan {
 
 impl Plan {
     fn new(kind: OperationKind, compute: ComputeId, warnings: Vec<Issue>) -> Self {
+        Self::about(kind, Subject::Compute(compute), warnings)
+    }
+
+    fn about(kind: OperationKind, subject: Subject, warnings: Vec<Issue>) -> Self {
         Self {
             kind,
-            compute,
+            subject,
             warnings,
             steps: Vec::new(),
             conditions: Vec::new(),
@@ -397,9 +471,19 @@ impl Plan {
         self.kind
     }
 
-    /// The compute it acts on.
-    pub fn compute(&self) -> &ComputeId {
-        &self.compute
+    /// What it acts on: a compute, or the cluster of [`Plan::delete_cluster`].
+    pub fn subject(&self) -> &Subject {
+        &self.subject
+    }
+
+    /// The compute it acts on; `None` for [`Plan::delete_cluster`], whose subject is a cluster.
+    pub fn compute(&self) -> Option<&ComputeId> {
+        self.subject.compute()
+    }
+
+    /// The workspace it runs in.
+    pub fn workspace(&self) -> &WorkspaceId {
+        self.subject.workspace()
     }
 
     /// Advice found while validating (never blocking).
@@ -455,13 +539,23 @@ impl fmt::Display for Plan {
     /// The operation, its warnings, then each step numbered: reads and writes with
     /// `METHOD URL`, writes with their redacted body.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{} compute {} in workspace {}",
-            self.kind,
-            self.compute.name(),
-            self.compute.workspace().name()
-        )?;
+        match &self.subject {
+            Subject::Compute(id) => writeln!(
+                f,
+                "{} compute {} in workspace {}",
+                self.kind,
+                id.name(),
+                id.workspace().name()
+            )?,
+            Subject::Cluster { workspace, cluster } => writeln!(
+                f,
+                "{} {} (resource group {}), for workspace {}",
+                self.kind,
+                cluster.name(),
+                cluster.resource_group(),
+                workspace.name()
+            )?,
+        }
         for w in &self.warnings {
             writeln!(f, "  warning: {w}")?;
         }
@@ -482,13 +576,13 @@ impl fmt::Display for Plan {
                             f,
                             "{pad}GET {}/subscriptions/{}/providers/Microsoft.ContainerService/locations/{{cluster's region}}/kubernetesVersions",
                             self.endpoint.trim_end_matches('/'),
-                            self.compute.workspace().subscription_id()
+                            self.subject.workspace().subscription_id()
                         )?,
                         (Read::ServiceTags, None) => writeln!(
                             f,
                             "{pad}GET {}/subscriptions/{}/providers/Microsoft.Network/locations/{{workspace's region}}/serviceTags?api-version={}",
                             self.endpoint.trim_end_matches('/'),
-                            self.compute.workspace().subscription_id(),
+                            self.subject.workspace().subscription_id(),
                             crate::request::NETWORK_API_VERSION
                         )?,
                         (_, None) => {}

@@ -30,6 +30,9 @@ pub enum OperationKind {
     Converge,
     /// Create an AKS cluster (`Microsoft.ContainerService/managedClusters`), then attach it.
     CreateCluster,
+    /// Delete an AKS cluster (`Microsoft.ContainerService/managedClusters`) and its nodes, once
+    /// no compute of the workspace uses it. The plan's subject is the cluster, not a compute.
+    DeleteCluster,
 }
 
 impl OperationKind {
@@ -45,10 +48,12 @@ impl OperationKind {
             Self::Scale => "scale",
             Self::Converge => "converge",
             Self::CreateCluster => "create cluster and attach",
+            Self::DeleteCluster => "delete cluster",
         }
     }
 
-    /// Whether the compute is gone once the operation succeeds.
+    /// Whether the compute is gone once the operation succeeds (a cluster's deletion removes
+    /// no compute: it is refused while one uses the cluster).
     pub fn removes_compute(self) -> bool {
         matches!(self, Self::Detach | Self::Delete)
     }
@@ -148,6 +153,9 @@ pub enum Check {
         /// Whether the plan created the cluster.
         created_here: bool,
     },
+    /// No compute of the workspace uses the cluster to delete (attached or created on it):
+    /// each one would break. Computes of other workspaces cannot be seen.
+    ClusterUnused(AksClusterId),
     /// The pool to scale exists, and for a production purpose the cluster keeps enough nodes
     /// and vCPUs once scaled down (R8).
     ScaleFits {
@@ -185,6 +193,7 @@ impl Check {
             ],
 
             Self::NotAttachedElsewhere => &[Rule::AttachClusterAttached],
+            Self::ClusterUnused(_) => &[Rule::ClusterStillAttached],
             Self::ScaleFits { .. } => &[
                 Rule::ScalePoolMissing,
                 Rule::PurposeProductionNodes,
@@ -234,6 +243,11 @@ impl fmt::Display for Check {
             Self::NotAttachedElsewhere => {
                 f.write_str("the cluster is not attached to this workspace under another name")
             }
+            Self::ClusterUnused(cluster) => write!(
+                f,
+                "no compute of this workspace uses cluster {} (computes of other workspaces cannot be seen)",
+                cluster.name()
+            ),
             Self::ScaleFits { pool, purpose, .. } => write!(
                 f,
                 "pool {pool} exists, and once scaled the cluster still has the nodes and vCPUs {purpose} needs"

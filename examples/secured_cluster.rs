@@ -19,7 +19,9 @@
 //!    cluster) and then attached;
 //! 6. what attach reports from the cluster itself: a GPU pool that is not the one Azure ML
 //!    deploys to (R12), Microsoft Entra ID with Azure RBAC, egress through user-defined routes;
-//! 7. detach everything (the clusters are kept: deleting one is a separate, explicit call).
+//! 7. deleting the new cluster is its own call, refused while its compute is attached;
+//! 8. detach everything (detach keeps every cluster);
+//! 9. delete the cluster step 4 created, explicitly (the existing clusters are kept).
 //!
 //! By default it runs against an embedded emulator on 127.0.0.1 (whose service tags are
 //! synthetic prefixes from reserved ranges) and finishes in seconds. With `AML_TARGET=azure` it
@@ -89,10 +91,18 @@ struct Outcome {
     missing: Vec<String>,
     /// The compute created with its cluster.
     created: Option<AksCompute>,
+    /// The new cluster's authorized IP ranges, as read once it was created.
+    live_ranges: Vec<String>,
+    /// The VM sizes of its pools.
+    live_pools: Vec<String>,
     /// The existing cluster admitted then attached.
     admitted: Option<AksCompute>,
     /// The warnings of each attach, by compute name.
     findings: Vec<(String, Vec<&'static str>)>,
+    /// Whether deleting the cluster while its compute was attached was refused.
+    delete_refused: bool,
+    /// The cluster deleted at the end.
+    deleted: Option<AksClusterId>,
 }
 
 /// An existing cluster by role: the emulator's `aks-<role>`, or `AML_AKS_<ROLE>` on Azure
@@ -241,6 +251,14 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
         .and_then(|a| a.authorized_ip_ranges.clone())
         .unwrap_or_default();
     println!("  authorized IP ranges now: {}", ranges.join(", "));
+    outcome.live_ranges = ranges;
+    outcome.live_pools = live
+        .properties
+        .and_then(|p| p.agent_pool_profiles)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.vm_size)
+        .collect();
     outcome.created = Some(created);
 
     // 5. An existing cluster whose ranges miss the control plane: admitted, then attached.
@@ -267,17 +285,34 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
         }
     }
 
-    // 7. Detach keeps every cluster (R3).
-    println!("\n7. detach (the clusters are kept)");
+    // 7. Deleting a cluster is its own, explicit call: refused while a compute uses it.
+    println!(
+        "\n7. delete cluster {cluster} while {NAME} uses it: refused, nothing written [cluster.still_attached]"
+    );
+    match ws.begin_delete_cluster(&id).await {
+        Err(error @ Error::ClusterStillAttached { .. }) => {
+            println!("  refused: {error}");
+            outcome.delete_refused = true;
+        }
+        Err(other) => return Err(other.into()),
+        Ok(_) => return Err("a cluster in use was deleted".into()),
+    }
+
+    // 8. Detach keeps every cluster (R3).
+    println!("\n8. detach (the clusters are kept)");
     let mut names = vec![NAME.to_owned()];
     names.extend(outcome.admitted.iter().map(|c| c.name().to_owned()));
     names.extend(outcome.findings.iter().map(|(n, _)| n.clone()));
     for name in names {
         aml_examples::watch(ws.begin_detach(&name).await?, "  ").await?;
     }
+
+    // 9. Then the cluster this example created is deleted, explicitly; the others are kept.
     println!(
-        "  cluster {cluster} is kept; delete it explicitly if you mean to (az aks delete -g {resource_group} -n {cluster})"
+        "\n9. delete cluster {cluster}, which this example created (the existing ones are kept)"
     );
+    aml_examples::watch(ws.begin_delete_cluster(&id).await?, "  ").await?;
+    outcome.deleted = Some(id);
     Ok(outcome)
 }
 
@@ -357,23 +392,12 @@ mod tests {
         // The created cluster admits the office range and every control-plane prefix, and
         // its GPU pool was created with it.
         let id = outcome.created.as_ref().unwrap().cluster_id().unwrap();
-        let cluster = emulator.cluster(&id).unwrap();
-        let props = cluster.properties.unwrap();
-        let ranges = props
-            .api_server_access_profile
-            .unwrap()
-            .authorized_ip_ranges
-            .unwrap();
+        let ranges = &outcome.live_ranges;
         assert!(ranges.contains(&"203.0.113.0/24".to_owned()), "{ranges:?}");
         for prefix in &expected {
             assert!(ranges.contains(prefix), "{prefix} not in {ranges:?}");
         }
-        let sizes: Vec<_> = props
-            .agent_pool_profiles
-            .unwrap()
-            .into_iter()
-            .filter_map(|p| p.vm_size)
-            .collect();
+        let sizes = &outcome.live_pools;
         assert!(sizes.contains(&"Standard_NC6s_v3".to_owned()), "{sizes:?}");
 
         // The existing cluster was admitted, then attached.
@@ -406,8 +430,13 @@ mod tests {
         assert!(entra.contains(&"cluster.aad"), "{text}");
         assert!(entra.contains(&"cluster.egress"), "{text}");
 
-        // Detach kept every cluster; no compute is left.
-        assert!(emulator.cluster(&id).is_some());
+        // The cluster in use was not deleted; once detached, it was, and only it.
+        assert!(outcome.delete_refused);
+        assert_eq!(outcome.deleted.as_ref(), Some(&id));
+        assert!(emulator.cluster(&id).is_none());
+        let deletes = emulator.requests().matching("DELETE", "/managedClusters/");
+        assert_eq!(deletes.len(), 1, "{deletes:#?}");
+        // Detach kept the existing clusters; no compute is left.
         assert!(emulator.cluster(&office).is_some());
         let compute = ws.id().compute(NAME.parse().unwrap());
         assert!(emulator.compute(&compute).is_none());

@@ -96,7 +96,7 @@ impl Workspace {
                 "name",
                 Rule::ReattachCreated,
                 format!(
-                    "compute {name} was created by the workspace; once re-attached it counts as attached, and the workspace will refuse to delete its cluster (detach it and use `az aks delete`)"
+                    "compute {name} was created by the workspace; once re-attached it counts as attached, and the workspace will refuse to delete its cluster through the compute (detach it, then `Workspace::begin_delete_cluster`)"
                 ),
             );
             plan.push_warnings(report.warnings);

@@ -1,7 +1,7 @@
 //! The plan of a create-and-attach of a new AKS cluster, and the control-plane steps it shares
 //! with attach.
 
-use super::{Change, Check, OperationKind, Plan, Read, tls_summary};
+use super::{Change, Check, Condition, OperationKind, Plan, Read};
 use crate::request::{AttachCompute, CreateCluster, Requests};
 
 impl Plan {
@@ -25,6 +25,41 @@ impl Plan {
         plan.read(Read::Locations, Some(requests.locations(&subscription)))
             .read(Read::ServiceTags, tags)
             .check(Check::ControlPlaneAdmitted { add })
+    }
+
+    /// Admit the Azure ML control plane into the authorized IP ranges of the cluster `attach`
+    /// names (R15), in place: read the cluster, the control-plane steps of
+    /// [`Plan::attach`] (the workspace's region when unknown, the subscription's locations, the
+    /// service tags, the check that finds the missing prefixes), then a GET-modify-PUT of the
+    /// cluster as read with the missing prefixes added to its ranges, its wait, and the
+    /// compute's read (what the operation returns). What
+    /// converging an existing compute runs when its cluster's ranges lost the control plane
+    /// ([`OperationKind::Converge`]). The `PUT` and its wait are conditional
+    /// ([`Condition::ControlPlaneMissing`]): when the run finds nothing missing, nothing is
+    /// written.
+    pub fn admit_control_plane(requests: &Requests, attach: &AttachCompute) -> Self {
+        let cluster = attach.cluster().clone();
+        Self::new(
+            OperationKind::Converge,
+            attach.id().clone(),
+            Vec::new(),
+        )
+        .read(
+            Read::Cluster(cluster.clone()),
+            Some(requests.cluster(&cluster)),
+        )
+        .control_plane(requests, attach, true)
+        .when(Some(Condition::ControlPlaneMissing))
+        .modify(
+            format!(
+                "add the missing control-plane prefixes to the authorized IP ranges of cluster {} (the cluster as read)",
+                cluster.name()
+            ),
+            requests.put_managed_cluster(&cluster, None),
+            Change::AdmitControlPlane,
+        )
+        .when(None)
+        .read(Read::Compute, Some(requests.get(attach.id())))
     }
 
     /// Create a cluster, then attach it (R12, R15, R16, then R2), as one operation: the compute
@@ -99,32 +134,15 @@ impl Plan {
         } else {
             plan.write(purpose, put)
         };
-        plan = plan
-            .read(
-                Read::Cluster(cluster.clone()),
-                Some(requests.cluster(&cluster)),
-            )
-            .check(Check::Capacity(attach.config().cluster_purpose().clone()))
-            .check(Check::Findings { created_here: true })
-            .read(Read::Computes, Some(requests.list(id.workspace())))
-            .check(Check::NameFree)
-            .check(Check::NotAttachedElsewhere)
-            .write(
-                format!(
-                    "attach cluster {} as compute {} ({})",
-                    cluster.name(),
-                    id.name(),
-                    tls_summary(attach.config().tls())
-                ),
-                requests.attach(attach),
-            );
-        if let Some(update) = attach.follow_up() {
-            plan = plan.read(Read::Compute, Some(requests.get(&id))).modify(
-                "switch to the internal load balancer (an update once attached)".to_owned(),
-                requests.update_target(&id),
-                Change::Compute(update),
-            );
-        }
-        plan
+        plan.read(
+            Read::Cluster(cluster.clone()),
+            Some(requests.cluster(&cluster)),
+        )
+        .check(Check::Capacity(attach.config().cluster_purpose().clone()))
+        .check(Check::Findings { created_here: true })
+        .read(Read::Computes, Some(requests.list(id.workspace())))
+        .check(Check::NameFree)
+        .check(Check::NotAttachedElsewhere)
+        .attach_write(requests, attach)
     }
 }

@@ -11,9 +11,10 @@
 //! AKS cluster itself for [`Plan::delete_cluster`] (whose checks read the workspace's computes).
 //!
 //! A step may be conditional ([`Plan::condition`]): the dry run shows it with its condition,
-//! and a run skips it, with a progress event, when the condition does not hold. Only attach has
-//! such steps: its control-plane reads and check (when the cluster has authorized IP ranges)
-//! and the write that adds missing prefixes (when some are missing); see [`Plan::attach`].
+//! and a run skips it, with a progress event, when the condition does not hold. Two plans have
+//! such steps: attach, its control-plane reads and check (when the cluster has authorized IP ranges)
+//! and the write that adds missing prefixes (when some are missing); see [`Plan::attach`]; and
+//! [`Plan::admit_control_plane`], whose write runs only when prefixes are missing.
 
 use std::fmt;
 
@@ -259,19 +260,26 @@ impl Plan {
         if !allow_second_attachment {
             plan = plan.check(Check::NotAttachedElsewhere);
         }
-        plan = plan.write(
+        plan.attach_write(requests, attach)
+    }
+
+    /// The attach's `PUT` and wait, then, for an internal load balancer, the update that
+    /// switches to it once attached (R20).
+    fn attach_write(self, requests: &Requests, attach: &AttachCompute) -> Self {
+        let id = attach.id();
+        let mut plan = self.write(
             format!(
                 "attach cluster {} as compute {} ({})",
-                cluster.name(),
+                attach.cluster().name(),
                 id.name(),
                 tls_summary(attach.config().tls())
             ),
             requests.attach(attach),
         );
         if let Some(update) = attach.follow_up() {
-            plan = plan.read(Read::Compute, Some(requests.get(&id))).modify(
+            plan = plan.read(Read::Compute, Some(requests.get(id))).modify(
                 "switch to the internal load balancer (an update once attached)".to_owned(),
-                requests.update_target(&id),
+                requests.update_target(id),
                 Change::Compute(update),
             );
         }

@@ -9,8 +9,8 @@ use crate::exit::EXIT_CODES_HELP;
 use crate::output::Format;
 
 /// Manage Azure Machine Learning inference computes on AKS over Azure Resource Manager:
-/// create, attach, update, scale, re-attach, detach and delete them, or apply a directory of
-/// specs to many workspaces at once.
+/// create, attach, update, scale, re-attach, detach and delete them (and the clusters they
+/// created), or apply a directory of specs to many workspaces at once.
 #[derive(Debug, Parser)]
 #[command(name = "aml", version, after_help = EXIT_CODES_HELP, propagate_version = true)]
 pub struct Cli {
@@ -351,6 +351,25 @@ pub enum Command {
     Delete {
         /// The compute's name.
         name: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+        /// Dry run, no wait.
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Delete an AKS cluster and its nodes (one `create-cluster` made, once its compute is
+    /// detached). Refused while a compute of the workspace uses it. Asks first, unless --yes.
+    DeleteCluster {
+        /// The cluster's ARM id.
+        #[arg(long, value_name = "ID", conflicts_with_all = ["cluster_resource_group", "cluster_name"], required_unless_present = "cluster_name")]
+        cluster_id: Option<String>,
+        /// The cluster's resource group (with --cluster-name), in the workspace's subscription.
+        #[arg(long, value_name = "NAME", requires = "cluster_name")]
+        cluster_resource_group: Option<String>,
+        /// The cluster's name.
+        #[arg(long, value_name = "NAME", requires = "cluster_resource_group")]
+        cluster_name: Option<String>,
         /// Do not ask for confirmation.
         #[arg(long, short)]
         yes: bool,

@@ -125,6 +125,17 @@ pub struct Failure {
     /// What of the Azure ML control plane a cluster's authorized IP ranges miss (rule
     /// `cluster.control_plane_missing`), when that is the failure.
     pub control_plane: Option<Box<MissingControlPlane>>,
+    /// The computes of the workspace that still use a cluster to delete (rule
+    /// `cluster.still_attached`), when that is the failure.
+    pub still_attached: Option<Box<StillAttached>>,
+}
+
+/// The computes of the workspace that still use the AKS cluster `delete-cluster` was asked to
+/// delete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StillAttached {
+    /// The computes' names.
+    pub computes: Vec<String>,
 }
 
 /// The Azure ML control plane's prefixes a cluster's authorized IP ranges do not admit.
@@ -146,6 +157,7 @@ impl Failure {
             arm_code: None,
             resume: None,
             control_plane: None,
+            still_attached: None,
         }
     }
 
@@ -177,6 +189,20 @@ impl Failure {
             }
             _ => None,
         };
+        let still_attached = match error {
+            aml_compute::Error::ClusterStillAttached { computes, .. } => {
+                let commands: Vec<String> = computes
+                    .iter()
+                    .map(|c| format!("`aml detach {c}`"))
+                    .collect();
+                message.push_str("\n  to detach: ");
+                message.push_str(&commands.join(", "));
+                Some(Box::new(StillAttached {
+                    computes: computes.clone(),
+                }))
+            }
+            _ => None,
+        };
         Self {
             exit: Exit::of(error),
             message,
@@ -184,11 +210,12 @@ impl Failure {
             arm_code: error.arm_code().map(str::to_owned),
             resume: None,
             control_plane,
+            still_attached,
         }
     }
 
     /// The failure as JSON: `{"error": {"kind", "exit_code", "message", "rule", "arm_code",
-    /// "resume_token", "missing_prefixes", "control_plane_regions"}}`.
+    /// "resume_token", "missing_prefixes", "control_plane_regions", "attached_computes"}}`.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "error": {
@@ -200,6 +227,7 @@ impl Failure {
                 "resume_token": self.resume,
                 "missing_prefixes": self.control_plane.as_ref().map_or(&[][..], |c| &c.prefixes[..]),
                 "control_plane_regions": self.control_plane.as_ref().map_or(&[][..], |c| &c.regions[..]),
+                "attached_computes": self.still_attached.as_ref().map_or(&[][..], |s| &s.computes[..]),
             }
         })
     }
@@ -304,6 +332,31 @@ mod tests {
         let json = Failure::from_compute(&refused).to_json();
         assert_eq!(json["error"]["kind"], "refused");
         assert_eq!(json["error"]["exit_code"], 4);
+        assert_eq!(json["error"]["missing_prefixes"], serde_json::json!([]));
+        assert_eq!(json["error"]["attached_computes"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn a_cluster_still_in_use_is_refused_with_its_computes() {
+        let error = aml_compute::Error::ClusterStillAttached {
+            cluster: "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/c".into(),
+            computes: vec!["web".into(), "batch".into()],
+        };
+        assert_eq!(Exit::of(&error), Exit::Refused);
+        let failure = Failure::from_compute(&error);
+        assert!(
+            failure
+                .message
+                .contains("to detach: `aml detach web`, `aml detach batch`"),
+            "{}",
+            failure.message
+        );
+        let json = failure.to_json();
+        assert_eq!(json["error"]["rule"], "cluster.still_attached");
+        assert_eq!(
+            json["error"]["attached_computes"],
+            serde_json::json!(["web", "batch"])
+        );
         assert_eq!(json["error"]["missing_prefixes"], serde_json::json!([]));
     }
 

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use env::{Env, PROD, bare};
 
-const SUBCOMMANDS: [&str; 19] = [
+const SUBCOMMANDS: [&str; 21] = [
     "plan",
     "apply",
     "create",
@@ -26,6 +26,8 @@ const SUBCOMMANDS: [&str; 19] = [
     "reattach",
     "detach",
     "delete",
+    "create-cluster",
+    "delete-cluster",
     "show",
     "list",
     "credentials",
@@ -60,7 +62,14 @@ fn every_subcommand_has_help_and_completions_name_them() {
         let out = bare(&home).args(["completions", shell]).output().unwrap();
         assert!(out.status.success(), "{shell}");
         let text = String::from_utf8_lossy(&out.stdout);
-        for sub in ["apply", "recover-tls", "credentials", "wait"] {
+        for sub in [
+            "apply",
+            "recover-tls",
+            "credentials",
+            "wait",
+            "create-cluster",
+            "delete-cluster",
+        ] {
             assert!(text.contains(sub), "{shell} completions lack {sub}");
         }
     }

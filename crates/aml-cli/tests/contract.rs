@@ -67,6 +67,7 @@ const ERROR: &[&str] = &[
     "resume_token",
     "missing_prefixes",
     "control_plane_regions",
+    "attached_computes",
 ];
 
 /// Panics unless `value` is an object with exactly the fields `names`.
@@ -207,6 +208,13 @@ fn every_command_prints_json_with_exactly_the_documented_fields() {
 
     operation(&env.json(&["detach", "prod-aks"]), "detach");
     operation(&env.json(&["delete", "new-aks", "--yes"]), "delete");
+    let dry = env.json(&["delete-cluster", "--cluster-id", PROD, "--dry-run"]);
+    fields(&dry, DRY_RUN);
+    assert_eq!(dry["operation"], "delete cluster");
+    operation(
+        &env.json(&["delete-cluster", "--cluster-id", PROD, "--yes"]),
+        "delete cluster",
+    );
 
     let pair = Pair::generate("score.contoso.com");
     let dump = env.file("azuremlfessl.yaml", &pair.secret_dump());

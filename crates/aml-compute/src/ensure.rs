@@ -151,10 +151,13 @@ impl Workspace {
     /// same cluster, purpose, TLS, load balancer) and with the live managed cluster: a pool's
     /// node count is a scale of that pool; its region, private flag, outbound type, load
     /// balancer SKU, subnet, a pool's VM size or a missing pool cannot change in place
-    /// (AKS refuses); authorized IP ranges that miss the spec's ranges, or the Azure ML control
-    /// plane with `admit_control_plane`, are a difference this library does not change in
-    /// place (the remedy names the `az aks update` command). Without `admit_control_plane`,
-    /// ranges that miss the control plane are [`Error::ControlPlaneNotAdmitted`].
+    /// (AKS refuses); authorized IP ranges that miss the Azure ML control plane are, with
+    /// `admit_control_plane`, changed in place ([`Remedy::AdmitControlPlane`]: the plan reads
+    /// the cluster, the subscription's locations and the service tags, then `PUT`s the cluster
+    /// as read with the missing prefixes added), and without it
+    /// [`Error::ControlPlaneNotAdmitted`]; ranges that miss the spec's own ranges are a
+    /// difference this library does not change in place (the remedy names the `az aks update`
+    /// command).
     pub async fn plan_ensure(&self, name: &str, desired: Desired) -> Result<Convergence> {
         let (id, existing, differences, target) = match desired {
             Desired::Create(config) => {
@@ -263,7 +266,8 @@ impl Workspace {
     }
 
     /// The parts that make `existing` match: a re-attach first (its rollback is for its own
-    /// attach), then an update of TLS and the load balancer, then a scale.
+    /// attach), then the cluster's control-plane admission, then an update of TLS and the load
+    /// balancer, then a scale.
     async fn converge_plan(
         &self,
         id: &ComputeId,
@@ -284,6 +288,9 @@ impl Workspace {
                 parts.push(self.reattach_plan(existing, op.attach())?);
             }
             _ => {}
+        }
+        if let (true, Target::CreateCluster(op)) = (has(Remedy::AdmitControlPlane, ""), target) {
+            parts.push(Plan::admit_control_plane(&self.requests, op.attach()));
         }
         let (tls, lb) = match target {
             Target::Create(c) => (c.config().tls(), c.config().load_balancer()),

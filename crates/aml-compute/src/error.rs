@@ -306,6 +306,9 @@ pub enum Remedy {
     Scale,
     /// By detaching and attaching the cluster again (settings only an attach sets).
     Reattach,
+    /// In place, by a GET-modify-PUT of the managed cluster that adds the Azure ML control
+    /// plane's missing prefixes to its authorized IP ranges (with `admit_control_plane`).
+    AdmitControlPlane,
     /// Not without deleting or detaching the compute and making it again (VM size, region,
     /// virtual network, a created compute's purpose, another cluster): refused.
     Recreate,
@@ -318,6 +321,7 @@ impl Remedy {
             Self::Update => "update",
             Self::Scale => "scale",
             Self::Reattach => "re-attach",
+            Self::AdmitControlPlane => "admit the control plane",
             Self::Recreate => "cannot change in place",
         }
     }

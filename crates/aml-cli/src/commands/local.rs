@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use aml_compute::OperationKind;
 use aml_model::WorkspaceId;
+use aml_model::plan::{Step, Subject};
 use base64::Engine as _;
 use clap::CommandFactory as _;
 use serde::{Deserialize, Serialize};
@@ -14,33 +15,38 @@ use super::Context;
 use crate::exit::{Exit, Failure};
 use crate::output;
 
-/// What an `aml wait` token holds: the workspace, the compute, the operation and the ARM
-/// resume token. It holds the operation's URLs: keep it out of public logs.
+/// What an `aml wait` token holds: the workspace, the compute (or, for a cluster's deletion,
+/// the cluster), the operation and the ARM resume token. It holds the operation's URLs: keep it
+/// out of public logs.
 #[derive(Serialize, Deserialize)]
 pub struct ResumeTokenV1 {
     /// The workspace's ARM id.
     pub workspace: String,
-    /// The compute's name.
+    /// The compute's name; the cluster's, for a cluster's deletion.
     pub name: String,
     /// The operation (`create`, `attach`, ...).
     pub kind: String,
+    /// The cluster's ARM id, for a cluster's deletion (whose plan is about the cluster, not a
+    /// compute); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     /// The ARM resume token.
     pub arm: aml_arm::ResumeToken,
 }
 
 const TOKEN_PREFIX: &str = "aml1.";
 
-/// The `aml wait` token of an operation started with `--no-wait`.
+/// The `aml wait` token of an operation on `subject` started with `--no-wait`.
 pub fn encode_token(
-    workspace: &WorkspaceId,
-    name: &str,
+    subject: &Subject,
     kind: OperationKind,
     arm: &aml_arm::ResumeToken,
 ) -> Result<String, Failure> {
     let token = ResumeTokenV1 {
-        workspace: workspace.to_string(),
-        name: name.to_owned(),
+        workspace: subject.workspace().to_string(),
+        name: subject.name().to_owned(),
         kind: kind.as_str().to_owned(),
+        cluster: subject.cluster().map(ToString::to_string),
         arm: arm.clone(),
     };
     let bytes = serde_json::to_vec(&token).map_err(|e| {
@@ -55,10 +61,9 @@ pub fn encode_token(
     ))
 }
 
-/// Reads an `aml wait` token: the workspace, the compute, the operation and the ARM token.
-pub fn decode_token(
-    text: &str,
-) -> Result<(WorkspaceId, String, OperationKind, aml_arm::ResumeToken), Failure> {
+/// Reads an `aml wait` token: what the operation is about (a compute, or the cluster of a
+/// cluster's deletion), the operation and the ARM token.
+pub fn decode_token(text: &str) -> Result<(Subject, OperationKind, aml_arm::ResumeToken), Failure> {
     let invalid = |why: &str| {
         Failure::invalid(format!(
             "the resume token is not one `aml ... --no-wait` printed ({why}); copy it whole"
@@ -78,7 +83,23 @@ pub fn decode_token(
         .parse()
         .map_err(|_| invalid("bad workspace id"))?;
     let kind = operation_kind(&token.kind).ok_or_else(|| invalid("unknown operation"))?;
-    Ok((workspace, token.name, kind, token.arm))
+    let subject = match (kind, &token.cluster) {
+        (OperationKind::DeleteCluster, Some(cluster)) => Subject::Cluster {
+            workspace,
+            cluster: cluster.parse().map_err(|_| invalid("bad cluster id"))?,
+        },
+        (OperationKind::DeleteCluster, None) => return Err(invalid("no cluster")),
+        (_, Some(_)) => return Err(invalid("a cluster for an operation on a compute")),
+        (_, None) => Subject::Compute(
+            workspace.compute(
+                token
+                    .name
+                    .parse()
+                    .map_err(|_| invalid("bad compute name"))?,
+            ),
+        ),
+    };
+    Ok((subject, kind, token.arm))
 }
 
 fn operation_kind(text: &str) -> Option<OperationKind> {
@@ -91,17 +112,37 @@ fn operation_kind(text: &str) -> Option<OperationKind> {
         OperationKind::Detach,
         OperationKind::Delete,
         OperationKind::Converge,
+        OperationKind::DeleteCluster,
     ]
     .into_iter()
     .find(|k| k.as_str() == text)
 }
 
+/// `aml wait`: continues the operation the token names. A cluster's deletion is resumed with
+/// its plan, made again for the cluster the token names, from the plan's wait.
 pub(super) async fn wait(ctx: &Context, token: &str) -> Result<Exit, Failure> {
-    let (workspace, name, kind, arm_token) = decode_token(token)?;
-    let ws = aml_compute::Workspace::new(ctx.arm()?, workspace.clone());
-    let operation = ws.resume(&arm_token, &name, kind)?;
-    let done = ctx.progress.watch(operation, &name).await;
-    super::ops::finished(ctx, &workspace, &name, kind, done)
+    let (subject, kind, arm_token) = decode_token(token)?;
+    let ws = aml_compute::Workspace::new(ctx.arm()?, subject.workspace().clone());
+    let operation = match &subject {
+        Subject::Cluster { cluster, .. } => {
+            let plan = ws.plan_delete_cluster(cluster)?;
+            let mut waits = plan
+                .steps()
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| matches!(s, Step::Wait));
+            let (Some((step, _)), None) = (waits.next(), waits.next()) else {
+                return Err(Failure::new(
+                    Exit::Runtime,
+                    "the plan of a cluster's deletion does not have exactly one wait; this aml cannot resume it",
+                ));
+            };
+            ws.resume_plan(plan, step, &arm_token)?
+        }
+        _ => ws.resume(&arm_token, subject.name(), kind)?,
+    };
+    let done = ctx.progress.watch(operation, subject.name()).await;
+    super::ops::finished(ctx, &subject, kind, done)
 }
 
 pub(super) fn completions(shell: clap_complete::Shell) -> Result<Exit, Failure> {

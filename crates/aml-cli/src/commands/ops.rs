@@ -1,5 +1,5 @@
 //! The commands that change a compute: create, attach, create-cluster, update, scale,
-//! reattach, detach, delete. Each builds its plan first (`--dry-run` prints it and sends nothing), then runs it
+//! reattach, detach, delete; and delete-cluster, which deletes a cluster no compute uses. Each builds its plan first (`--dry-run` prints it and sends nothing), then runs it
 //! with progress, or starts it and prints a resume token (`--no-wait`).
 
 use std::collections::BTreeMap;
@@ -10,8 +10,9 @@ use aml_compute::config::{
     ManagedClusterBuilder, NodePoolSettings, ScaleBuilder, TlsSettings,
 };
 use aml_compute::{CreateClusterOptions, OperationKind, Plan, Workspace};
+use aml_model::plan::Subject;
 use aml_model::wire::{ClusterPurpose, LoadBalancerSku, LoadBalancerType, OutboundType};
-use aml_model::{PrivateKeyPem, WorkspaceId};
+use aml_model::{AksClusterId, PrivateKeyPem, WorkspaceId};
 use serde_json::json;
 
 use super::Context;
@@ -130,10 +131,42 @@ pub(super) async fn run(ctx: &Context, command: Command) -> Result<Exit, Failure
         }
         Command::Delete { name, yes, run } => {
             let plan = ws.plan_delete(&name)?;
-            if !yes && !run.dry_run && !confirm(&name)? {
+            let question = format!(
+                "delete compute {name} and the AKS cluster it created? this cannot be undone"
+            );
+            if !yes && !run.dry_run && !confirm(&question)? {
                 return Err(Failure::new(
                     Exit::Declined,
                     format!("not deleting {name}: not confirmed (answer yes, or pass --yes)"),
+                ));
+            }
+            (name, plan, run)
+        }
+        Command::DeleteCluster {
+            cluster_id,
+            cluster_resource_group,
+            cluster_name,
+            yes,
+            run,
+        } => {
+            let cluster = cluster_of(
+                ws.id(),
+                cluster_id.as_deref(),
+                cluster_resource_group.as_deref(),
+                cluster_name.as_deref(),
+            )?;
+            let plan = ws.plan_delete_cluster(&cluster)?;
+            let name = cluster.name().to_owned();
+            let question = format!(
+                "delete AKS cluster {name} (resource group {}) and its nodes? this cannot be undone",
+                cluster.resource_group()
+            );
+            if !yes && !run.dry_run && !confirm(&question)? {
+                return Err(Failure::new(
+                    Exit::Declined,
+                    format!(
+                        "not deleting cluster {name}: not confirmed (answer yes, or pass --yes)"
+                    ),
                 ));
             }
             (name, plan, run)
@@ -148,9 +181,34 @@ pub(super) async fn run(ctx: &Context, command: Command) -> Result<Exit, Failure
     execute(ctx, &ws, &name, plan, run).await
 }
 
-/// Asks on standard error whether to delete `name`; reads the answer from standard input.
-fn confirm(name: &str) -> Result<bool, Failure> {
-    eprint!("delete compute {name} and the AKS cluster it created? this cannot be undone [y/N] ");
+/// The cluster `--cluster-id`, or `--cluster-resource-group` and `--cluster-name` (in the
+/// workspace's subscription), name.
+fn cluster_of(
+    workspace: &WorkspaceId,
+    id: Option<&str>,
+    resource_group: Option<&str>,
+    name: Option<&str>,
+) -> Result<AksClusterId, Failure> {
+    match (id, resource_group, name) {
+        (Some(id), ..) => id
+            .parse()
+            .map_err(|e| Failure::invalid(format!("--cluster-id {id:?}: {e}"))),
+        (None, Some(group), Some(name)) => {
+            AksClusterId::new(workspace.subscription_id(), group, name).map_err(|e| {
+                Failure::invalid(format!(
+                    "--cluster-resource-group {group:?} --cluster-name {name:?}: {e}"
+                ))
+            })
+        }
+        _ => Err(Failure::invalid(
+            "name the cluster: --cluster-id ID, or --cluster-resource-group RG --cluster-name NAME",
+        )),
+    }
+}
+
+/// Asks `question` on standard error; reads the answer from standard input.
+fn confirm(question: &str) -> Result<bool, Failure> {
+    eprint!("{question} [y/N] ");
     let mut answer = String::new();
     std::io::stdin()
         .lock()
@@ -174,6 +232,7 @@ async fn execute(
     run: RunArgs,
 ) -> Result<Exit, Failure> {
     let kind = plan.kind();
+    let subject = plan.subject().clone();
     if run.dry_run {
         if ctx.json() {
             output::print_json(&json!({
@@ -191,7 +250,7 @@ async fn execute(
     if run.no_wait
         && let Some(token) = operation.resume_token()
     {
-        let token = encode_token(ws.id(), name, kind, &token)?;
+        let token = encode_token(&subject, kind, &token)?;
         if ctx.json() {
             output::print_json(&json!({
                 "operation": kind.as_str(),
@@ -208,15 +267,14 @@ async fn execute(
         return Ok(Exit::Success);
     }
     let done = ctx.progress.watch(operation, name).await;
-    finished(ctx, ws.id(), name, kind, done)
+    finished(ctx, &subject, kind, done)
 }
 
 /// Prints the end of an operation; when waiting stopped, the failure carries the `aml wait`
 /// token that resumes it.
 pub(super) fn finished(
     ctx: &Context,
-    workspace: &WorkspaceId,
-    name: &str,
+    subject: &Subject,
     kind: OperationKind,
     done: aml_compute::Result<aml_compute::Completion>,
 ) -> Result<Exit, Failure> {
@@ -225,11 +283,12 @@ pub(super) fn finished(
         Err(e) => {
             let mut failure = Failure::from_compute(&e);
             if let Some(token) = e.resume_token() {
-                failure.resume = Some(encode_token(workspace, name, kind, token)?);
+                failure.resume = Some(encode_token(subject, kind, token)?);
             }
             return Err(failure);
         }
     };
+    let name = subject.name();
     let kind = kind.as_str();
     let compute = done.compute();
     if ctx.json() {
@@ -243,6 +302,7 @@ pub(super) fn finished(
         let what = match kind {
             "detach" => format!("detached {name}; its AKS cluster is kept\n"),
             "delete" => format!("deleted {name}\n"),
+            "delete cluster" => format!("deleted AKS cluster {name} and its nodes\n"),
             _ => format!("{kind} of {name} succeeded\n"),
         };
         output::print(&what)?;

@@ -263,9 +263,12 @@ pub(super) fn differences_cluster(
 
 /// The authorized ranges: every range of the spec, and (found by
 /// [`Workspace::control_plane_gaps`]) the Azure ML control plane's prefixes. Ranges that miss
-/// the control plane without `admit` are [`Error::ControlPlaneNotAdmitted`]; otherwise what is
-/// missing is one difference whose remedy is the `az aks update` command that adds it (no plan
-/// step of this library changes a live cluster's ranges, other than while attaching).
+/// the control plane without `admit` are [`Error::ControlPlaneNotAdmitted`]. With `admit`,
+/// ranges that miss only the control plane are one [`Remedy::AdmitControlPlane`] difference,
+/// applied in place (a GET-modify-PUT of the cluster). Ranges that miss the spec's own ranges
+/// are one difference that cannot change in place, whose remedy is the `az aks update` command
+/// that adds every missing range (the control plane's too): no plan step of this library sets
+/// a live cluster's ranges to the spec's.
 pub(super) fn differences_ranges(
     live: &ManagedCluster,
     op: &CreateCluster,
@@ -293,17 +296,30 @@ pub(super) fn differences_ranges(
             missing: missing_plane,
         });
     }
-    if missing_spec.is_empty() && missing_plane.is_empty() {
+    let existing = if have.is_empty() {
+        "none (the API server is open)".to_owned()
+    } else {
+        have.join(", ")
+    };
+    if missing_spec.is_empty() {
+        if !missing_plane.is_empty() {
+            out.push(diff(
+                "create_cluster.authorized_ip_ranges",
+                existing,
+                format!(
+                    "also the Azure ML control plane's {} (added to the cluster's ranges as read)",
+                    missing_plane.join(", ")
+                ),
+                Remedy::AdmitControlPlane,
+            ));
+        }
         return Ok(());
     }
     let all = control_plane::with_admitted(
         &control_plane::with_admitted(&have, &missing_spec),
         &missing_plane,
     );
-    let mut missing = Vec::new();
-    if !missing_spec.is_empty() {
-        missing.push(format!("the spec's {}", missing_spec.join(", ")));
-    }
+    let mut missing = vec![format!("the spec's {}", missing_spec.join(", "))];
     if !missing_plane.is_empty() {
         missing.push(format!(
             "the Azure ML control plane's {}",
@@ -312,11 +328,7 @@ pub(super) fn differences_ranges(
     }
     out.push(diff(
         "create_cluster.authorized_ip_ranges",
-        if have.is_empty() {
-            "none (the API server is open)".to_owned()
-        } else {
-            have.join(", ")
-        },
+        existing,
         format!(
             "also {}; add them with `az aks update -g {} -n {} --api-server-authorized-ip-ranges {}`",
             missing.join(" and "),

@@ -1,7 +1,8 @@
 //! Ensure of a new, secured cluster (`Desired::CreateCluster`): created and attached from
 //! nothing, adopted without a write, a pool's node count scaled, and what the live cluster
-//! cannot change (region, VM size, authorized ranges, the control plane) refused with every
-//! difference.
+//! cannot change (region, VM size, the spec's authorized ranges) refused with every
+//! difference; ranges that lost the Azure ML control plane refused without
+//! `admit_control_plane`, and given it back in place with it.
 
 use aml_compute::config::{
     AksAttachBuilder, AksAttachConfiguration, ManagedClusterBuilder, ManagedClusterConfiguration,
@@ -10,6 +11,7 @@ use aml_compute::{
     CreateClusterOptions, Desired, Ensured, Error, OperationKind, Remedy, Workspace,
 };
 use aml_emulator::Emulator;
+use aml_model::plan::{Read, Step};
 
 use crate::support::{cluster_id, received_writes, setup};
 
@@ -161,11 +163,9 @@ async fn what_the_cluster_cannot_change_is_refused_with_every_difference_and_not
     assert_eq!(received_writes(&emu), Vec::<String>::new());
 }
 
-#[tokio::test]
-async fn a_live_cluster_whose_ranges_lost_the_control_plane_is_refused_or_reported() {
-    let (emu, ws) = setup().await;
-    converge(&ws, desired(secured(), true)).await;
-    // Someone narrows the cluster's ranges to the office alone.
+/// Narrows the live cluster's authorized ranges to the office alone (a managed cluster's
+/// `PUT`, as someone with `az aks update` would).
+async fn narrow_ranges(ws: &Workspace) {
     let id = cluster_id("aks-ens");
     let mut live = ws.managed_cluster(&id).await.unwrap();
     let props = live.properties.as_mut().unwrap();
@@ -182,9 +182,32 @@ async fn a_live_cluster_whose_ranges_lost_the_control_plane_is_refused_or_report
         .unwrap()
         .await
         .unwrap();
+}
+
+fn live_ranges(emu: &Emulator) -> Vec<String> {
+    emu.cluster(&cluster_id("aks-ens"))
+        .and_then(|c| c.properties)
+        .and_then(|p| p.api_server_access_profile)
+        .and_then(|a| a.authorized_ip_ranges)
+        .unwrap_or_default()
+}
+
+/// The IPv4 prefixes of the control plane of the emulator's workspace region and its pair.
+fn control_plane() -> Vec<String> {
+    aml_emulator::service_tags::control_plane_prefixes("eastus")
+        .unwrap()
+        .into_iter()
+        .filter(|p| !p.contains(':'))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_live_cluster_whose_ranges_lost_the_control_plane_is_refused_without_admit() {
+    let (emu, ws) = setup().await;
+    converge(&ws, desired(secured(), true)).await;
+    narrow_ranges(&ws).await;
     emu.requests().clear();
 
-    // Without admit_control_plane: refused, with the exact prefixes.
     let err = ws
         .plan_ensure("secure", desired(secured(), false))
         .await
@@ -192,29 +215,99 @@ async fn a_live_cluster_whose_ranges_lost_the_control_plane_is_refused_or_report
     let Error::ControlPlaneNotAdmitted { missing, .. } = &err else {
         panic!("expected the control plane refused, got {err}")
     };
-    let expected: Vec<String> = aml_emulator::service_tags::control_plane_prefixes("eastus")
-        .unwrap()
-        .into_iter()
-        .filter(|p| !p.contains(':'))
-        .collect();
-    assert_eq!(*missing, expected);
-    // With it: a difference naming the command that adds them.
+    assert_eq!(*missing, control_plane());
     let err = ws
-        .plan_ensure("secure", desired(secured(), true))
+        .ensure("secure", desired(secured(), false))
         .await
         .unwrap_err();
-    let Error::Conflict { differences, .. } = &err else {
-        panic!("expected a conflict, got {err}")
-    };
-    assert_eq!(differences.len(), 1, "{err}");
-    assert_eq!(differences[0].field, "create_cluster.authorized_ip_ranges");
     assert!(
-        differences[0].desired.contains(&format!(
-            "the Azure ML control plane's {}",
+        matches!(err, Error::ControlPlaneNotAdmitted { .. }),
+        "{err}"
+    );
+    assert_eq!(received_writes(&emu), Vec::<String>::new());
+    assert_eq!(live_ranges(&emu), ["203.0.113.0/24"]);
+}
+
+#[tokio::test]
+async fn a_live_cluster_whose_ranges_lost_the_control_plane_gets_it_back_in_place() {
+    let (emu, ws) = setup().await;
+    converge(&ws, desired(secured(), true)).await;
+    narrow_ranges(&ws).await;
+    emu.requests().clear();
+
+    let convergence = ws
+        .plan_ensure("secure", desired(secured(), true))
+        .await
+        .unwrap();
+    let expected = control_plane();
+    let fields: Vec<(&str, Remedy)> = convergence
+        .differences()
+        .iter()
+        .map(|d| (d.field, d.remedy))
+        .collect();
+    assert_eq!(
+        fields,
+        [(
+            "create_cluster.authorized_ip_ranges",
+            Remedy::AdmitControlPlane
+        )],
+        "{convergence}"
+    );
+    let shown = convergence.to_string();
+    assert!(
+        shown.contains(&format!(
+            "~ create_cluster.authorized_ip_ranges 203.0.113.0/24 -> also the Azure ML control plane's {} (added to the cluster's ranges as read) (admit the control plane)",
             expected.join(", ")
         )),
-        "{}",
-        differences[0]
+        "{shown}"
     );
+    let plan = convergence.plan().unwrap();
+    assert_eq!(plan.kind(), OperationKind::Converge);
+    let id = cluster_id("aks-ens");
+    assert!(
+        plan.steps().iter().any(|s| matches!(
+            s,
+            Step::Read { read: Read::Cluster(c), .. } if *c == id
+        )) && plan.steps().iter().any(|s| matches!(
+            s,
+            Step::Read {
+                read: Read::Locations,
+                ..
+            }
+        )) && plan.steps().iter().any(|s| matches!(
+            s,
+            Step::Read {
+                read: Read::ServiceTags,
+                ..
+            }
+        )),
+        "{plan}"
+    );
+    let planned: Vec<String> = plan
+        .writes()
+        .map(|r| format!("{} {}", r.method(), r.uri()))
+        .collect();
+    assert_eq!(planned.len(), 1, "{plan}");
+    assert!(
+        planned[0].starts_with("PUT ") && planned[0].contains("/managedClusters/aks-ens?"),
+        "{planned:?}"
+    );
+    assert_eq!(
+        received_writes(&emu),
+        Vec::<String>::new(),
+        "planning writes nothing"
+    );
+
+    converge(&ws, desired(secured(), true)).await;
+    assert_eq!(received_writes(&emu), planned, "exactly the cluster's PUT");
+    let mut want = vec!["203.0.113.0/24".to_owned()];
+    want.extend(expected);
+    assert_eq!(live_ranges(&emu), want);
+    assert_eq!(pool_count(&emu, "gpu"), Some(3), "the pools are kept");
+
+    // Converged: the second ensure adopts the compute and writes nothing.
+    emu.requests().clear();
+    let again = ws.ensure("secure", desired(secured(), true)).await.unwrap();
+    assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
     assert_eq!(received_writes(&emu), Vec::<String>::new());
 }

@@ -10,22 +10,7 @@ use crate::BoxError;
 /// problems, one per line (its own message only summarizes them); otherwise the error, then
 /// each cause on a line of its own (smithy-rs RFC 0022: no message repeats its source's).
 pub fn describe_error(error: &(dyn StdError + 'static)) -> String {
-    if let Some(report) = error
-        .downcast_ref::<aml_compute::Error>()
-        .and_then(aml_compute::Error::report)
-    {
-        let n = report.errors.len();
-        let mut text = format!(
-            "the configuration has {n} problem{} (nothing was sent):",
-            if n == 1 { "" } else { "s" }
-        );
-        for line in report.to_string().lines() {
-            text.push_str("\n  ");
-            text.push_str(line);
-        }
-        return text;
-    }
-    aml_model::error::chain(error).join("\n  caused by: ")
+    aml_compute::describe_error(error)
 }
 
 /// What an example's `main` returns on failure: its `Debug` (what Rust prints for an error

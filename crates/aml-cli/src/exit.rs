@@ -269,22 +269,7 @@ impl From<crate::spec::SpecError> for Failure {
 /// An error as a person reads it: a validation failure as its problems, one per line;
 /// otherwise the error, then each cause on a line of its own, each text once.
 pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
-    if let Some(report) = error
-        .downcast_ref::<aml_compute::Error>()
-        .and_then(aml_compute::Error::report)
-    {
-        let n = report.errors.len();
-        let mut text = format!(
-            "the configuration has {n} problem{} (nothing was sent):",
-            if n == 1 { "" } else { "s" }
-        );
-        for line in report.to_string().lines() {
-            text.push_str("\n  ");
-            text.push_str(line);
-        }
-        return text;
-    }
-    aml_model::error::chain(error).join("\n  caused by: ")
+    aml_compute::describe_error(error)
 }
 
 #[cfg(test)]

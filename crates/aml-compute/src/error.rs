@@ -547,3 +547,26 @@ fn arm_kind(e: &aml_arm::Error) -> ErrorKind {
         _ => ErrorKind::Other,
     }
 }
+
+/// An error as a person reads it, every text of its chain once: a validation failure as its
+/// problems, one per line (its own message only summarizes them); otherwise the error, then
+/// each cause on a line of its own (smithy-rs RFC 0022: no message repeats its source's).
+/// For a program's output; the library itself never prints.
+pub fn describe_error(error: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(report) = error
+        .downcast_ref::<Error>()
+        .and_then(Error::report)
+    {
+        let n = report.errors.len();
+        let mut text = format!(
+            "the configuration has {n} problem{} (nothing was sent):",
+            if n == 1 { "" } else { "s" }
+        );
+        for line in report.to_string().lines() {
+            text.push_str("\n  ");
+            text.push_str(line);
+        }
+        return text;
+    }
+    aml_model::error::chain(error).join("\n  caused by: ")
+}

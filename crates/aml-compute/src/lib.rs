@@ -23,7 +23,7 @@ pub use aks::{AksCompute, ComputeTarget};
 pub use aml_model::plan::{OperationKind, Plan};
 pub use attach::AttachOptions;
 pub use ensure::{Convergence, Desired, Ensured};
-pub use error::{Difference, Error, ErrorKind, Remedy, Result};
+pub use error::{Difference, Error, ErrorKind, Remedy, Result, describe_error};
 pub use operation::{Activity, Completion, ComputeOperation, ProgressEvent};
 pub use secured::CreateClusterOptions;
 pub use versions::{KubernetesVersionInfo, KubernetesVersions};

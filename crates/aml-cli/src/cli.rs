@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use serde::{Deserialize, Serialize};
 
 use crate::exit::EXIT_CODES_HELP;
 use crate::output::Format;
@@ -92,8 +93,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// TLS termination flags shared by create, attach, update and reattach.
-#[derive(Debug, Args, Default, Clone)]
+/// TLS termination flags shared by create, attach, update and reattach. Serialized (in a
+/// `create-cluster` resume token) as the files' paths, never their contents.
+#[derive(Debug, Args, Default, Clone, Serialize, Deserialize)]
 pub struct TlsArgs {
     /// TLS with a Microsoft-issued certificate for this leaf domain label.
     #[arg(long, value_name = "LABEL", conflicts_with_all = ["cert_file", "key_file"])]
@@ -113,7 +115,7 @@ pub struct TlsArgs {
 }
 
 /// Load balancer flags.
-#[derive(Debug, Args, Default, Clone)]
+#[derive(Debug, Args, Default, Clone, Serialize, Deserialize)]
 pub struct LoadBalancerArgs {
     /// PublicIp or InternalLoadBalancer.
     #[arg(long, value_name = "TYPE")]
@@ -134,8 +136,9 @@ pub struct RunArgs {
     pub no_wait: bool,
 }
 
-/// The flags of `create-cluster`, mirroring a spec's `create_cluster:` section.
-#[derive(Debug, Args, Clone)]
+/// The flags of `create-cluster`, mirroring a spec's `create_cluster:` section. Serialized
+/// (without `run`) in its resume token, so that `aml wait` makes the same plan again.
+#[derive(Debug, Args, Clone, Serialize, Deserialize)]
 pub struct CreateClusterArgs {
     /// The compute's name.
     pub name: String,
@@ -202,6 +205,7 @@ pub struct CreateClusterArgs {
     pub load_balancer: LoadBalancerArgs,
     /// Dry run, no wait.
     #[command(flatten)]
+    #[serde(skip)]
     pub run: RunArgs,
 }
 

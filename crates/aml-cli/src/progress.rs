@@ -46,9 +46,20 @@ impl Progress {
     /// when several run at once), and returns its outcome.
     pub async fn watch(
         &self,
-        mut operation: ComputeOperation,
+        operation: ComputeOperation,
         label: &str,
     ) -> aml_compute::Result<Completion> {
+        self.watch_resumable(operation, label).await.0
+    }
+
+    /// As [`watch`](Self::watch), with the plan's step whose operation was running when it
+    /// stopped ([`ComputeOperation::resume_step`]): what resumes it with its plan, with the
+    /// error's resume token.
+    pub async fn watch_resumable(
+        &self,
+        mut operation: ComputeOperation,
+        label: &str,
+    ) -> (aml_compute::Result<Completion>, Option<usize>) {
         for warning in operation.warnings() {
             self.line(&format!("{label}: warning: {warning}"));
         }
@@ -67,6 +78,7 @@ impl Progress {
         };
         let mut events = operation.progress();
         let mut last_status = None;
+        let mut failed = None;
         while let Some(event) = events.next().await {
             let event = match event {
                 Ok(event) => event,
@@ -74,7 +86,8 @@ impl Progress {
                     if let Some(bar) = &bar {
                         bar.abandon_with_message(format!("failed: {e}"));
                     }
-                    return Err(e);
+                    failed = Some(e);
+                    break;
                 }
             };
             if let Activity::Polled { status, .. } = &event.activity
@@ -94,6 +107,10 @@ impl Progress {
             }
         }
         drop(events);
+        if let Some(e) = failed {
+            return (Err(e), operation.resume_step());
+        }
+        let step = operation.resume_step();
         let outcome = operation.await;
         if let Some(bar) = bar {
             match &outcome {
@@ -101,7 +118,7 @@ impl Progress {
                 Err(_) => bar.abandon_with_message("failed"),
             }
         }
-        outcome
+        (outcome, step)
     }
 }
 

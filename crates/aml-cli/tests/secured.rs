@@ -1,124 +1,31 @@
 //! Secured clusters from the command line, against an emulator started in this process on
 //! 127.0.0.1: `aml create-cluster` (dry run, end to end, refused ranges with the missing
-//! prefixes in JSON, `--admit-control-plane`), `aml apply` of a `create_cluster:` spec twice,
-//! and the sample specs under `examples/specs/`.
+//! prefixes in JSON, `--admit-control-plane`), `--no-wait` then `aml wait` (from another
+//! folder, after a timeout; TLS files gone then back), `aml apply` of a `create_cluster:` spec
+//! twice, and the sample specs under `examples/specs/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "support/env.rs"]
+mod env;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use aml_emulator::{
-    Emulator, STANDARD_RESOURCE_GROUP, STANDARD_SUBSCRIPTION, STANDARD_WORKSPACE, Timings,
-};
-use assert_cmd::Command;
+use aml_emulator::{STANDARD_RESOURCE_GROUP, STANDARD_SUBSCRIPTION, STANDARD_WORKSPACE, Timings};
 use serde_json::Value;
 
-/// An emulator on a runtime of its own, and a home folder for the child processes.
-struct Env {
-    emulator: Option<Emulator>,
-    runtime: tokio::runtime::Runtime,
-    home: PathBuf,
-}
+use env::{Env, Pair};
 
-impl Env {
-    fn start(tag: &str) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let mut timings = Timings::uniform(Duration::from_millis(30));
-        timings.retry_after = Duration::from_millis(5);
-        let emulator = runtime
-            .block_on(Emulator::builder().timings(timings).start())
-            .unwrap();
-        let home =
-            std::env::temp_dir().join(format!("aml-cli-secured-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&home);
-        std::fs::create_dir_all(&home).unwrap();
-        Self {
-            emulator: Some(emulator),
-            runtime,
-            home,
-        }
-    }
-
-    fn emulator(&self) -> &Emulator {
-        self.emulator.as_ref().unwrap()
-    }
-
-    /// `aml` with the emulator and the standard workspace, nothing from this machine.
-    fn aml(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_aml"));
-        for var in [
-            "AZURE_CLOUD",
-            "AML_ENDPOINT",
-            "AML_SUBSCRIPTION_ID",
-            "AML_RESOURCE_GROUP",
-            "AML_WORKSPACE_NAME",
-            "AML_CONFIG",
-            "KUBECONFIG",
-        ] {
-            cmd.env_remove(var);
-        }
-        cmd.env("HOME", &self.home)
-            .env("AZURE_CONFIG_DIR", self.home.join(".azure"))
-            .current_dir(&self.home);
-        cmd.args([
-            "--endpoint",
-            self.emulator().base_url(),
-            "--subscription",
-            STANDARD_SUBSCRIPTION,
-            "--resource-group",
-            STANDARD_RESOURCE_GROUP,
-            "--workspace",
-            STANDARD_WORKSPACE,
-            "--quiet",
-        ]);
-        cmd.args(args);
-        cmd
-    }
-
-    /// `aml --output json ARGS`: exit code, standard output and standard error parsed.
-    fn json(&self, args: &[&str]) -> (i32, Value, Value) {
-        let mut all = vec!["--output", "json"];
-        all.extend_from_slice(args);
-        let out = self.aml(&all).output().unwrap();
-        let parse = |bytes: &[u8]| {
-            let text = String::from_utf8_lossy(bytes);
-            if text.trim().is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text}"))
-            }
-        };
-        (
-            out.status.code().unwrap(),
-            parse(&out.stdout),
-            parse(&out.stderr),
-        )
-    }
-
-    /// `METHOD path` of every write the emulator received.
-    fn writes(&self) -> Vec<String> {
-        self.emulator()
-            .requests()
-            .entries()
-            .into_iter()
-            .filter(|r| matches!(r.method.as_str(), "PUT" | "PATCH" | "DELETE"))
-            .map(|r| format!("{} {}", r.method, r.path))
-            .collect()
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some(emulator) = self.emulator.take() {
-            self.runtime.block_on(emulator.shutdown());
-        }
-        std::fs::remove_dir_all(&self.home).ok();
-    }
+/// `METHOD path` of every write the emulator received.
+fn writes(env: &Env) -> Vec<String> {
+    env.emulator()
+        .requests()
+        .entries()
+        .into_iter()
+        .filter(|r| matches!(r.method.as_str(), "PUT" | "PATCH" | "DELETE"))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
 }
 
 /// `create-cluster secure` of a production cluster with an office range, plus `extra`.
@@ -174,20 +81,19 @@ fn ranges(env: &Env) -> Vec<String> {
 
 #[test]
 fn a_dry_run_shows_the_clusters_put_and_the_attach_and_sends_nothing() {
-    let env = Env::start("dry");
-    let (code, out, err) = env.json(&create_cluster(&["--admit-control-plane", "--dry-run"]));
-    assert_eq!(code, 0, "{err}");
+    let env = Env::start("secured-dry");
+    let out = env.json(&create_cluster(&["--admit-control-plane", "--dry-run"]));
     assert_eq!(out["operation"], "create cluster and attach");
     assert_eq!(out["dry_run"], true);
     let plan = out["plan"].as_str().unwrap();
-    let writes: Vec<&str> = plan.lines().filter(|l| l.contains(". write: ")).collect();
-    assert_eq!(writes.len(), 2, "{plan}");
+    let planned: Vec<&str> = plan.lines().filter(|l| l.contains(". write: ")).collect();
+    assert_eq!(planned.len(), 2, "{plan}");
     assert!(
-        writes[0].contains("create AKS cluster aks-new in eastus"),
+        planned[0].contains("create AKS cluster aks-new in eastus"),
         "{plan}"
     );
     assert!(
-        writes[1].contains("attach cluster aks-new as compute secure"),
+        planned[1].contains("attach cluster aks-new as compute secure"),
         "{plan}"
     );
     assert!(
@@ -196,13 +102,13 @@ fn a_dry_run_shows_the_clusters_put_and_the_attach_and_sends_nothing() {
         "{plan}"
     );
     assert!(plan.contains("\"198.51.100.7/32\""), "{plan}");
-    assert_eq!(env.writes(), Vec::<String>::new());
+    assert_eq!(writes(&env), Vec::<String>::new());
 }
 
 #[test]
 fn ranges_missing_the_control_plane_are_refused_with_the_prefixes_then_admitted_on_request() {
-    let env = Env::start("refuse");
-    let (code, _, err) = env.json(&create_cluster(&[]));
+    let env = Env::start("secured-refuse");
+    let (code, err) = env.json_failure(&create_cluster(&[]));
     assert_eq!(code, 4, "{err}");
     assert_eq!(err["error"]["kind"], "refused");
     assert_eq!(err["error"]["rule"], "cluster.control_plane_missing");
@@ -210,7 +116,7 @@ fn ranges_missing_the_control_plane_are_refused_with_the_prefixes_then_admitted_
         serde_json::from_value(err["error"]["missing_prefixes"].clone()).unwrap();
     assert_eq!(missing, control_plane());
     assert_eq!(err["error"]["control_plane_regions"][0], "eastus");
-    assert_eq!(env.writes(), Vec::<String>::new(), "nothing is written");
+    assert_eq!(writes(&env), Vec::<String>::new(), "nothing is written");
     // A person reads the prefixes and how to add them.
     let out = env.aml(&create_cluster(&[])).output().unwrap();
     assert_eq!(out.status.code(), Some(4));
@@ -221,8 +127,7 @@ fn ranges_missing_the_control_plane_are_refused_with_the_prefixes_then_admitted_
     );
 
     // --admit-control-plane: created with the office ranges and the control plane, attached.
-    let (code, out, err) = env.json(&create_cluster(&["--admit-control-plane"]));
-    assert_eq!(code, 0, "{err}");
+    let out = env.json(&create_cluster(&["--admit-control-plane"]));
     assert_eq!(out["status"], "succeeded");
     assert_eq!(out["compute"]["attached"], true);
     assert!(
@@ -240,19 +145,19 @@ fn ranges_missing_the_control_plane_are_refused_with_the_prefixes_then_admitted_
     {
         assert!(have.contains(&range), "{range} missing from {have:?}");
     }
-    let writes = env.writes();
-    assert_eq!(writes.len(), 2, "{writes:?}");
+    let written = writes(&env);
+    assert_eq!(written.len(), 2, "{written:?}");
     assert!(
-        writes[0].ends_with("/managedClusters/aks-new"),
-        "{writes:?}"
+        written[0].ends_with("/managedClusters/aks-new"),
+        "{written:?}"
     );
-    assert!(writes[1].ends_with("/computes/secure"), "{writes:?}");
+    assert!(written[1].ends_with("/computes/secure"), "{written:?}");
 }
 
 #[test]
 fn a_cluster_without_ranges_is_created_and_attached_end_to_end() {
-    let env = Env::start("e2e");
-    let (code, out, err) = env.json(&[
+    let env = Env::start("secured-e2e");
+    let out = env.json(&[
         "create-cluster",
         "plain",
         "--cluster-resource-group",
@@ -268,16 +173,14 @@ fn a_cluster_without_ranges_is_created_and_attached_end_to_end() {
         "--tag",
         "team=ml",
     ]);
-    assert_eq!(code, 0, "{err}");
     assert_eq!(out["operation"], "create cluster and attach");
     assert_eq!(out["compute"]["name"], "plain");
     assert_eq!(out["compute"]["cluster_purpose"], "FastProd");
-    let (code, shown, _) = env.json(&["show", "plain"]);
-    assert_eq!(code, 0);
+    let shown = env.json(&["show", "plain"]);
     assert_eq!(shown["attached"], true);
     // A tag that is not NAME=VALUE is invalid input, before anything is sent.
-    let before = env.writes().len();
-    let (code, _, err) = env.json(&[
+    let before = writes(&env).len();
+    let (code, err) = env.json_failure(&[
         "create-cluster",
         "other",
         "--cluster-resource-group",
@@ -290,12 +193,12 @@ fn a_cluster_without_ranges_is_created_and_attached_end_to_end() {
         "team",
     ]);
     assert_eq!(code, 2, "{err}");
-    assert_eq!(env.writes().len(), before);
+    assert_eq!(writes(&env).len(), before);
 }
 
 #[test]
 fn apply_of_a_create_cluster_spec_creates_then_has_nothing_to_do() {
-    let env = Env::start("apply");
+    let env = Env::start("secured-apply");
     let spec = env.home.join("secured.yaml");
     std::fs::write(
         &spec,
@@ -314,21 +217,18 @@ create_cluster:
     )
     .unwrap();
     let path = spec.to_str().unwrap();
-    let (code, planned, err) = env.json(&["plan", path]);
-    assert_eq!(code, 0, "{err}");
+    let planned = env.json(&["plan", path]);
     assert_eq!(planned["specs"][0]["action"], "create cluster and attach");
-    let (code, out, err) = env.json(&["apply", path]);
-    assert_eq!(code, 0, "{err}");
+    let out = env.json(&["apply", path]);
     assert_eq!(out["results"][0]["outcome"], "applied", "{out}");
     assert_eq!(out["converged"], 1);
-    let writes = env.writes().len();
-    assert_eq!(writes, 2, "{:?}", env.writes());
+    let written = writes(&env).len();
+    assert_eq!(written, 2, "{:?}", writes(&env));
 
-    let (code, out, err) = env.json(&["apply", path]);
-    assert_eq!(code, 0, "{err}");
+    let out = env.json(&["apply", path]);
     assert_eq!(out["results"][0]["outcome"], "up_to_date", "{out}");
     assert_eq!(out["results"][0]["action"], "none");
-    assert_eq!(env.writes().len(), writes, "a second apply writes nothing");
+    assert_eq!(writes(&env).len(), written, "a second apply writes nothing");
     let text = env.aml(&["plan", path]).output().unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("compute secure is up to date"), "{text}");
@@ -366,4 +266,149 @@ fn every_sample_spec_validates_and_the_invalid_one_stays_invalid() {
     for expected in ["secured.yaml", "secured-private.yaml", "invalid.yaml"] {
         assert!(seen.iter().any(|s| s == expected), "{expected} in {seen:?}");
     }
+}
+
+/// An emulator whose cluster creations take ten minutes until the test ends them.
+fn slow_creations(tag: &str) -> Env {
+    Env::start_with(tag, |builder| {
+        let mut timings = Timings::uniform(Duration::from_millis(30));
+        timings.retry_after = Duration::from_millis(5);
+        timings.create = Duration::from_secs(600);
+        builder.timings(timings)
+    })
+}
+
+const CNAME: &str = "ml.contoso.example";
+
+/// `create-cluster waited` with a custom certificate read from `cert.pem` and `key.pem` in the
+/// home folder (relative paths), without waiting.
+fn create_cluster_tls<'a>() -> Vec<&'a str> {
+    vec![
+        "create-cluster",
+        "waited",
+        "--cluster-resource-group",
+        "aks-rg",
+        "--cluster-name",
+        "aks-waited",
+        "--location",
+        "eastus",
+        "--system-pool-vm-size",
+        "Standard_D4s_v3",
+        "--cert-file",
+        "cert.pem",
+        "--key-file",
+        "key.pem",
+        "--cname",
+        CNAME,
+        "--no-wait",
+    ]
+}
+
+/// `aml --output json ARGS` run in `dir`, which must succeed: its standard output parsed.
+fn json_in(env: &Env, dir: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["--output", "json"];
+    all.extend_from_slice(args);
+    let out = env.aml(&all).current_dir(dir).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "aml {args:?}: {stderr}");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"))
+}
+
+/// The text inside an `aml1.` token.
+fn token_text(token: &str) -> String {
+    use base64::Engine as _;
+    let body = token.strip_prefix("aml1.").unwrap();
+    String::from_utf8(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(body)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_create_cluster_started_without_waiting_is_finished_by_aml_wait_with_the_attach() {
+    let env = slow_creations("secured-wait");
+    let pair = Pair::generate(CNAME);
+    env.file("cert.pem", &pair.cert_pem);
+    env.file("key.pem", &pair.key_pem);
+
+    let started = env.json(&create_cluster_tls());
+    assert_eq!(started["operation"], "create cluster and attach");
+    assert_eq!(started["name"], "waited");
+    assert_eq!(started["status"], "started");
+    let token = started["resume_token"].as_str().unwrap().to_owned();
+    // The token names the TLS files (absolute) and holds none of the key.
+    let text = token_text(&token);
+    pair.assert_key_absent(&text);
+    assert!(
+        text.contains(&env.home.join("key.pem").display().to_string()),
+        "{text}"
+    );
+    assert_eq!(env.puts("/managedClusters/aks-waited"), 1);
+    assert_eq!(env.puts("/computes/waited"), 0, "not attached yet");
+
+    // Waiting that stops gives a token that resumes the same create-and-attach; from another
+    // folder, the TLS files are found by their absolute paths.
+    let elsewhere = env.home.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let (code, error) = env::json_failure(
+        env.aml(&["--output", "json", "--timeout", "300ms", "wait", &token])
+            .current_dir(&elsewhere),
+    );
+    assert_eq!(code, 6, "{error}");
+    let again = error["error"]["resume_token"].as_str().unwrap().to_owned();
+    assert_eq!(env.puts("/computes/waited"), 0);
+
+    env.emulator().complete_operations();
+    let done = json_in(&env, &elsewhere, &["wait", &again]);
+    assert_eq!(done["operation"], "create cluster and attach");
+    assert_eq!(done["name"], "waited");
+    assert_eq!(done["status"], "succeeded");
+    assert_eq!(done["compute"]["attached"], true, "{done}");
+    assert!(
+        done["compute"]["cluster_id"]
+            .as_str()
+            .unwrap()
+            .ends_with("/managedClusters/aks-waited"),
+        "{done}"
+    );
+    let shown = env.json(&["show", "waited"]);
+    assert_eq!(shown["attached"], true);
+    assert_eq!(
+        env.puts("/managedClusters/aks-waited"),
+        1,
+        "wait does not create the cluster again"
+    );
+    assert_eq!(env.puts("/computes/waited"), 1, "one attach");
+}
+
+#[test]
+fn aml_wait_of_a_create_cluster_whose_tls_files_are_gone_says_so_and_works_once_they_are_back() {
+    let env = slow_creations("secured-wait-tls");
+    let pair = Pair::generate(CNAME);
+    env.file("cert.pem", &pair.cert_pem);
+    let key = env.file("key.pem", &pair.key_pem);
+    let started = env.json(&create_cluster_tls());
+    let token = started["resume_token"].as_str().unwrap().to_owned();
+    env.emulator().complete_operations();
+
+    std::fs::remove_file(&key).unwrap();
+    let (code, error) = env.json_failure(&["wait", &token]);
+    assert_eq!(code, 9, "{error}");
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&key.display().to_string())
+            && message.contains("cannot make the create-and-attach's plan again")
+            && message.contains("put them back"),
+        "{message}"
+    );
+    assert_eq!(env.puts("/computes/waited"), 0, "nothing attached");
+
+    env.file("key.pem", &pair.key_pem);
+    let done = env.json(&["wait", &token]);
+    assert_eq!(done["status"], "succeeded");
+    assert_eq!(done["compute"]["attached"], true, "{done}");
+    assert_eq!(env.puts("/managedClusters/aks-waited"), 1);
+    assert_eq!(env.puts("/computes/waited"), 1);
 }

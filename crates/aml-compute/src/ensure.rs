@@ -90,6 +90,9 @@ pub struct Convergence {
     existing: Option<AksCompute>,
     differences: Vec<Difference>,
     plan: Option<Plan>,
+    /// For a create-and-attach whose compute is absent: the cluster that exists already and is
+    /// attached rather than created.
+    existing_cluster: Option<String>,
 }
 
 impl Convergence {
@@ -97,7 +100,9 @@ impl Convergence {
     pub fn existing(&self) -> Option<&AksCompute> {
         self.existing.as_ref()
     }
-    /// Every difference between the compute and the desired one, with its remedy.
+    /// Every difference between the compute and the desired one, with its remedy; for a
+    /// create-and-attach whose compute is absent but whose cluster exists already, the
+    /// differences between that cluster and the desired one (each changeable in place).
     pub fn differences(&self) -> &[Difference] {
         &self.differences
     }
@@ -121,7 +126,19 @@ impl std::fmt::Display for Convergence {
     /// up to date`; then the plan.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (&self.existing, &self.plan) {
-            (None, _) => writeln!(f, "+ compute {} (absent)", self.name)?,
+            (None, _) => {
+                match &self.existing_cluster {
+                    Some(cluster) => writeln!(
+                        f,
+                        "+ compute {} (absent; AKS cluster {cluster} exists already: attached, not created)",
+                        self.name
+                    )?,
+                    None => writeln!(f, "+ compute {} (absent)", self.name)?,
+                }
+                for d in &self.differences {
+                    writeln!(f, "  {d}")?;
+                }
+            }
             (Some(_), None) => return writeln!(f, "compute {} is up to date", self.name),
             (Some(_), Some(_)) => {
                 writeln!(f, "~ compute {}", self.name)?;
@@ -147,7 +164,13 @@ impl Workspace {
     /// `Failed` compute is [`Error::FailedCompute`].
     ///
     /// For [`Desired::CreateCluster`], an absent compute gets the create-and-attach plan
-    /// ([`Workspace::plan_create_cluster`]'s); an existing one is compared like an attach (the
+    /// ([`Workspace::plan_create_cluster`]'s), unless the cluster exists already (a
+    /// create-and-attach that stopped after creating it): then the live cluster is compared
+    /// with the spec as below, a difference that cannot change in place is refused
+    /// ([`Error::Refused`], rule `cluster.exists`, every difference listed), and otherwise the
+    /// plan attaches that cluster ([`Workspace::plan_attach`]'s, with `admit_control_plane`
+    /// from the options; a pool's node count is scaled after), with a warning that says so.
+    /// An existing one is compared like an attach (the
     /// same cluster, purpose, TLS, load balancer) and with the live managed cluster: a pool's
     /// node count is a scale of that pool; its region, private flag, outbound type, load
     /// balancer SKU, subnet, a pool's VM size or a missing pool cannot change in place
@@ -169,6 +192,7 @@ impl Workspace {
                         existing: None,
                         differences: Vec::new(),
                         plan: Some(self.plan(Plan::create(&self.requests, &create))),
+                        existing_cluster: None,
                     });
                 };
                 let existing = Self::adoptable(name, existing)?;
@@ -185,6 +209,7 @@ impl Workspace {
                         existing: None,
                         differences: Vec::new(),
                         plan: Some(self.plan(Plan::attach(&self.requests, &attach, allow, false))),
+                        existing_cluster: None,
                     });
                 };
                 let existing = Self::adoptable(name, existing)?;
@@ -199,13 +224,13 @@ impl Workspace {
                 let op = self.prepare_cluster(name, cluster, attach)?;
                 let existing = self.get_resource(self.requests.get(op.id())).await?;
                 let Some(existing) = existing else {
-                    let plan =
-                        Plan::create_cluster(&self.requests, &op, options.admit_control_plane);
+                    let absent = self.absent_compute_plan(name, &op, options).await?;
                     return Ok(Convergence {
                         name: name.to_owned(),
                         existing: None,
-                        differences: Vec::new(),
-                        plan: Some(self.plan(plan)),
+                        differences: absent.differences,
+                        plan: Some(self.plan(absent.plan)),
+                        existing_cluster: absent.existing_cluster,
                     });
                 };
                 let existing = Self::adoptable(name, existing)?;
@@ -247,6 +272,7 @@ impl Workspace {
             existing: Some(existing),
             differences,
             plan,
+            existing_cluster: None,
         })
     }
 

@@ -553,10 +553,7 @@ fn arm_kind(e: &aml_arm::Error) -> ErrorKind {
 /// each cause on a line of its own (smithy-rs RFC 0022: no message repeats its source's).
 /// For a program's output; the library itself never prints.
 pub fn describe_error(error: &(dyn std::error::Error + 'static)) -> String {
-    if let Some(report) = error
-        .downcast_ref::<Error>()
-        .and_then(Error::report)
-    {
+    if let Some(report) = error.downcast_ref::<Error>().and_then(Error::report) {
         let n = report.errors.len();
         let mut text = format!(
             "the configuration has {n} problem{} (nothing was sent):",

@@ -12,12 +12,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::Context;
+use crate::cli::CreateClusterArgs;
 use crate::exit::{Exit, Failure};
 use crate::output;
 
 /// What an `aml wait` token holds: the workspace, the compute (or, for a cluster's deletion,
-/// the cluster), the operation and the ARM resume token. It holds the operation's URLs: keep it
-/// out of public logs.
+/// the cluster), the operation and the ARM resume token; for a create-and-attach, also the
+/// plan's step that waits and the `create-cluster` arguments that make the same plan again
+/// (TLS files by their absolute paths, never their contents). It holds the operation's URLs:
+/// keep it out of public logs.
 #[derive(Serialize, Deserialize)]
 pub struct ResumeTokenV1 {
     /// The workspace's ARM id.
@@ -30,11 +33,97 @@ pub struct ResumeTokenV1 {
     /// compute); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    /// The plan's step (from 0) whose operation runs, for an operation resumed by making its
+    /// plan again (a create-and-attach); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<usize>,
+    /// A create-and-attach's arguments, as given (TLS files as absolute paths).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_cluster: Option<Box<CreateClusterArgs>>,
     /// The ARM resume token.
     pub arm: aml_arm::ResumeToken,
 }
 
 const TOKEN_PREFIX: &str = "aml1.";
+
+impl ResumeTokenV1 {
+    /// The token of an operation on `subject`.
+    pub fn new(subject: &Subject, kind: OperationKind, arm: &aml_arm::ResumeToken) -> Self {
+        Self {
+            workspace: subject.workspace().to_string(),
+            name: subject.name().to_owned(),
+            kind: kind.as_str().to_owned(),
+            cluster: subject.cluster().map(ToString::to_string),
+            step: None,
+            create_cluster: None,
+            arm: arm.clone(),
+        }
+    }
+
+    /// The text `aml wait` reads: `aml1.` and the base64 of the JSON.
+    pub fn encode(&self) -> Result<String, Failure> {
+        let bytes = serde_json::to_vec(self).map_err(|e| {
+            Failure::new(
+                Exit::Runtime,
+                format!("cannot encode the resume token: {e}"),
+            )
+        })?;
+        Ok(format!(
+            "{TOKEN_PREFIX}{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        ))
+    }
+
+    /// Reads an `aml wait` token: the token, what the operation is about (a compute, or the
+    /// cluster of a cluster's deletion) and the operation.
+    pub fn decode(text: &str) -> Result<(Self, Subject, OperationKind), Failure> {
+        let invalid = |why: &str| {
+            Failure::invalid(format!(
+                "the resume token is not one `aml ... --no-wait` printed ({why}); copy it whole"
+            ))
+        };
+        let body = text
+            .trim()
+            .strip_prefix(TOKEN_PREFIX)
+            .ok_or_else(|| invalid("it does not start with aml1."))?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| invalid("bad base64"))?;
+        let token: Self = serde_json::from_slice(&bytes).map_err(|_| invalid("bad contents"))?;
+        let workspace: WorkspaceId = token
+            .workspace
+            .parse()
+            .map_err(|_| invalid("bad workspace id"))?;
+        let kind = operation_kind(&token.kind).ok_or_else(|| invalid("unknown operation"))?;
+        let subject = match (kind, &token.cluster) {
+            (OperationKind::DeleteCluster, Some(cluster)) => Subject::Cluster {
+                workspace,
+                cluster: cluster.parse().map_err(|_| invalid("bad cluster id"))?,
+            },
+            (OperationKind::DeleteCluster, None) => return Err(invalid("no cluster")),
+            (_, Some(_)) => return Err(invalid("a cluster for an operation on a compute")),
+            (_, None) => Subject::Compute(
+                workspace.compute(
+                    token
+                        .name
+                        .parse()
+                        .map_err(|_| invalid("bad compute name"))?,
+                ),
+            ),
+        };
+        match (kind, &token.create_cluster, token.step) {
+            (OperationKind::CreateCluster, Some(args), Some(_)) if args.name == token.name => {}
+            (OperationKind::CreateCluster, ..) => {
+                return Err(invalid("no create-cluster arguments"));
+            }
+            (_, None, _) => {}
+            (_, Some(_), _) => {
+                return Err(invalid("create-cluster arguments for another operation"));
+            }
+        }
+        Ok((token, subject, kind))
+    }
+}
 
 /// The `aml wait` token of an operation on `subject` started with `--no-wait`.
 pub fn encode_token(
@@ -42,64 +131,36 @@ pub fn encode_token(
     kind: OperationKind,
     arm: &aml_arm::ResumeToken,
 ) -> Result<String, Failure> {
-    let token = ResumeTokenV1 {
-        workspace: subject.workspace().to_string(),
-        name: subject.name().to_owned(),
-        kind: kind.as_str().to_owned(),
-        cluster: subject.cluster().map(ToString::to_string),
-        arm: arm.clone(),
-    };
-    let bytes = serde_json::to_vec(&token).map_err(|e| {
-        Failure::new(
-            Exit::Runtime,
-            format!("cannot encode the resume token: {e}"),
-        )
-    })?;
-    Ok(format!(
-        "{TOKEN_PREFIX}{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    ))
+    ResumeTokenV1::new(subject, kind, arm).encode()
 }
 
 /// Reads an `aml wait` token: what the operation is about (a compute, or the cluster of a
 /// cluster's deletion), the operation and the ARM token.
 pub fn decode_token(text: &str) -> Result<(Subject, OperationKind, aml_arm::ResumeToken), Failure> {
-    let invalid = |why: &str| {
-        Failure::invalid(format!(
-            "the resume token is not one `aml ... --no-wait` printed ({why}); copy it whole"
-        ))
-    };
-    let body = text
-        .trim()
-        .strip_prefix(TOKEN_PREFIX)
-        .ok_or_else(|| invalid("it does not start with aml1."))?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(body)
-        .map_err(|_| invalid("bad base64"))?;
-    let token: ResumeTokenV1 =
-        serde_json::from_slice(&bytes).map_err(|_| invalid("bad contents"))?;
-    let workspace: WorkspaceId = token
-        .workspace
-        .parse()
-        .map_err(|_| invalid("bad workspace id"))?;
-    let kind = operation_kind(&token.kind).ok_or_else(|| invalid("unknown operation"))?;
-    let subject = match (kind, &token.cluster) {
-        (OperationKind::DeleteCluster, Some(cluster)) => Subject::Cluster {
-            workspace,
-            cluster: cluster.parse().map_err(|_| invalid("bad cluster id"))?,
-        },
-        (OperationKind::DeleteCluster, None) => return Err(invalid("no cluster")),
-        (_, Some(_)) => return Err(invalid("a cluster for an operation on a compute")),
-        (_, None) => Subject::Compute(
-            workspace.compute(
-                token
-                    .name
-                    .parse()
-                    .map_err(|_| invalid("bad compute name"))?,
-            ),
-        ),
-    };
+    let (token, subject, kind) = ResumeTokenV1::decode(text)?;
     Ok((subject, kind, token.arm))
+}
+
+/// The token of an operation that waits at `step` of its plan: with a create-and-attach's
+/// arguments, the step and the arguments are kept so that `aml wait` makes the plan again.
+pub(super) fn token_at(
+    subject: &Subject,
+    kind: OperationKind,
+    arm: &aml_arm::ResumeToken,
+    step: Option<usize>,
+    create_cluster: Option<&CreateClusterArgs>,
+) -> Result<String, Failure> {
+    let mut token = ResumeTokenV1::new(subject, kind, arm);
+    if let Some(args) = create_cluster {
+        token.step = Some(step.ok_or_else(|| {
+            Failure::new(
+                Exit::Runtime,
+                "the create-and-attach's running step is unknown, so it cannot be resumed",
+            )
+        })?);
+        token.create_cluster = Some(Box::new(args.clone()));
+    }
+    token.encode()
 }
 
 fn operation_kind(text: &str) -> Option<OperationKind> {
@@ -112,6 +173,7 @@ fn operation_kind(text: &str) -> Option<OperationKind> {
         OperationKind::Detach,
         OperationKind::Delete,
         OperationKind::Converge,
+        OperationKind::CreateCluster,
         OperationKind::DeleteCluster,
     ]
     .into_iter()
@@ -119,12 +181,15 @@ fn operation_kind(text: &str) -> Option<OperationKind> {
 }
 
 /// `aml wait`: continues the operation the token names. A cluster's deletion is resumed with
-/// its plan, made again for the cluster the token names, from the plan's wait.
+/// its plan, made again for the cluster the token names, from the plan's wait; a
+/// create-and-attach with its plan made again from the token's arguments (its TLS files read
+/// again), from the token's step, and runs the rest of the plan (the attach).
 pub(super) async fn wait(ctx: &Context, token: &str) -> Result<Exit, Failure> {
-    let (subject, kind, arm_token) = decode_token(token)?;
-    let ws = aml_compute::Workspace::new(ctx.arm()?, subject.workspace().clone());
-    let operation = match &subject {
-        Subject::Cluster { cluster, .. } => {
+    let (token, subject, kind) = ResumeTokenV1::decode(token)?;
+    let arm_token = &token.arm;
+    let operation = match (&subject, &token.create_cluster, token.step) {
+        (Subject::Cluster { cluster, .. }, ..) => {
+            let ws = aml_compute::Workspace::new(ctx.arm()?, subject.workspace().clone());
             let plan = ws.plan_delete_cluster(cluster)?;
             let mut waits = plan
                 .steps()
@@ -137,12 +202,32 @@ pub(super) async fn wait(ctx: &Context, token: &str) -> Result<Exit, Failure> {
                     "the plan of a cluster's deletion does not have exactly one wait; this aml cannot resume it",
                 ));
             };
-            ws.resume_plan(plan, step, &arm_token)?
+            ws.resume_plan(plan, step, arm_token)?
         }
-        _ => ws.resume(&arm_token, subject.name(), kind)?,
+        (_, Some(args), Some(step)) => {
+            // The workspace as `create-cluster` read it (its region), so the plan is the same.
+            let ws = crate::target::workspace(ctx.arm()?, subject.workspace().clone()).await?;
+            let (cluster, attach, options) =
+                super::ops::create_cluster_config(args).map_err(|f| Failure {
+                    message: format!(
+                        "cannot make the create-and-attach's plan again to resume it: {}; the token keeps the TLS files' paths (never their contents), so put them back and run aml wait again",
+                        f.message
+                    ),
+                    ..f
+                })?;
+            let plan = ws.plan_create_cluster(&args.name, cluster, attach, options)?;
+            ws.resume_plan(plan, step, arm_token)?
+        }
+        _ => {
+            let ws = aml_compute::Workspace::new(ctx.arm()?, subject.workspace().clone());
+            ws.resume(arm_token, subject.name(), kind)?
+        }
     };
-    let done = ctx.progress.watch(operation, subject.name()).await;
-    super::ops::finished(ctx, &subject, kind, done)
+    let done = ctx
+        .progress
+        .watch_resumable(operation, subject.name())
+        .await;
+    super::ops::finished(ctx, &subject, kind, token.create_cluster.as_deref(), done)
 }
 
 pub(super) fn completions(shell: clap_complete::Shell) -> Result<Exit, Failure> {

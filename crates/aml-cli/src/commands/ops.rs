@@ -16,7 +16,7 @@ use aml_model::{AksClusterId, PrivateKeyPem, WorkspaceId};
 use serde_json::json;
 
 use super::Context;
-use super::local::encode_token;
+use super::local::token_at;
 use crate::cli::{Command, CreateClusterArgs, LoadBalancerArgs, RunArgs, TlsArgs};
 use crate::exit::{Exit, Failure};
 use crate::output;
@@ -28,6 +28,7 @@ use crate::output;
 )]
 pub(super) async fn run(ctx: &Context, command: Command) -> Result<Exit, Failure> {
     let ws = ctx.workspace().await?;
+    let mut resume_args = None;
     let (name, plan, run) = match command {
         Command::Create {
             name,
@@ -75,6 +76,7 @@ pub(super) async fn run(ctx: &Context, command: Command) -> Result<Exit, Failure
         Command::CreateCluster(args) => {
             let (cluster, attach, options) = create_cluster_config(&args)?;
             let plan = ws.plan_create_cluster(&args.name, cluster, attach, options)?;
+            resume_args = Some(with_absolute_paths(&args)?);
             let CreateClusterArgs { name, run, .. } = *args;
             (name, plan, run)
         }
@@ -178,7 +180,21 @@ pub(super) async fn run(ctx: &Context, command: Command) -> Result<Exit, Failure
             ));
         }
     };
-    execute(ctx, &ws, &name, plan, run).await
+    execute(ctx, &ws, &name, plan, run, resume_args.as_ref()).await
+}
+
+/// `args` with its TLS files' paths made absolute, for a resume token that `aml wait` may read
+/// from another folder.
+fn with_absolute_paths(args: &CreateClusterArgs) -> Result<CreateClusterArgs, Failure> {
+    let mut args = args.clone();
+    for path in [&mut args.tls.cert_file, &mut args.tls.key_file]
+        .into_iter()
+        .flatten()
+    {
+        *path = std::path::absolute(&*path)
+            .map_err(|e| Failure::io(&format!("cannot resolve {}", path.display()), &e))?;
+    }
+    Ok(args)
 }
 
 /// The cluster `--cluster-id`, or `--cluster-resource-group` and `--cluster-name` (in the
@@ -224,12 +240,15 @@ fn confirm(question: &str) -> Result<bool, Failure> {
     ))
 }
 
+/// Runs `plan`, or prints it (`--dry-run`), or starts it and prints its token (`--no-wait`).
+/// A create-and-attach's token keeps `resume_args`, from which `aml wait` makes the plan again.
 async fn execute(
     ctx: &Context,
     ws: &Workspace,
     name: &str,
     plan: Plan,
     run: RunArgs,
+    resume_args: Option<&CreateClusterArgs>,
 ) -> Result<Exit, Failure> {
     let kind = plan.kind();
     let subject = plan.subject().clone();
@@ -250,7 +269,7 @@ async fn execute(
     if run.no_wait
         && let Some(token) = operation.resume_token()
     {
-        let token = encode_token(&subject, kind, &token)?;
+        let token = token_at(&subject, kind, &token, operation.resume_step(), resume_args)?;
         if ctx.json() {
             output::print_json(&json!({
                 "operation": kind.as_str(),
@@ -266,24 +285,26 @@ async fn execute(
         }
         return Ok(Exit::Success);
     }
-    let done = ctx.progress.watch(operation, name).await;
-    finished(ctx, &subject, kind, done)
+    let done = ctx.progress.watch_resumable(operation, name).await;
+    finished(ctx, &subject, kind, resume_args, done)
 }
 
-/// Prints the end of an operation; when waiting stopped, the failure carries the `aml wait`
-/// token that resumes it.
+/// Prints the end of an operation (its outcome, and the plan's step that waited when it
+/// stopped); when waiting stopped, the failure carries the `aml wait` token that resumes it
+/// (for a create-and-attach, with `resume_args`).
 pub(super) fn finished(
     ctx: &Context,
     subject: &Subject,
     kind: OperationKind,
-    done: aml_compute::Result<aml_compute::Completion>,
+    resume_args: Option<&CreateClusterArgs>,
+    (done, step): (aml_compute::Result<aml_compute::Completion>, Option<usize>),
 ) -> Result<Exit, Failure> {
     let done = match done {
         Ok(done) => done,
         Err(e) => {
             let mut failure = Failure::from_compute(&e);
             if let Some(token) = e.resume_token() {
-                failure.resume = Some(encode_token(subject, kind, token)?);
+                failure.resume = Some(token_at(subject, kind, token, step, resume_args)?);
             }
             return Err(failure);
         }
@@ -313,8 +334,8 @@ pub(super) fn finished(
     Ok(Exit::Success)
 }
 
-/// The cluster, the attach and the options `create-cluster`'s flags say.
-fn create_cluster_config(
+/// The cluster, the attach and the options `create-cluster`'s flags say (the TLS files read).
+pub(super) fn create_cluster_config(
     args: &CreateClusterArgs,
 ) -> Result<
     (

@@ -3,19 +3,22 @@
 
 use aml_model::config::{
     AksAttachBuilder, ManagedClusterBuilder, ManagedClusterConfiguration, NodePool,
+    ScaleConfiguration,
 };
-use aml_model::control_plane;
+use aml_model::plan::{OperationKind, Plan};
 use aml_model::request::CreateCluster;
 use aml_model::wire::{
     LoadBalancerSku, LocationListResult, ManagedCluster, ManagedClusterProperties, OutboundType,
     ServiceTagsListResult,
 };
+use aml_model::{Report, Rule, control_plane};
 use aml_tls::OffsetDateTime;
 
 use super::{diff, eq_opt, lb_differences, purpose_difference, show, tls_differences};
 use crate::aks::AksCompute;
 use crate::error::{Difference, Error, Remedy, Result};
 use crate::run::with_tls_report;
+use crate::secured::CreateClusterOptions;
 use crate::workspace::Workspace;
 
 /// The spec's names of a pool's fields.
@@ -49,6 +52,17 @@ pub(super) fn pools(c: &ManagedClusterConfiguration) -> Vec<(&NodePool, PoolFiel
     out
 }
 
+/// What ensure does for a create-and-attach whose compute is absent.
+pub(super) struct AbsentCompute {
+    /// The live cluster's differences from the spec (each changeable in place); empty when
+    /// the cluster does not exist.
+    pub differences: Vec<Difference>,
+    /// The create-and-attach, or the attach of the cluster that exists already.
+    pub plan: Plan,
+    /// The cluster, when it exists already.
+    pub existing_cluster: Option<String>,
+}
+
 /// What the control plane's check found on a live cluster with authorized ranges.
 pub(super) struct ControlPlaneGap {
     /// The regions whose control plane was looked up.
@@ -70,6 +84,93 @@ impl Workspace {
             CreateCluster::new(self.workspace_ref(), name, cluster, attach),
             tls,
         )
+    }
+
+    /// The plan for an absent compute of a create-and-attach: creating the cluster and
+    /// attaching it; or, when the cluster exists already (a create-and-attach that stopped
+    /// after creating it), the live cluster compared with the spec exactly as for an existing
+    /// compute, refused when a difference cannot change in place, else attached (the
+    /// control plane admitted by the attach when the options say so) and its pools scaled.
+    pub(super) async fn absent_compute_plan(
+        &self,
+        name: &str,
+        op: &CreateCluster,
+        options: CreateClusterOptions,
+    ) -> Result<AbsentCompute> {
+        let admit = options.admit_control_plane;
+        let Some(live) = self
+            .get_cluster(self.requests.cluster(op.cluster()))
+            .await?
+        else {
+            return Ok(AbsentCompute {
+                differences: Vec::new(),
+                plan: Plan::create_cluster(&self.requests, op, admit),
+                existing_cluster: None,
+            });
+        };
+        let cluster = op.cluster();
+        let mut differences = Vec::new();
+        differences_cluster(&live, op.config(), &mut differences);
+        let gap = self.control_plane_gaps(&live).await?;
+        differences_ranges(&live, op, gap.as_ref(), admit, &mut differences)?;
+        if differences.iter().any(|d| d.remedy == Remedy::Recreate) {
+            return Err(Error::Refused {
+                action: OperationKind::CreateCluster.as_str(),
+                name: name.to_owned(),
+                reason: format!(
+                    "AKS cluster {cluster} exists already (a create-and-attach stopped after creating it?) with settings that cannot change in place: {}; delete the cluster and ensure again, or change the spec to match it",
+                    differences
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                rule: Some(Rule::ClusterExists),
+            });
+        }
+        let mut attach = Plan::attach(&self.requests, op.attach(), false, admit);
+        let mut report = Report::new();
+        report.warn(
+            "create_cluster.cluster_name",
+            Rule::ClusterExists,
+            format!(
+                "AKS cluster {cluster} exists already (a create-and-attach stopped after creating it?) and matches the spec{}: it is attached, not created",
+                if differences.is_empty() {
+                    ""
+                } else {
+                    " but for what changes in place"
+                }
+            ),
+        );
+        attach.push_warnings(report.warnings);
+        let mut parts = vec![attach];
+        let purpose = op.attach().config().cluster_purpose().clone();
+        for (pool, fields) in pools(op.config()) {
+            if !differences
+                .iter()
+                .any(|d| d.remedy == Remedy::Scale && d.field == fields.count)
+            {
+                continue;
+            }
+            let scale = ScaleConfiguration::builder()
+                .node_count(pool.count())
+                .pool(pool.name())
+                .build()
+                .map_err(Error::from)?;
+            parts.push(Plan::scale(
+                &self.requests,
+                op.id(),
+                cluster,
+                pool.name(),
+                purpose.clone(),
+                scale,
+            ));
+        }
+        Ok(AbsentCompute {
+            differences,
+            plan: Plan::converge(op.id(), parts),
+            existing_cluster: Some(cluster.to_string()),
+        })
     }
 
     /// For a live cluster with authorized ranges (and a public API server), the Azure ML
@@ -217,7 +318,7 @@ pub(super) fn differences_cluster(
                 fields.pool,
                 "absent".to_owned(),
                 format!(
-                    "pool {} ({} x {}; a pool is created with the cluster)",
+                    "pool {} ({} x {}), which only a new cluster gets: the guide (R12) does not support adding a node pool to an existing cluster to deploy to",
                     pool.name(),
                     pool.count(),
                     pool.vm_size()

@@ -2,7 +2,10 @@
 //! nothing, adopted without a write, a pool's node count scaled, and what the live cluster
 //! cannot change (region, VM size, the spec's authorized ranges) refused with every
 //! difference; ranges that lost the Azure ML control plane refused without
-//! `admit_control_plane`, and given it back in place with it.
+//! `admit_control_plane`, and given it back in place with it. A create-and-attach interrupted
+//! after the cluster's creation (the cluster alone, no compute) is finished by ensure with the
+//! attach alone (the control plane admitted by it when asked), or refused, nothing written,
+//! when the cluster cannot change in place; `begin_create_cluster` stays strict.
 
 use aml_compute::config::{
     AksAttachBuilder, AksAttachConfiguration, ManagedClusterBuilder, ManagedClusterConfiguration,
@@ -309,5 +312,185 @@ async fn a_live_cluster_whose_ranges_lost_the_control_plane_gets_it_back_in_plac
     emu.requests().clear();
     let again = ws.ensure("secure", desired(secured(), true)).await.unwrap();
     assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
+    assert_eq!(received_writes(&emu), Vec::<String>::new());
+}
+
+/// The secured cluster, its ranges admitting the Azure ML control plane already.
+fn secured_admitted() -> ManagedClusterBuilder {
+    control_plane()
+        .into_iter()
+        .fold(secured(), ManagedClusterBuilder::authorized_ip_range)
+}
+
+/// Creates the cluster of `cluster` and nothing else (the create-and-attach's own `PUT`): what
+/// a create-and-attach that stopped before its attach leaves behind.
+async fn create_cluster_alone(ws: &Workspace, cluster: ManagedClusterBuilder) {
+    let plan = ws
+        .plan_create_cluster("secure", cluster, attach(), CreateClusterOptions::default())
+        .unwrap();
+    let put = plan.writes().next().unwrap();
+    assert!(
+        put.uri().path().ends_with("/managedClusters/aks-ens"),
+        "{plan}"
+    );
+    let body: serde_json::Value = serde_json::from_slice(put.body()).unwrap();
+    ws.arm()
+        .begin(
+            ws.requests()
+                .put_managed_cluster(&cluster_id("aks-ens"), Some(&body)),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+}
+
+fn cluster_puts(emu: &Emulator) -> usize {
+    received_writes(emu)
+        .iter()
+        .filter(|w| w.starts_with("PUT ") && w.contains("/managedClusters/aks-ens"))
+        .count()
+}
+
+#[tokio::test]
+async fn an_interrupted_create_and_attach_is_finished_by_ensure_with_the_attach_alone() {
+    let (emu, ws) = setup().await;
+    create_cluster_alone(&ws, secured_admitted()).await;
+    emu.requests().clear();
+
+    let convergence = ws
+        .plan_ensure("secure", desired(secured_admitted(), false))
+        .await
+        .unwrap();
+    assert!(convergence.existing().is_none());
+    assert_eq!(convergence.differences(), &[], "{convergence}");
+    let shown = convergence.to_string();
+    assert!(
+        shown.starts_with(&format!(
+            "+ compute secure (absent; AKS cluster {} exists already: attached, not created)\n",
+            cluster_id("aks-ens")
+        )),
+        "{shown}"
+    );
+    let plan = convergence.plan().unwrap();
+    assert_eq!(plan.kind(), OperationKind::Attach, "{plan}");
+    assert!(
+        plan.warnings()
+            .iter()
+            .any(|w| w.code == aml_model::Rule::ClusterExists
+                && w.message.contains("it is attached, not created")),
+        "{plan}"
+    );
+    let planned: Vec<String> = plan.writes().map(|r| r.uri().path().to_owned()).collect();
+    assert_eq!(planned.len(), 1, "{plan}");
+    assert!(planned[0].ends_with("/computes/secure"), "{planned:?}");
+
+    converge(&ws, desired(secured_admitted(), false)).await;
+    let writes = received_writes(&emu);
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert!(
+        writes[0].starts_with("PUT ") && writes[0].contains("/computes/secure?"),
+        "{writes:?}"
+    );
+    assert_eq!(cluster_puts(&emu), 0, "the cluster is not created again");
+    let compute = ws.get_aks("secure").await.unwrap();
+    assert_eq!(compute.cluster_id(), Some(cluster_id("aks-ens")));
+
+    // Converged: the same spec again writes nothing.
+    emu.requests().clear();
+    let again = ws
+        .ensure("secure", desired(secured_admitted(), false))
+        .await
+        .unwrap();
+    assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
+    assert_eq!(received_writes(&emu), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn an_existing_cluster_missing_the_control_plane_is_admitted_by_the_attach_that_finishes() {
+    let (emu, ws) = setup().await;
+    create_cluster_alone(&ws, secured()).await;
+    assert_eq!(live_ranges(&emu), ["203.0.113.0/24"]);
+    emu.requests().clear();
+
+    let convergence = ws
+        .plan_ensure("secure", desired(secured(), true))
+        .await
+        .unwrap();
+    let fields: Vec<(&str, Remedy)> = convergence
+        .differences()
+        .iter()
+        .map(|d| (d.field, d.remedy))
+        .collect();
+    assert_eq!(
+        fields,
+        [(
+            "create_cluster.authorized_ip_ranges",
+            Remedy::AdmitControlPlane
+        )],
+        "{convergence}"
+    );
+    assert_eq!(
+        convergence.plan().unwrap().kind(),
+        OperationKind::Attach,
+        "{convergence}"
+    );
+    converge(&ws, desired(secured(), true)).await;
+    let writes = received_writes(&emu);
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    assert_eq!(
+        cluster_puts(&emu),
+        1,
+        "the ranges' GET-modify-PUT: {writes:?}"
+    );
+    assert!(writes[1].contains("/computes/secure?"), "{writes:?}");
+    let mut want = vec!["203.0.113.0/24".to_owned()];
+    want.extend(control_plane());
+    assert_eq!(live_ranges(&emu), want);
+
+    emu.requests().clear();
+    let again = ws.ensure("secure", desired(secured(), true)).await.unwrap();
+    assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
+    assert_eq!(received_writes(&emu), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn an_existing_cluster_that_cannot_change_in_place_is_refused_and_nothing_is_written() {
+    let (emu, ws) = setup().await;
+    create_cluster_alone(&ws, secured_admitted().system_pool("Standard_D8s_v3", 3)).await;
+    emu.requests().clear();
+
+    let err = ws
+        .ensure("secure", desired(secured_admitted(), false))
+        .await
+        .unwrap_err();
+    let Error::Refused { reason, rule, .. } = &err else {
+        panic!("expected a refusal, got {err}")
+    };
+    assert_eq!(*rule, Some(aml_model::Rule::ClusterExists), "{err}");
+    assert!(
+        reason.contains("create_cluster.system_pool.vm_size Standard_D8s_v3 -> Standard_D4s_v3"),
+        "{err}"
+    );
+    assert_eq!(received_writes(&emu), Vec::<String>::new());
+
+    // The explicit verb stays strict, and says how to finish.
+    let err = ws
+        .begin_create_cluster(
+            "secure",
+            secured_admitted(),
+            attach(),
+            CreateClusterOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    let Error::Refused { reason, rule, .. } = &err else {
+        panic!("expected a refusal, got {err}")
+    };
+    assert_eq!(*rule, Some(aml_model::Rule::ClusterExists), "{err}");
+    assert!(
+        reason.contains("Workspace::ensure") && reason.contains("aml apply"),
+        "{err}"
+    );
     assert_eq!(received_writes(&emu), Vec::<String>::new());
 }

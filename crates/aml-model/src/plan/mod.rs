@@ -16,81 +16,20 @@
 //! and the write that adds missing prefixes (when some are missing); see [`Plan::attach`]; and
 //! [`Plan::admit_control_plane`], whose write runs only when prefixes are missing.
 
-use std::fmt;
-
 use crate::config::{AksUpdateConfiguration, ScaleConfiguration, TlsConfig};
-use crate::request::{AttachCompute, CreateCompute, Request, Requests, render};
+use crate::request::{AttachCompute, CreateCompute, Request, Requests};
 use crate::resource_id::{AksClusterId, ComputeId, WorkspaceId};
 use crate::validate::Issue;
 use crate::wire::ClusterPurpose;
 
-mod step;
-
 mod cluster;
-
 mod delete_cluster;
+mod display;
+mod step;
+mod subject;
 
 pub use step::{Change, Check, Condition, OperationKind, Read, Step};
-
-/// What a plan acts on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Subject {
-    /// A compute of the workspace: every operation but a cluster's deletion.
-    Compute(ComputeId),
-    /// An AKS cluster, deleted on behalf of `workspace`, whose computes the plan checks
-    /// ([`OperationKind::DeleteCluster`]).
-    Cluster {
-        /// The workspace whose computes must not use the cluster.
-        workspace: WorkspaceId,
-        /// The cluster.
-        cluster: AksClusterId,
-    },
-}
-
-impl Subject {
-    /// The workspace the plan runs in.
-    pub fn workspace(&self) -> &WorkspaceId {
-        match self {
-            Self::Compute(id) => id.workspace(),
-            Self::Cluster { workspace, .. } => workspace,
-        }
-    }
-
-    /// The compute's name, or the cluster's.
-    pub fn name(&self) -> &str {
-        match self {
-            Self::Compute(id) => id.name().as_str(),
-            Self::Cluster { cluster, .. } => cluster.name(),
-        }
-    }
-
-    /// The compute, when the subject is one.
-    pub fn compute(&self) -> Option<&ComputeId> {
-        match self {
-            Self::Compute(id) => Some(id),
-            Self::Cluster { .. } => None,
-        }
-    }
-
-    /// The cluster, when the subject is one.
-    pub fn cluster(&self) -> Option<&AksClusterId> {
-        match self {
-            Self::Compute(_) => None,
-            Self::Cluster { cluster, .. } => Some(cluster),
-        }
-    }
-}
-
-impl fmt::Display for Subject {
-    /// `compute NAME` or `cluster NAME`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Compute(id) => write!(f, "compute {}", id.name()),
-            Self::Cluster { cluster, .. } => write!(f, "cluster {}", cluster.name()),
-        }
-    }
-}
+pub use subject::Subject;
 
 /// How a re-attach puts the compute back when attaching again fails after its detach: the
 /// attach of the same cluster with the compute's previous settings.
@@ -540,109 +479,5 @@ fn tls_summary(tls: &TlsConfig) -> String {
             Some(label) => format!("renew the Microsoft certificate, label {label}"),
             None => "renew the Microsoft certificate".to_owned(),
         },
-    }
-}
-
-impl fmt::Display for Plan {
-    /// The operation, its warnings, then each step numbered: reads and writes with
-    /// `METHOD URL`, writes with their redacted body.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.subject {
-            Subject::Compute(id) => writeln!(
-                f,
-                "{} compute {} in workspace {}",
-                self.kind,
-                id.name(),
-                id.workspace().name()
-            )?,
-            Subject::Cluster { workspace, cluster } => writeln!(
-                f,
-                "{} {} (resource group {}), for workspace {}",
-                self.kind,
-                cluster.name(),
-                cluster.resource_group(),
-                workspace.name()
-            )?,
-        }
-        for w in &self.warnings {
-            writeln!(f, "  warning: {w}")?;
-        }
-        // Numbers right-aligned, continuation lines under the text: `   9. ...`, `  10. ...`.
-        let width = self.steps.len().to_string().len();
-        let pad = " ".repeat(width + 4);
-        for (i, step) in self.steps.iter().enumerate() {
-            let n = format!("{:>width$}", i + 1);
-            if let Some(condition) = self.condition(i) {
-                writeln!(f, "  {n}. ({condition})")?;
-            }
-            match step {
-                Step::Read { read, request } => {
-                    writeln!(f, "  {n}. read: {}", step.summary())?;
-                    match (read, request) {
-                        (_, Some(r)) => writeln!(f, "{pad}{}", render(r, &self.endpoint))?,
-                        (Read::KubernetesVersions, None) => writeln!(
-                            f,
-                            "{pad}GET {}/subscriptions/{}/providers/Microsoft.ContainerService/locations/{{cluster's region}}/kubernetesVersions",
-                            self.endpoint.trim_end_matches('/'),
-                            self.subject.workspace().subscription_id()
-                        )?,
-                        (Read::ServiceTags, None) => writeln!(
-                            f,
-                            "{pad}GET {}/subscriptions/{}/providers/Microsoft.Network/locations/{{workspace's region}}/serviceTags?api-version={}",
-                            self.endpoint.trim_end_matches('/'),
-                            self.subject.workspace().subscription_id(),
-                            crate::request::NETWORK_API_VERSION
-                        )?,
-                        (_, None) => {}
-                    }
-                }
-                Step::Check(check) => writeln!(f, "  {n}. check: {check}")?,
-                Step::Write { purpose, request } => {
-                    writeln!(f, "  {n}. write: {purpose}")?;
-                    for line in render(request, &self.endpoint).lines() {
-                        writeln!(f, "{pad}{line}")?;
-                    }
-                }
-                Step::Modify {
-                    purpose,
-                    request,
-                    change: Change::AdmitControlPlane,
-                } if !request.body().is_empty() => {
-                    writeln!(f, "  {n}. write: {purpose}")?;
-                    for line in render(request, &self.endpoint).lines() {
-                        writeln!(f, "{pad}{line}")?;
-                    }
-                    writeln!(
-                        f,
-                        "{pad}(authorized IP ranges: as shown, plus the missing control-plane prefixes the check above finds)"
-                    )?;
-                }
-                Step::Modify {
-                    purpose, request, ..
-                } => {
-                    writeln!(f, "  {n}. write: {purpose}")?;
-                    writeln!(
-                        f,
-                        "{pad}{} (body: as read, with the changes above)",
-                        render(request, &self.endpoint)
-                    )?;
-                }
-                Step::Wait => writeln!(f, "  {n}. wait for the operation to finish")?,
-            }
-        }
-        if let Some(rollback) = &self.rollback {
-            writeln!(
-                f,
-                "  if attaching fails after the detach: attach again as before ({}), and wait",
-                rollback.previous
-            )?;
-            if let Some(lost) = &rollback.lost {
-                writeln!(f, "{pad}not restored: {lost}")?;
-            }
-            for line in render(&rollback.request, &self.endpoint).lines() {
-                writeln!(f, "{pad}{line}")?;
-            }
-        }
-        Ok(())
     }
 }

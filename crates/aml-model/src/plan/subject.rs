@@ -11,7 +11,7 @@ pub enum Subject {
     /// A compute of the workspace: every operation but a cluster's deletion.
     Compute(ComputeId),
     /// An AKS cluster, deleted on behalf of `workspace`, whose computes the plan checks
-    /// ([`OperationKind::DeleteCluster`]).
+    /// ([`OperationKind::DeleteCluster`](super::OperationKind::DeleteCluster)).
     Cluster {
         /// The workspace whose computes must not use the cluster.
         workspace: WorkspaceId,

@@ -68,6 +68,10 @@ impl ArmClient {
     /// `DefaultAzureCredential` would build from the process environment (workload identity,
     /// client secret, managed identity, then `az` / `azd`), against the same cloud's Entra ID
     /// authority: the token authority and the ARM endpoint come from one [`crate::Cloud`].
+    ///
+    /// A cloud without an authority host ([`crate::Cloud::custom`]) is refused with
+    /// [`Error::InvalidConfig`] before any variable is read or credential built: use
+    /// [`crate::Cloud::custom_cloud`], or [`ArmClient::new`] with a credential of your own.
     pub fn from_environment(
         options: ArmClientOptions,
         chain: &CredentialChainOptions,
@@ -76,7 +80,8 @@ impl ArmClient {
     }
 
     /// Like [`ArmClient::from_environment`], reading the chain's variables through `lookup`
-    /// (a configuration file, a test).
+    /// (a configuration file, a test). The same cloud rule applies: a [`crate::Cloud::custom`]
+    /// without an authority host is [`Error::InvalidConfig`], and `lookup` is never called.
     pub fn from_lookup(
         options: ArmClientOptions,
         chain: &CredentialChainOptions,
@@ -86,7 +91,9 @@ impl ArmClient {
         Self::new(credential, options)
     }
 
-    /// A client for `options.cloud` that authenticates with `credential`.
+    /// A client for `options.cloud` that authenticates with `credential`. Any cloud works here,
+    /// [`crate::Cloud::custom`] included: the credential is the caller's, and is asked for
+    /// tokens for the cloud's scope.
     ///
     /// Fails if the options are unusable (a bad proxy URL, an empty api-version). The cloud's
     /// endpoint was already checked when the [`crate::Cloud`] was built.

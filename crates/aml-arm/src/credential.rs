@@ -16,8 +16,13 @@ use azure_identity::{
     UserAssignedId, WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
 };
 
+use crate::cloud::Cloud;
+
+mod azure_cli;
+
 use crate::error::{Error, Result};
-use crate::options::Cloud;
+pub use azure_cli::azure_cli_active_cloud;
+use azure_cli::azure_cli_mismatch;
 
 const NONE_SELECTED: usize = usize::MAX;
 
@@ -121,7 +126,9 @@ impl CredentialChain {
     /// [`crate::ArmClient::from_environment`] and [`crate::ArmClient::from_lookup`], which pass
     /// their own cloud, so the chain's authority always matches the client's endpoint.
     ///
-    /// Fails with [`Error::CredentialUnavailable`] only when no credential at all could be
+    /// Fails with [`Error::InvalidConfig`], before reading a variable or building a credential,
+    /// when the cloud has no authority host (a [`Cloud::custom`]): there is no public-cloud
+    /// fallback. Fails with [`Error::CredentialUnavailable`] when no credential at all could be
     /// built; whether one works is known at the first token request.
     ///
     /// `azure_identity`'s managed-identity and developer-tool credentials still read their own
@@ -132,6 +139,7 @@ impl CredentialChain {
         options: &CredentialChainOptions,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Arc<Self>> {
+        let authority = Arc::new(cloud.azure_core_cloud()?);
         let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let env = ChainEnv {
             tenant: var("AZURE_TENANT_ID"),
@@ -139,6 +147,16 @@ impl CredentialChain {
             client_secret: var("AZURE_CLIENT_SECRET"),
             token_file: var("AZURE_FEDERATED_TOKEN_FILE"),
             certificate_path: var("AZURE_CLIENT_CERTIFICATE_PATH").is_some(),
+            az_cloud: options
+                .kinds
+                .contains(&CredentialKind::DeveloperTools)
+                .then(|| {
+                    var("AZURE_CONFIG_DIR")
+                        .map(PathBuf::from)
+                        .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".azure")))
+                        .and_then(|dir| azure_cli_active_cloud(&dir))
+                })
+                .flatten(),
         };
         let mut links = Vec::new();
         let mut skipped = Vec::new();
@@ -148,7 +166,7 @@ impl CredentialChain {
             }
         }
         for &kind in &options.kinds {
-            match build(kind, cloud, options, &env) {
+            match build(kind, cloud, &authority, options, &env) {
                 Ok(credential) => links.push(Link {
                     name: kind.name().to_owned(),
                     credential,
@@ -204,17 +222,21 @@ struct ChainEnv {
     client_secret: Option<String>,
     token_file: Option<String>,
     certificate_path: bool,
+    /// The Azure CLI's active cloud (`[cloud] name` of its `config`), when it names one.
+    az_cloud: Option<String>,
 }
 
-/// Builds one credential, or says why it cannot be built.
+/// Builds one credential against `authority` (the cloud's, from [`Cloud::azure_core_cloud`]),
+/// or says why it cannot be built.
 fn build(
     kind: CredentialKind,
     cloud: &Cloud,
+    authority: &Arc<azure_core::cloud::CloudConfiguration>,
     options: &CredentialChainOptions,
     env: &ChainEnv,
 ) -> std::result::Result<Arc<dyn TokenCredential>, String> {
     let client_options = || ClientOptions {
-        cloud: Some(Arc::new(cloud.azure_core_cloud())),
+        cloud: Some(Arc::clone(authority)),
         ..ClientOptions::default()
     };
     let built = |r: azure_core::Result<Arc<dyn TokenCredential>>| {
@@ -286,6 +308,9 @@ fn build(
             )
         }
         CredentialKind::DeveloperTools => {
+            if let Some(reason) = azure_cli_mismatch(cloud, env.az_cloud.as_deref()) {
+                return Err(reason);
+            }
             built(DeveloperToolsCredential::new(None).map(|c| c as Arc<dyn TokenCredential>))
         }
     }
@@ -456,12 +481,69 @@ mod tests {
         std::fs::remove_dir_all(&dir).ok();
     }
 
+    const SERVICE_PRINCIPAL: [(&str, &str); 3] = [
+        ("AZURE_TENANT_ID", "00000000-0000-0000-0000-000000000001"),
+        ("AZURE_CLIENT_ID", "00000000-0000-0000-0000-000000000002"),
+        ("AZURE_CLIENT_SECRET", "s"),
+    ];
+
     #[test]
-    fn the_public_cloud_maps_to_azure_core() {
-        assert_eq!(
-            Cloud::azure_china().azure_core_cloud(),
-            azure_core::cloud::CloudConfiguration::AzureChina
-        );
+    fn credentials_ask_the_clouds_own_authority_for_tokens() {
+        let stack = Cloud::custom_cloud(
+            "https://management.local.azurestack.external",
+            "https://login.local.azurestack.external",
+            "https://management.adfs.azurestack.local/abc",
+        )
+        .unwrap();
+        for (cloud, authority) in [
+            (Cloud::azure_public(), "login.microsoftonline.com"),
+            (Cloud::azure_china(), "login.chinacloudapi.cn"),
+            (Cloud::azure_us_government(), "login.microsoftonline.us"),
+            (stack.clone(), "login.local.azurestack.external"),
+            (
+                stack.at_local_endpoint("http://127.0.0.1:9").unwrap(),
+                "login.local.azurestack.external",
+            ),
+            (
+                Cloud::azure_china()
+                    .with_authority_host("https://login.partner.example")
+                    .unwrap(),
+                "login.partner.example",
+            ),
+        ] {
+            let chain = CredentialChain::from_lookup(
+                &cloud,
+                &only_env_credentials(),
+                lookup(&SERVICE_PRINCIPAL),
+            )
+            .unwrap();
+            // The client secret credential's `Debug` shows the token endpoint it will call.
+            let credential = format!("{:?}", chain.links[0].credential);
+            for expected in [
+                format!("host: Some(Domain(\"{authority}\"))"),
+                "path: \"/00000000-0000-0000-0000-000000000001/oauth2/v2.0/token\"".to_owned(),
+            ] {
+                assert!(credential.contains(&expected), "{cloud:?}: {credential}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_cloud_without_an_authority_reads_no_variable_and_builds_no_credential() {
+        let cloud = Cloud::custom(
+            "https://arm.contoso.example",
+            "https://arm.contoso.example/.default",
+        )
+        .unwrap();
+        let reads = AtomicU32::new(0);
+        let err = CredentialChain::from_lookup(&cloud, &CredentialChainOptions::default(), |_| {
+            reads.fetch_add(1, Ordering::SeqCst);
+            None
+        })
+        .unwrap_err();
+        assert!(matches!(err, Error::InvalidConfig { .. }), "{err:?}");
+        assert!(err.to_string().contains("Cloud::custom_cloud"), "{err}");
+        assert_eq!(reads.load(Ordering::SeqCst), 0);
     }
 
     #[derive(Debug)]

@@ -2,6 +2,7 @@
 
 mod api_error;
 mod client;
+mod cloud;
 mod credential;
 mod error;
 mod operation_body;
@@ -19,9 +20,12 @@ mod url;
 
 pub use api_error::{ApiError, OperationError};
 pub use client::ArmClient;
-pub use credential::{CredentialChain, CredentialChainOptions, CredentialKind};
+pub use cloud::Cloud;
+pub use credential::{
+    CredentialChain, CredentialChainOptions, CredentialKind, azure_cli_active_cloud,
+};
 pub use error::{Error, Result, TimeoutScope, UrlSource};
-pub use options::{ArmClientOptions, Cloud, PollOptions, RequestOptions, Timeouts};
+pub use options::{ArmClientOptions, PollOptions, RequestOptions, Timeouts};
 pub use pager::{Page, Pager};
 pub use poller::resume::ResumeToken;
 pub use poller::{Poller, Progress};

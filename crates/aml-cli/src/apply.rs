@@ -6,17 +6,17 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use aml_arm::ArmClient;
 use aml_compute::{ComputeTarget, Convergence, Workspace};
 use aml_model::WorkspaceId;
 use futures::StreamExt as _;
 use serde_json::{Value, json};
-use tokio::sync::Mutex;
+use tokio::sync::OnceCell;
 
-use crate::exit::{Exit, Failure};
+use crate::exit::{AdmitHint, Exit, Failure};
 use crate::progress::Progress;
 use crate::spec::{self, LoadedSpec};
 
@@ -49,6 +49,8 @@ pub struct Planned {
     /// What differs and the plan, or why there is none.
     pub convergence: Result<Convergence, Failure>,
     workspace_handle: Option<Workspace>,
+    /// How the spec admits the control plane, for a refusal's message.
+    hint: Option<AdmitHint>,
 }
 
 /// What happened to one spec.
@@ -122,29 +124,84 @@ pub fn action(convergence: &Convergence) -> String {
 pub type Loaded = (PathBuf, Result<LoadedSpec, Failure>);
 
 /// Loads every spec under `paths` (files, or folders of `*.yaml|*.yml|*.json`). A spec that
-/// cannot be read or is invalid is kept as its failure, so the others still run.
+/// cannot be read or is invalid is kept as its failure, so the others still run. A spec whose
+/// region is the workspace's, read from ARM, is validated again once [`plan_all`] read it
+/// ([`LoadedSpec::check_before_fetch`]).
 pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Failure> {
     let files = spec::spec_files(paths)?;
     Ok(files
         .into_iter()
         .map(|file| {
             let loaded = spec::load(&file)
-                .and_then(|l| l.plan().map(|_| l))
+                .and_then(|l| l.check_before_fetch().map(|()| l))
                 .map_err(Failure::from);
             (file, loaded)
         })
         .collect())
 }
 
+/// Refuses specs that contradict each other, before anything is sent: two specs of the same
+/// compute (the same workspace and name), or two `create_cluster:` specs of the same AKS
+/// cluster, would be planned and run at once. Every such pair is named (invalid input, exit 2).
+pub fn conflicts(specs: &[Loaded]) -> Result<(), Failure> {
+    let mut computes: HashMap<String, &PathBuf> = HashMap::new();
+    let mut clusters: HashMap<String, &PathBuf> = HashMap::new();
+    let mut problems = Vec::new();
+    for (file, loaded) in specs {
+        let Ok(loaded) = loaded else { continue };
+        let spec = loaded.spec();
+        let w = &spec.workspace;
+        let compute = format!(
+            "{}/{}/{}/{}",
+            w.subscription_id, w.resource_group, w.workspace_name, spec.name
+        )
+        .to_ascii_lowercase();
+        if let Some(first) = computes.insert(compute, file) {
+            problems.push(format!(
+                "error: {} and {} both declare compute {} of workspace {}; keep one spec per compute",
+                first.display(),
+                file.display(),
+                spec.name,
+                w.workspace_name
+            ));
+        }
+        if let Some(cluster) = &spec.create_cluster
+            && let (Some(group), Some(cluster_name)) =
+                (&cluster.resource_group, &cluster.cluster_name)
+        {
+            let key = format!("{}/{group}/{cluster_name}", w.subscription_id).to_ascii_lowercase();
+            if let Some(first) = clusters.insert(key, file) {
+                problems.push(format!(
+                    "error: {} and {} both create AKS cluster {} (resource group {}); keep one create_cluster spec per cluster",
+                    first.display(),
+                    file.display(),
+                    cluster_name,
+                    group
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::invalid(problems.join("\n")))
+    }
+}
+
+/// A workspace read once, however many specs name it.
+type WorkspaceCell = Arc<OnceCell<Result<Workspace, Failure>>>;
+
 /// Plans every loaded spec on `arm`: each distinct workspace is read once (its region, unless
-/// the spec gives it), then every compute's convergence, `jobs` at a time.
+/// the spec gives it; specs of different workspaces are read at the same time), then every
+/// compute's convergence, `jobs` at a time. A spec whose region is the workspace's is
+/// validated with the region read.
 pub async fn plan_all(arm: &ArmClient, specs: Vec<Loaded>, jobs: usize) -> Vec<Planned> {
-    let workspaces: Arc<Mutex<HashMap<String, Result<Workspace, Failure>>>> = Arc::default();
+    let workspaces: Arc<Mutex<HashMap<String, WorkspaceCell>>> = Arc::default();
     let tasks = specs.into_iter().map(|(file, loaded)| {
         let arm = arm.clone();
         let workspaces = workspaces.clone();
         async move {
-            let loaded = match loaded {
+            let mut loaded = match loaded {
                 Ok(l) => l,
                 Err(f) => {
                     return Planned {
@@ -153,10 +210,12 @@ pub async fn plan_all(arm: &ArmClient, specs: Vec<Loaded>, jobs: usize) -> Vec<P
                         workspace: None,
                         convergence: Err(f),
                         workspace_handle: None,
+                        hint: None,
                     };
                 }
             };
             let name = loaded.spec().name.clone();
+            let hint = admit_hint(&loaded);
             let w = loaded.workspace();
             let id =
                 match WorkspaceId::new(&w.subscription_id, &w.resource_group, &w.workspace_name) {
@@ -168,30 +227,35 @@ pub async fn plan_all(arm: &ArmClient, specs: Vec<Loaded>, jobs: usize) -> Vec<P
                             workspace: None,
                             convergence: Err(Failure::invalid(format!("error: workspace: {e}"))),
                             workspace_handle: None,
+                            hint,
                         };
                     }
                 };
-            let ws = {
-                let mut cache = workspaces.lock().await;
-                let key = id.to_string().to_ascii_lowercase();
-                if !cache.contains_key(&key) {
-                    let ws = match &w.location {
+            // The cell is taken under the lock; the read runs outside it, once per workspace.
+            let cell = {
+                let mut cache = workspaces.lock().unwrap_or_else(PoisonError::into_inner);
+                cache
+                    .entry(id.to_string().to_ascii_lowercase())
+                    .or_default()
+                    .clone()
+            };
+            let location = w.location.clone();
+            let ws = cell
+                .get_or_init(|| async {
+                    match location {
                         Some(location) => {
                             Ok(Workspace::new(arm, id.clone()).with_location(location))
                         }
                         None => Workspace::fetch(arm, id.clone())
                             .await
                             .map_err(Failure::from),
-                    };
-                    cache.insert(key.clone(), ws);
-                }
-                cache.get(&key).cloned().unwrap_or_else(|| {
-                    Err(Failure::new(
-                        Exit::Runtime,
-                        "the workspace cache lost an entry",
-                    ))
+                    }
                 })
-            };
+                .await
+                .clone();
+            if let Ok(Some(location)) = ws.as_ref().map(Workspace::location) {
+                loaded.set_workspace_location(location);
+            }
             let convergence = match (&ws, loaded.desired()) {
                 (Err(f), _) => Err(f.clone()),
                 (_, Err(e)) => Err(e.into()),
@@ -203,8 +267,9 @@ pub async fn plan_all(arm: &ArmClient, specs: Vec<Loaded>, jobs: usize) -> Vec<P
                 file,
                 name,
                 workspace: Some(id),
-                convergence,
+                convergence: convergence.map_err(|f| with_hint(f, hint)),
                 workspace_handle: ws.ok(),
+                hint,
             }
         }
     });
@@ -231,6 +296,7 @@ pub async fn apply_all(
                 workspace,
                 convergence,
                 workspace_handle,
+                hint,
             } = p;
             let (action, outcome) = match (convergence, workspace_handle) {
                 (Err(f), _) => ("none".to_owned(), Outcome::Failed(f)),
@@ -241,7 +307,11 @@ pub async fn apply_all(
                     if options.fail_fast && stop.load(Ordering::Acquire) {
                         (action, Outcome::Skipped)
                     } else {
-                        (action, run(&ws, c, &name, progress).await)
+                        let outcome = match run(&ws, c, &name, progress).await {
+                            Outcome::Failed(f) => Outcome::Failed(with_hint(f, hint)),
+                            other => other,
+                        };
+                        (action, outcome)
                     }
                 }
             };
@@ -261,6 +331,26 @@ pub async fn apply_all(
         .buffered(options.jobs.max(1))
         .collect()
         .await
+}
+
+/// How a spec admits the Azure ML control plane: the key of its `attach:` or
+/// `create_cluster:` section.
+fn admit_hint(loaded: &LoadedSpec) -> Option<AdmitHint> {
+    let spec = loaded.spec();
+    if spec.attach.is_some() {
+        Some(AdmitHint::Spec("attach"))
+    } else if spec.create_cluster.is_some() {
+        Some(AdmitHint::Spec("create_cluster"))
+    } else {
+        None
+    }
+}
+
+fn with_hint(failure: Failure, hint: Option<AdmitHint>) -> Failure {
+    match hint {
+        Some(hint) => failure.with_admit_hint(hint),
+        None => failure,
+    }
 }
 
 async fn run(ws: &Workspace, convergence: Convergence, name: &str, progress: &Progress) -> Outcome {
@@ -371,6 +461,21 @@ pub fn summary_text(results: &[Applied]) -> String {
         }
     }
     text
+}
+
+/// The exit of a plan (`aml plan`, `aml apply --dry-run`): success when every spec could be
+/// planned; else a single spec's own failure (2 for an invalid spec, 4 for a refusal, ...), or
+/// [`Exit::Partial`] for several.
+pub fn plan_exit(planned: &[Planned]) -> Exit {
+    let failures: Vec<&Failure> = planned
+        .iter()
+        .filter_map(|p| p.convergence.as_ref().err())
+        .collect();
+    match (failures.as_slice(), planned.len()) {
+        ([], _) => Exit::Success,
+        ([one], 1) => one.exit,
+        _ => Exit::Partial,
+    }
 }
 
 /// The exit of a run: success when every spec converged; else a single spec's own failure, or

@@ -282,6 +282,15 @@ pub enum Command {
         /// FastProd (default), DenseProd or DevTest.
         #[arg(long, value_name = "PURPOSE")]
         cluster_purpose: Option<String>,
+        /// When the cluster's authorized IP ranges miss the Azure ML control plane's prefixes
+        /// (of the workspace's region and its pair), add them to the cluster's ranges before
+        /// attaching, instead of refusing.
+        #[arg(long)]
+        admit_control_plane: bool,
+        /// Attach even when the cluster is attached to this workspace under another name: the
+        /// earlier compute then fails (each new attachment breaks the previous one).
+        #[arg(long)]
+        allow_second_attachment: bool,
         /// TLS.
         #[command(flatten)]
         tls: TlsArgs,

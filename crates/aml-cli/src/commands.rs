@@ -168,6 +168,7 @@ async fn plan(
             Exit::Partial
         });
     }
+    crate::apply::conflicts(&specs)?;
     let arm = ctx.arm()?;
     let planned = crate::apply::plan_all(&arm, specs, jobs).await;
     if ctx.json() {
@@ -175,15 +176,7 @@ async fn plan(
     } else {
         crate::output::print(&crate::apply::plan_text(&planned))?;
     }
-    let failures: Vec<&Failure> = planned
-        .iter()
-        .filter_map(|p| p.convergence.as_ref().err())
-        .collect();
-    Ok(match (failures.as_slice(), planned.len()) {
-        ([], _) => Exit::Success,
-        ([one], 1) => one.exit,
-        _ => Exit::Partial,
-    })
+    Ok(crate::apply::plan_exit(&planned))
 }
 
 async fn apply(
@@ -193,6 +186,7 @@ async fn apply(
     dry_run: bool,
 ) -> Result<Exit, Failure> {
     let specs = crate::apply::load_all(paths)?;
+    crate::apply::conflicts(&specs)?;
     let arm = ctx.arm()?;
     let planned = crate::apply::plan_all(&arm, specs, options.jobs).await;
     if dry_run {
@@ -201,7 +195,7 @@ async fn apply(
         } else {
             crate::output::print(&crate::apply::plan_text(&planned))?;
         }
-        return Ok(Exit::Success);
+        return Ok(crate::apply::plan_exit(&planned));
     }
     if ctx.json() {
         ctx.progress.line(&crate::apply::plan_text(&planned));

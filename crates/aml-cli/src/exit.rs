@@ -138,6 +138,34 @@ pub struct StillAttached {
     pub computes: Vec<String>,
 }
 
+/// The command whose refusal of a cluster's authorized IP ranges (they miss the Azure ML
+/// control plane) says how to admit it: each command has its own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdmitHint {
+    /// `aml attach` of an existing cluster: its `--admit-control-plane` flag.
+    Attach,
+    /// `aml create-cluster` (and `aml wait` of one): its `--admit-control-plane` flag.
+    CreateCluster,
+    /// A spec (`aml plan`, `aml apply`): the `admit_control_plane` key of its section, here
+    /// `attach` or `create_cluster`.
+    Spec(&'static str),
+}
+
+impl AdmitHint {
+    /// What to do, as the refusal's message ends.
+    pub fn text(self) -> String {
+        match self {
+            Self::Attach => "run `aml attach` again with `--admit-control-plane`".to_owned(),
+            Self::CreateCluster => {
+                "run `aml create-cluster` again with `--admit-control-plane`".to_owned()
+            }
+            Self::Spec(section) => {
+                format!("set `admit_control_plane: true` in the spec's `{section}:` section")
+            }
+        }
+    }
+}
+
 /// The Azure ML control plane's prefixes a cluster's authorized IP ranges do not admit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingControlPlane {
@@ -172,21 +200,17 @@ impl Failure {
     }
 
     /// A library error, with its exit code and whole chain. Authorized IP ranges that miss
-    /// the Azure ML control plane also carry the missing prefixes and how to add them.
+    /// the Azure ML control plane also carry the missing prefixes; how to add them depends on
+    /// the command ([`Failure::with_admit_hint`]).
     pub fn from_compute(error: &aml_compute::Error) -> Self {
         let mut message = describe(error);
         let control_plane = match error {
             aml_compute::Error::ControlPlaneNotAdmitted {
                 missing, regions, ..
-            } => {
-                message.push_str(
-                    "\n  to add them: `aml create-cluster --admit-control-plane`, or `admit_control_plane: true` in the spec",
-                );
-                Some(Box::new(MissingControlPlane {
-                    prefixes: missing.clone(),
-                    regions: regions.clone(),
-                }))
-            }
+            } => Some(Box::new(MissingControlPlane {
+                prefixes: missing.clone(),
+                regions: regions.clone(),
+            })),
             _ => None,
         };
         let still_attached = match error {
@@ -212,6 +236,17 @@ impl Failure {
             control_plane,
             still_attached,
         }
+    }
+
+    /// When the failure is authorized IP ranges that miss the Azure ML control plane, the
+    /// message ends with how `hint`'s command adds them; any other failure is returned as it is.
+    #[must_use]
+    pub fn with_admit_hint(mut self, hint: AdmitHint) -> Self {
+        if self.control_plane.is_some() {
+            self.message.push_str("\n  to add them: ");
+            self.message.push_str(&hint.text());
+        }
+        self
     }
 
     /// The failure as JSON: `{"error": {"kind", "exit_code", "message", "rule", "arm_code",
@@ -355,11 +390,42 @@ mod tests {
         assert_eq!(Exit::of(&error), Exit::Refused);
         let failure = Failure::from_compute(&error);
         assert!(
-            failure.message.contains("missing 20.0.0.0/24, 40.1.2.0/26")
-                && failure.message.contains("--admit-control-plane"),
+            failure.message.contains("missing 20.0.0.0/24, 40.1.2.0/26"),
             "{}",
             failure.message
         );
+        // How to add them is the command's own way.
+        let hint = |h| failure.clone().with_admit_hint(h).message;
+        assert!(
+            hint(AdmitHint::Attach)
+                .ends_with("to add them: run `aml attach` again with `--admit-control-plane`"),
+            "{}",
+            hint(AdmitHint::Attach)
+        );
+        assert!(
+            hint(AdmitHint::CreateCluster).ends_with(
+                "to add them: run `aml create-cluster` again with `--admit-control-plane`"
+            ),
+            "{}",
+            hint(AdmitHint::CreateCluster)
+        );
+        assert!(
+            hint(AdmitHint::Spec("attach")).ends_with(
+                "to add them: set `admit_control_plane: true` in the spec's `attach:` section"
+            ),
+            "{}",
+            hint(AdmitHint::Spec("attach"))
+        );
+        assert!(
+            hint(AdmitHint::Spec("create_cluster"))
+                .ends_with("in the spec's `create_cluster:` section"),
+        );
+        for h in [AdmitHint::Attach, AdmitHint::Spec("attach")] {
+            assert!(!hint(h).contains("create-cluster --admit"), "{}", hint(h));
+        }
+        // Other failures get no hint.
+        let other = Failure::invalid("bad").with_admit_hint(AdmitHint::Attach);
+        assert_eq!(other.message, "bad");
         let json = failure.to_json();
         assert_eq!(json["error"]["rule"], "cluster.control_plane_missing");
         assert_eq!(

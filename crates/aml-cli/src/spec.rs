@@ -10,7 +10,7 @@ use aml_compute::config::{
     AksAttachBuilder, AksProvisioningBuilder, LoadBalancerSettings, TlsSettings,
 };
 use aml_compute::tls::check_material;
-use aml_compute::{CreateClusterOptions, Desired};
+use aml_compute::{AttachOptions, CreateClusterOptions, Desired};
 use aml_emulator::{ResourceGroupSeed, Seed, SubscriptionSeed, WorkspaceSeed};
 use aml_model::plan::Plan;
 use aml_model::request::Requests;
@@ -130,6 +130,50 @@ impl LoadedSpec {
     /// aml-tls's checks (key matches, CNAME covered, validity now, chain order). Returns the
     /// plan (what `aml plan` prints: its `Display`) with every warning, or every problem.
     pub fn plan(&self) -> Result<Plan, SpecError> {
+        self.checked()
+            .map_err(|report| SpecError::Invalid(report.to_string().trim_end().to_owned()))
+    }
+
+    /// Whether the spec's region is the workspace's, read from ARM: a `create:` section
+    /// without `location` in a spec whose `workspace:` has none either.
+    pub fn region_from_workspace(&self) -> bool {
+        self.spec.workspace.location.is_none()
+            && self
+                .spec
+                .create
+                .as_ref()
+                .is_some_and(|c| c.location.is_none())
+    }
+
+    /// Validates as [`LoadedSpec::plan`] does, before the workspace is read: when the region
+    /// is the workspace's ([`LoadedSpec::region_from_workspace`]), its absence is no problem
+    /// yet (every other rule is still checked); validate again once
+    /// [`LoadedSpec::set_workspace_location`] gave it.
+    pub fn check_before_fetch(&self) -> Result<(), SpecError> {
+        match self.checked() {
+            Ok(_) => Ok(()),
+            Err(report)
+                if self.region_from_workspace()
+                    && report
+                        .errors
+                        .iter()
+                        .all(|i| i.code == aml_model::Rule::LocationUnknown) =>
+            {
+                Ok(())
+            }
+            Err(report) => Err(SpecError::Invalid(report.to_string().trim_end().to_owned())),
+        }
+    }
+
+    /// Sets the workspace's region, as read from ARM, when the spec does not give it.
+    pub fn set_workspace_location(&mut self, location: &str) {
+        self.spec
+            .workspace
+            .location
+            .get_or_insert_with(|| location.to_owned());
+    }
+
+    fn checked(&self) -> Result<Plan, Report> {
         let tls_report = match (&self.cert_pem, &self.key_pem) {
             (Some(cert), Some(key)) => spec_paths(check_material(
                 cert,
@@ -139,7 +183,6 @@ impl LoadedSpec {
             )),
             _ => Report::new(),
         };
-        let render = |report: &Report| SpecError::Invalid(report.to_string().trim_end().to_owned());
         match self.spec.clone().validate(self.files()) {
             Ok(validated) if tls_report.is_ok() => {
                 let mut plan = validated.plan(&Requests::default());
@@ -149,11 +192,11 @@ impl LoadedSpec {
             Ok(validated) => {
                 let mut report = tls_report;
                 report.warnings.extend(validated.warnings().iter().cloned());
-                Err(render(&report))
+                Err(report)
             }
             Err(mut report) => {
                 report.merge(tls_report);
-                Err(render(&report))
+                Err(report)
             }
         }
     }
@@ -227,14 +270,17 @@ impl LoadedSpec {
                         .admit_control_plane(section.admit_control_plane),
                 })
             }
-            (None, Some(attach), None) => Ok(Desired::Attach(AksAttachBuilder {
-                resource_id: attach.resource_id.clone(),
-                resource_group: attach.resource_group.clone(),
-                cluster_name: attach.cluster_name.clone(),
-                cluster_purpose: purpose(&attach.cluster_purpose),
-                load_balancer,
-                tls: self.tls_settings(),
-            })),
+            (None, Some(attach), None) => Ok(Desired::Attach {
+                attach: AksAttachBuilder {
+                    resource_id: attach.resource_id.clone(),
+                    resource_group: attach.resource_group.clone(),
+                    cluster_name: attach.cluster_name.clone(),
+                    cluster_purpose: purpose(&attach.cluster_purpose),
+                    load_balancer,
+                    tls: self.tls_settings(),
+                },
+                options: AttachOptions::default().admit_control_plane(attach.admit_control_plane),
+            }),
             _ => Err(invalid(
                 "create: a spec has exactly one of create, attach and create_cluster".into(),
             )),

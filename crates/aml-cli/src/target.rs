@@ -11,7 +11,7 @@
 //! default `emulator`) asked for the cloud's own scope; no credential is read and the token
 //! goes nowhere else.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -186,24 +186,9 @@ impl Target {
     }
 }
 
-/// The active cloud of the Azure CLI: `name` in the `[cloud]` section of `DIR/config`.
-pub fn az_active_cloud(dir: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(dir.join("config")).ok()?;
-    let mut in_cloud = false;
-    for line in text.lines() {
-        let line = line.trim();
-        if line.starts_with('[') {
-            in_cloud = line.eq_ignore_ascii_case("[cloud]");
-        } else if in_cloud
-            && let Some((key, value)) = line.split_once(['=', ':'])
-            && key.trim().eq_ignore_ascii_case("name")
-        {
-            let value = value.trim();
-            return (!value.is_empty()).then(|| value.to_owned());
-        }
-    }
-    None
-}
+/// The active cloud of the Azure CLI: `name` in the `[cloud]` section of `DIR/config` (the
+/// credential chain reads it the same way).
+pub use aml_arm::azure_cli_active_cloud as az_active_cloud;
 
 /// The Azure CLI's configuration folder: `AZURE_CONFIG_DIR`, else `~/.azure`.
 pub fn az_config_dir() -> Option<PathBuf> {

@@ -412,3 +412,144 @@ fn aml_wait_of_a_create_cluster_whose_tls_files_are_gone_says_so_and_works_once_
     assert_eq!(env.puts("/managedClusters/aks-waited"), 1);
     assert_eq!(env.puts("/computes/waited"), 1);
 }
+
+/// `attach office` of the seeded cluster whose authorized ranges miss the control plane.
+fn attach_office<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "attach",
+        "office",
+        "--cluster-resource-group",
+        "aks-rg",
+        "--cluster-name",
+        "aks-office-ranges",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+fn office_ranges(env: &Env) -> Vec<String> {
+    let id = format!(
+        "/subscriptions/{STANDARD_SUBSCRIPTION}/resourceGroups/aks-rg/providers/Microsoft.ContainerService/managedClusters/aks-office-ranges"
+    );
+    env.emulator()
+        .cluster(&id.parse().unwrap())
+        .and_then(|c| c.properties)
+        .and_then(|p| p.api_server_access_profile)
+        .and_then(|a| a.authorized_ip_ranges)
+        .unwrap_or_default()
+}
+
+#[test]
+fn attach_of_an_existing_cluster_is_refused_then_admits_the_control_plane_with_its_flag() {
+    let env = Env::start("secured-attach");
+    let (code, err) = env.json_failure(&attach_office(&[]));
+    assert_eq!(code, 4, "{err}");
+    assert_eq!(err["error"]["rule"], "cluster.control_plane_missing");
+    let missing: Vec<String> =
+        serde_json::from_value(err["error"]["missing_prefixes"].clone()).unwrap();
+    assert_eq!(missing, control_plane());
+    // The hint is attach's own flag, not create-cluster's nor a spec's.
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(
+        message.ends_with("to add them: run `aml attach` again with `--admit-control-plane`"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("create-cluster") && !message.contains("in the spec"),
+        "{message}"
+    );
+    assert_eq!(writes(&env), Vec::<String>::new(), "nothing is written");
+
+    let out = env.json(&attach_office(&["--admit-control-plane"]));
+    assert_eq!(out["status"], "succeeded", "{out}");
+    assert_eq!(out["compute"]["attached"], true, "{out}");
+    let have = office_ranges(&env);
+    for range in control_plane() {
+        assert!(have.contains(&range), "{range} missing from {have:?}");
+    }
+    let written = writes(&env);
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert!(
+        written[0].ends_with("/managedClusters/aks-office-ranges"),
+        "{written:?}"
+    );
+    assert!(written[1].ends_with("/computes/office"), "{written:?}");
+}
+
+#[test]
+fn attach_admitting_the_control_plane_without_waiting_is_finished_by_aml_wait() {
+    let env = Env::start("secured-attach-wait");
+    let started = env.json(&attach_office(&["--admit-control-plane", "--no-wait"]));
+    assert_eq!(started["status"], "started", "{started}");
+    // The token resumes the compute's attach: the ranges' update ran before it.
+    assert_eq!(env.puts("/managedClusters/aks-office-ranges"), 1);
+    assert_eq!(env.puts("/computes/office"), 1);
+    let token = started["resume_token"].as_str().unwrap().to_owned();
+    let done = env.json(&["wait", &token]);
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["compute"]["attached"], true, "{done}");
+    assert_eq!(env.json(&["show", "office"])["attached"], true);
+    assert_eq!(env.puts("/computes/office"), 1, "one attach");
+}
+
+#[test]
+fn apply_of_an_attach_spec_admitting_the_control_plane_converges_then_writes_nothing() {
+    let env = Env::start("secured-apply-attach");
+    let write_spec = |admit: bool| {
+        let spec = env.home.join("office.yaml");
+        let admit = if admit {
+            "  admit_control_plane: true\n"
+        } else {
+            ""
+        };
+        std::fs::write(
+            &spec,
+            format!(
+                "workspace: {{subscription_id: {STANDARD_SUBSCRIPTION}, resource_group: {STANDARD_RESOURCE_GROUP}, workspace_name: {STANDARD_WORKSPACE}, location: eastus}}
+name: office
+attach:
+  resource_group: aks-rg
+  cluster_name: aks-office-ranges
+{admit}"
+            ),
+        )
+        .unwrap();
+        spec.to_str().unwrap().to_owned()
+    };
+    // Without the key: refused, and the hint names the key of the spec's section.
+    let path = write_spec(false);
+    let out = env
+        .aml(&["--output", "json", "apply", &path])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let results: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let error = &results["results"][0]["error"];
+    assert_eq!(error["rule"], "cluster.control_plane_missing", "{results}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.ends_with(
+            "to add them: set `admit_control_plane: true` in the spec's `attach:` section"
+        ),
+        "{message}"
+    );
+    assert_eq!(writes(&env), Vec::<String>::new());
+
+    let path = write_spec(true);
+    let offline = env.json(&["plan", "--offline", &path]);
+    let plan = offline["specs"][0]["plan"].as_str().unwrap();
+    assert!(plan.contains("aks-office-ranges"), "{plan}");
+    let out = env.json(&["apply", &path]);
+    assert_eq!(out["results"][0]["outcome"], "applied", "{out}");
+    assert_eq!(out["results"][0]["action"], "attach", "{out}");
+    let written = writes(&env);
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert!(
+        written[0].ends_with("/managedClusters/aks-office-ranges"),
+        "{written:?}"
+    );
+
+    let out = env.json(&["apply", &path]);
+    assert_eq!(out["results"][0]["outcome"], "up_to_date", "{out}");
+    assert_eq!(writes(&env).len(), 2, "a second apply writes nothing");
+}

@@ -11,7 +11,6 @@ use aml_model::config::{
 use aml_model::plan::Plan;
 use aml_model::request::{AttachCompute, CreateCluster, CreateCompute};
 use aml_model::wire::ComputeResource;
-use aml_model::wire::{ClusterPurpose, LoadBalancerType};
 use aml_model::{ComputeId, PrivateKeyPem};
 
 use crate::aks::{AksCompute, ComputeTarget};
@@ -22,6 +21,12 @@ use crate::secured::CreateClusterOptions;
 use crate::workspace::Workspace;
 
 mod cluster;
+mod differences;
+
+use differences::{
+    diff, differences_attach, differences_create, eq_opt, lb_differences, purpose_difference, show,
+    tls_differences,
+};
 
 /// What [`Workspace::ensure`] should make true.
 #[derive(Debug)]
@@ -29,8 +34,15 @@ mod cluster;
 pub enum Desired {
     /// A compute created through the workspace.
     Create(AksProvisioningBuilder),
-    /// An attached existing cluster.
-    Attach(AksAttachBuilder),
+    /// An attached existing cluster (what [`Workspace::begin_attach`] does).
+    Attach {
+        /// The attach: the cluster's reference, TLS, purpose, load balancer.
+        attach: AksAttachBuilder,
+        /// When the compute is absent, whether the attach admits the Azure ML control plane
+        /// into the cluster's authorized IP ranges (instead of refusing) and may attach a
+        /// cluster attached already under another name.
+        options: AttachOptions,
+    },
     /// A new AKS cluster created in the workspace's subscription, then attached (what
     /// [`Workspace::begin_create_cluster`] does). Once the compute exists, it is compared like
     /// an attach, and the cluster's own settings are read from the live managed cluster and
@@ -96,6 +108,17 @@ pub struct Convergence {
 }
 
 impl Convergence {
+    /// An absent compute and the plan that creates or attaches it.
+    fn absent(name: &str, plan: Plan) -> Self {
+        Self {
+            name: name.to_owned(),
+            existing: None,
+            differences: Vec::new(),
+            plan: Some(plan),
+            existing_cluster: None,
+        }
+    }
+
     /// The compute as it is, when it exists.
     pub fn existing(&self) -> Option<&AksCompute> {
         self.existing.as_ref()
@@ -163,6 +186,11 @@ impl Workspace {
     /// compute's purpose, another cluster) is [`Error::Conflict`] with every difference; a
     /// `Failed` compute is [`Error::FailedCompute`].
     ///
+    /// For [`Desired::Attach`], an absent compute gets [`Workspace::plan_attach`]'s plan with
+    /// the variant's [`AttachOptions`] (so `admit_control_plane` adds the control plane's
+    /// missing prefixes to the cluster's ranges before the attach); an existing one is compared
+    /// as above.
+    ///
     /// For [`Desired::CreateCluster`], an absent compute gets the create-and-attach plan
     /// ([`Workspace::plan_create_cluster`]'s), unless the cluster exists already (a
     /// create-and-attach that stopped after creating it): then the live cluster is compared
@@ -187,30 +215,27 @@ impl Workspace {
                 let create = self.prepare_create(name, config).await?;
                 let existing = self.get_resource(self.requests.get(create.id())).await?;
                 let Some(existing) = existing else {
-                    return Ok(Convergence {
-                        name: name.to_owned(),
-                        existing: None,
-                        differences: Vec::new(),
-                        plan: Some(self.plan(Plan::create(&self.requests, &create))),
-                        existing_cluster: None,
-                    });
+                    let plan = self.plan(Plan::create(&self.requests, &create));
+                    return Ok(Convergence::absent(name, plan));
                 };
                 let existing = Self::adoptable(name, existing)?;
                 let diffs = differences_create(&existing, &create);
                 (create.id().clone(), existing, diffs, Target::Create(create))
             }
-            Desired::Attach(config) => {
+            Desired::Attach {
+                attach: config,
+                options,
+            } => {
                 let attach = self.prepare_attach(name, config)?;
                 let existing = self.get_resource(self.requests.get(attach.id())).await?;
                 let Some(existing) = existing else {
-                    let allow = AttachOptions::default().allow_second_attachment;
-                    return Ok(Convergence {
-                        name: name.to_owned(),
-                        existing: None,
-                        differences: Vec::new(),
-                        plan: Some(self.plan(Plan::attach(&self.requests, &attach, allow, false))),
-                        existing_cluster: None,
-                    });
+                    let plan = self.plan(Plan::attach(
+                        &self.requests,
+                        &attach,
+                        options.allow_second_attachment,
+                        options.admit_control_plane,
+                    ));
+                    return Ok(Convergence::absent(name, plan));
                 };
                 let existing = Self::adoptable(name, existing)?;
                 let diffs = differences_attach(&existing, &attach);
@@ -433,221 +458,4 @@ fn tls_settings(tls: &TlsConfig) -> TlsSettings {
             renew
         }
     }
-}
-
-fn eq_opt(a: Option<&str>, b: Option<&str>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-        (None, None) => true,
-        _ => false,
-    }
-}
-
-fn show(v: Option<&str>) -> String {
-    v.map_or_else(|| "unset".to_owned(), str::to_owned)
-}
-
-/// A difference of `field`.
-fn diff(field: &'static str, existing: String, desired: String, remedy: Remedy) -> Difference {
-    Difference {
-        field,
-        existing,
-        desired,
-        remedy,
-    }
-}
-
-/// The certificate's identity: its base64 body, whitespace ignored (PEM line breaks vary).
-fn pem_body(pem: &str) -> String {
-    pem.lines()
-        .filter(|l| !l.starts_with("-----"))
-        .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
-        .collect()
-}
-
-/// A short, stable name of a certificate for messages: the last 12 characters of its body.
-fn cert_tag(pem: &str) -> String {
-    let body = pem_body(pem);
-    let tail: String = body
-        .chars()
-        .rev()
-        .take(12)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("certificate ...{tail}")
-}
-
-/// TLS: status, CNAME, leaf domain label and the certificate itself, all in place (update).
-fn tls_differences(existing: &AksCompute, tls: &TlsConfig, out: &mut Vec<Difference>) {
-    let status = existing.ssl_status().map_or("Disabled", |s| s.as_str());
-    let (want_status, want_cname, want_label, want_cert) = match tls {
-        TlsConfig::Disabled => ("Disabled", None, None, None),
-        TlsConfig::Custom(c) => ("Enabled", Some(c.cname()), None, Some(c.cert_pem())),
-        TlsConfig::Microsoft(m) => ("Auto", None, Some(m.leaf_domain_label()), None),
-        // Renewing is an action, not a state: a spec that renews matches any Auto compute.
-        TlsConfig::Renew { .. } => ("Auto", None, None, None),
-    };
-    if !status.eq_ignore_ascii_case(want_status) {
-        out.push(diff(
-            "tls.status",
-            status.to_owned(),
-            want_status.to_owned(),
-            Remedy::Update,
-        ));
-    }
-    if want_cname.is_some() && !eq_opt(existing.ssl_cname(), want_cname) {
-        out.push(diff(
-            "tls.cname",
-            show(existing.ssl_cname()),
-            show(want_cname),
-            Remedy::Update,
-        ));
-    }
-    if want_label.is_some() && !eq_opt(existing.leaf_domain_label(), want_label) {
-        out.push(diff(
-            "tls.leaf_domain_label",
-            show(existing.leaf_domain_label()),
-            show(want_label),
-            Remedy::Update,
-        ));
-    }
-    // A rotated certificate: the same CNAME with another certificate.
-    if let Some(cert) = want_cert
-        && status.eq_ignore_ascii_case("Enabled")
-        && existing.ssl_cert().map(pem_body) != Some(pem_body(cert))
-    {
-        out.push(diff(
-            "tls.cert",
-            existing.ssl_cert().map_or_else(|| "unset".into(), cert_tag),
-            cert_tag(cert),
-            Remedy::Update,
-        ));
-    }
-}
-
-fn lb_differences(
-    existing: &AksCompute,
-    lb: &aml_model::config::LoadBalancer,
-    out: &mut Vec<Difference>,
-) {
-    let desired: &LoadBalancerType = lb.kind();
-    if existing.load_balancer_type() != desired {
-        out.push(diff(
-            "load_balancer.type",
-            existing.load_balancer_type().to_string(),
-            desired.to_string(),
-            Remedy::Update,
-        ));
-    }
-    if lb.subnet().is_some() && !eq_opt(existing.load_balancer_subnet(), lb.subnet()) {
-        out.push(diff(
-            "load_balancer.subnet",
-            show(existing.load_balancer_subnet()),
-            show(lb.subnet()),
-            Remedy::Update,
-        ));
-    }
-}
-
-fn purpose_difference(
-    existing: &AksCompute,
-    purpose: &ClusterPurpose,
-    field: &'static str,
-    remedy: Remedy,
-    out: &mut Vec<Difference>,
-) {
-    // The service's default purpose is FastProd.
-    let have = existing.cluster_purpose().cloned().unwrap_or_default();
-    if have != *purpose {
-        out.push(diff(field, have.to_string(), purpose.to_string(), remedy));
-    }
-}
-
-/// Every difference between an existing compute and a desired create.
-fn differences_create(existing: &AksCompute, create: &CreateCompute) -> Vec<Difference> {
-    let c = create.config();
-    let mut out = Vec::new();
-    if existing.is_attached() {
-        out.push(diff(
-            "create",
-            "an attached cluster".into(),
-            "a cluster created by the workspace".into(),
-            Remedy::Recreate,
-        ));
-    }
-    if existing.agent_count() != Some(c.agent_count()) {
-        out.push(diff(
-            "create.agent_count",
-            existing
-                .agent_count()
-                .map_or_else(|| "unset".into(), |n| n.to_string()),
-            c.agent_count().to_string(),
-            Remedy::Scale,
-        ));
-    }
-    if !eq_opt(existing.agent_vm_size(), Some(c.vm_size())) {
-        out.push(diff(
-            "create.vm_size",
-            show(existing.agent_vm_size()),
-            c.vm_size().to_owned(),
-            Remedy::Recreate,
-        ));
-    }
-    if !eq_opt(existing.compute_location(), Some(create.compute_location())) {
-        out.push(diff(
-            "create.location",
-            show(existing.compute_location()),
-            create.compute_location().to_owned(),
-            Remedy::Recreate,
-        ));
-    }
-    let subscription = create.id().workspace().subscription_id();
-    let want_subnet = c
-        .vnet()
-        .and_then(|v| v.subnet_id(subscription).ok())
-        .map(|s| s.to_string());
-    if !eq_opt(existing.vnet_subnet_id(), want_subnet.as_deref()) {
-        out.push(diff(
-            "create.vnet",
-            show(existing.vnet_subnet_id()),
-            show(want_subnet.as_deref()),
-            Remedy::Recreate,
-        ));
-    }
-    purpose_difference(
-        existing,
-        c.cluster_purpose(),
-        "create.cluster_purpose",
-        Remedy::Recreate,
-        &mut out,
-    );
-    lb_differences(existing, c.load_balancer(), &mut out);
-    tls_differences(existing, c.tls(), &mut out);
-    out
-}
-
-/// Every difference between an existing compute and a desired attach.
-fn differences_attach(existing: &AksCompute, attach: &AttachCompute) -> Vec<Difference> {
-    let c = attach.config();
-    let mut out = Vec::new();
-    if existing.cluster_id().as_ref() != Some(attach.cluster()) {
-        out.push(diff(
-            "attach.resource_id",
-            show(existing.cluster_resource_id()),
-            attach.cluster().to_string(),
-            Remedy::Recreate,
-        ));
-    }
-    purpose_difference(
-        existing,
-        c.cluster_purpose(),
-        "attach.cluster_purpose",
-        Remedy::Reattach,
-        &mut out,
-    );
-    lb_differences(existing, c.load_balancer(), &mut out);
-    tls_differences(existing, c.tls(), &mut out);
-    out
 }

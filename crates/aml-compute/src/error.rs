@@ -110,6 +110,24 @@ pub enum Error {
         missing: Vec<String>,
     },
 
+    /// Admitting the Azure ML control plane would give the cluster more authorized API-server
+    /// IP ranges than AKS accepts (rule `cluster.authorized_ranges_count`): its ranges, the
+    /// control-plane prefixes to add that it lacks, and the limit. Nothing was written.
+    #[error(
+        "cannot admit the Azure ML control plane into the authorized IP ranges of AKS cluster {cluster}: its {ranges} ranges and the {adding} prefixes to add make {}, over AKS's limit of {limit}; merge ranges into wider CIDRs or drop some so that the prefixes fit [cluster.authorized_ranges_count]",
+        ranges + adding
+    )]
+    TooManyAuthorizedRanges {
+        /// The cluster's id.
+        cluster: String,
+        /// The authorized ranges before the prefixes are added.
+        ranges: usize,
+        /// The control-plane prefixes to add (those not among the ranges yet).
+        adding: usize,
+        /// AKS's limit ([`aml_model::control_plane::MAX_AUTHORIZED_RANGES`]).
+        limit: usize,
+    },
+
     /// A compute of that name exists with settings `ensure` cannot change in place (the
     /// differences marked [`Remedy::Recreate`]; every difference is listed).
     #[error(
@@ -393,6 +411,7 @@ impl Error {
             }
             Self::Refused { .. }
             | Self::ControlPlaneNotAdmitted { .. }
+            | Self::TooManyAuthorizedRanges { .. }
             | Self::ClusterStillAttached { .. } => ErrorKind::Refused,
             Self::OperationFailed { .. } => ErrorKind::OperationFailed,
             Self::Timeout { .. } => ErrorKind::Timeout,
@@ -429,6 +448,7 @@ impl Error {
             Self::AlreadyAttached { .. } => Some(Rule::AttachClusterAttached),
             Self::UnsupportedKubernetesVersion { .. } => Some(Rule::ClusterKubernetesVersion),
             Self::ControlPlaneNotAdmitted { .. } => Some(Rule::ClusterControlPlaneMissing),
+            Self::TooManyAuthorizedRanges { .. } => Some(Rule::ClusterAuthorizedRangesCount),
             Self::ClusterStillAttached { .. } => Some(Rule::ClusterStillAttached),
             Self::Refused { rule, .. } | Self::Model(aml_model::Error::Update { rule, .. }) => {
                 *rule
@@ -460,6 +480,7 @@ impl Error {
                 | Self::Conflict { .. }
                 | Self::Refused { .. }
                 | Self::ControlPlaneNotAdmitted { .. }
+                | Self::TooManyAuthorizedRanges { .. }
                 | Self::ClusterStillAttached { .. }
                 | Self::Rejected { .. }
                 | Self::Config { .. }

@@ -219,8 +219,23 @@ pub(crate) fn control_plane_admitted(op: &mut ComputeOperation, add: bool) -> Re
             missing: admission.missing,
         });
     }
+    // The ranges with the prefixes added must fit AKS's limit: refused here, before any write
+    // (the write's body is checked again when it is built, from the latest read).
+    control_plane::admitted(&ranges, &admission.missing)
+        .map_err(|e| too_many_ranges(cluster, &e))?;
     op.seen.missing_prefixes = admission.missing;
     Ok(report.warnings)
+}
+
+/// [`Error::TooManyAuthorizedRanges`] for `cluster`, from the count
+/// [`control_plane::admitted`] refused.
+pub(crate) fn too_many_ranges(cluster: String, e: &control_plane::TooManyRanges) -> Error {
+    Error::TooManyAuthorizedRanges {
+        cluster,
+        ranges: e.ranges,
+        adding: e.adding,
+        limit: e.limit,
+    }
 }
 
 /// The cluster id and authorized ranges of the cluster a plan creates (its `PUT` body).

@@ -122,7 +122,9 @@ pub fn admission(authorized: &[String], prefixes: &[String]) -> Result<Admission
     Ok(out)
 }
 
-/// The authorized ranges with the missing prefixes added (existing ranges first, unchanged).
+/// The authorized ranges with the missing prefixes added (existing ranges first, unchanged),
+/// whatever their number: for showing what a cluster's ranges would be. What is written goes
+/// through [`admitted`], which keeps to AKS's limit.
 pub fn with_admitted(authorized: &[String], missing: &[String]) -> Vec<String> {
     let mut out = authorized.to_vec();
     for prefix in missing {
@@ -131,6 +133,48 @@ pub fn with_admitted(authorized: &[String], missing: &[String]) -> Vec<String> {
         }
     }
     out
+}
+
+/// The most authorized IP ranges AKS accepts on a cluster's API server (rule
+/// `cluster.authorized_ranges_count`).
+pub const MAX_AUTHORIZED_RANGES: usize = 200;
+
+/// Adding the control plane's prefixes would give a cluster more authorized IP ranges than AKS
+/// accepts ([`MAX_AUTHORIZED_RANGES`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{ranges} authorized IP ranges and {adding} Azure ML control-plane prefixes to add make {}, over AKS's limit of {limit} ranges; merge ranges into wider CIDRs or drop some so that the prefixes fit, or use a cluster with API Server VNet Integration [cluster.authorized_ranges_count]",
+    ranges + adding
+)]
+pub struct TooManyRanges {
+    /// The cluster's authorized ranges before the prefixes are added.
+    pub ranges: usize,
+    /// The prefixes to add that are not among the ranges yet.
+    pub adding: usize,
+    /// The limit, [`MAX_AUTHORIZED_RANGES`].
+    pub limit: usize,
+}
+
+impl TooManyRanges {
+    /// The number of ranges the write would have sent.
+    pub fn total(&self) -> usize {
+        self.ranges + self.adding
+    }
+}
+
+/// The authorized ranges with the missing prefixes added, as a write sends them: the one check
+/// of their number before every write that admits the control plane. More than
+/// [`MAX_AUTHORIZED_RANGES`] is an error giving the counts, and nothing should be written.
+pub fn admitted(authorized: &[String], missing: &[String]) -> Result<Vec<String>, TooManyRanges> {
+    let out = with_admitted(authorized, missing);
+    if out.len() > MAX_AUTHORIZED_RANGES {
+        return Err(TooManyRanges {
+            ranges: authorized.len(),
+            adding: out.len() - authorized.len(),
+            limit: MAX_AUTHORIZED_RANGES,
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -184,6 +228,34 @@ mod tests {
         assert!(e.to_string().contains("service tag prefix"), "{e}");
         let e = admission(&strings(&["nonsense"]), &[]).unwrap_err();
         assert_eq!(e.what, "authorized IP range");
+    }
+
+    #[test]
+    fn admitting_keeps_to_the_limit_counting_only_prefixes_not_there_yet() {
+        let ranges: Vec<String> = (0..198).map(|i| format!("10.0.{i}.0/24")).collect();
+        let two = strings(&["20.1.0.0/28", "20.2.0.0/28"]);
+        assert_eq!(
+            admitted(&ranges, &two).unwrap().len(),
+            MAX_AUTHORIZED_RANGES
+        );
+        // A prefix already among the ranges is not counted twice.
+        let again = strings(&["20.1.0.0/28", "20.2.0.0/28", "10.0.0.0/24"]);
+        assert_eq!(admitted(&ranges, &again).unwrap().len(), 200);
+        let three = strings(&["20.1.0.0/28", "20.2.0.0/28", "20.3.0.0/28"]);
+        let e = admitted(&ranges, &three).unwrap_err();
+        assert_eq!(
+            e,
+            TooManyRanges {
+                ranges: 198,
+                adding: 3,
+                limit: 200
+            }
+        );
+        assert_eq!(e.total(), 201);
+        assert!(
+            e.to_string().contains("make 201, over AKS's limit of 200"),
+            "{e}"
+        );
     }
 
     #[test]

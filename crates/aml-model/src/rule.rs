@@ -241,6 +241,9 @@ rules! {
     ClusterPrivateAndRanges = "cluster.private_and_ranges",
     /// Each authorized IP range is an IPv4 address or CIDR.
     ClusterAuthorizedRange = "cluster.authorized_range",
+    /// A cluster has at most 200 authorized IP ranges, the control-plane prefixes added
+    /// included.
+    ClusterAuthorizedRangesCount = "cluster.authorized_ranges_count",
     /// The outbound type is `loadBalancer` or `userDefinedRouting`.
     ClusterOutboundType = "cluster.outbound_type",
     /// User-defined routing needs a subnet (its route table carries the egress route).

@@ -17,6 +17,7 @@
 //! attach:
 //!   resource_id: /subscriptions/.../managedClusters/x   # or resource_group + cluster_name
 //!   cluster_purpose: DevTest
+//!   admit_control_plane: true                    # add the control plane's prefixes to its ranges
 //! create_cluster:    # a new AKS cluster in the workspace's subscription, then attached
 //!   resource_group: aks-rg
 //!   cluster_name: aks-secure
@@ -136,6 +137,11 @@ pub struct AttachSpec {
     /// `DevTest`, `FastProd` (default) or `DenseProd`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_purpose: Option<String>,
+    /// When the cluster's authorized IP ranges miss the Azure ML control plane's prefixes (of
+    /// the workspace's region and its pair), add them to the cluster's ranges before attaching,
+    /// instead of refusing.
+    #[serde(default, skip_serializing_if = "cluster::is_false")]
+    pub admit_control_plane: bool,
 }
 
 /// The load balancer.
@@ -187,7 +193,12 @@ pub enum Validated {
     /// Create a new cluster.
     Create(CreateCompute),
     /// Attach an existing cluster.
-    Attach(AttachCompute),
+    Attach {
+        /// The attach.
+        op: AttachCompute,
+        /// Whether the control-plane prefixes the cluster's authorized ranges miss are added.
+        admit_control_plane: bool,
+    },
     /// Create a new AKS cluster, then attach it.
     CreateCluster {
         /// The create-and-attach.
@@ -202,7 +213,7 @@ impl Validated {
     pub fn warnings(&self) -> &[Issue] {
         match self {
             Self::Create(c) => c.warnings(),
-            Self::Attach(a) => a.warnings(),
+            Self::Attach { op, .. } => op.warnings(),
             Self::CreateCluster { op, .. } => op.warnings(),
         }
     }
@@ -212,7 +223,10 @@ impl Validated {
     pub fn plan(&self, requests: &Requests) -> crate::plan::Plan {
         match self {
             Self::Create(c) => crate::plan::Plan::create(requests, c),
-            Self::Attach(a) => crate::plan::Plan::attach(requests, a, false, false),
+            Self::Attach {
+                op,
+                admit_control_plane,
+            } => crate::plan::Plan::attach(requests, op, false, *admit_control_plane),
             Self::CreateCluster {
                 op,
                 admit_control_plane,
@@ -224,14 +238,14 @@ impl Validated {
     pub fn create_config(&self) -> Option<&AksProvisioningConfiguration> {
         match self {
             Self::Create(c) => Some(c.config()),
-            Self::Attach(_) | Self::CreateCluster { .. } => None,
+            Self::Attach { .. } | Self::CreateCluster { .. } => None,
         }
     }
 
     /// The attach configuration of an attach plan.
     pub fn attach_config(&self) -> Option<&AksAttachConfiguration> {
         match self {
-            Self::Attach(a) => Some(a.config()),
+            Self::Attach { op, .. } => Some(op.config()),
             Self::CreateCluster { op, .. } => Some(op.attach().config()),
             Self::Create(_) => None,
         }
@@ -241,7 +255,7 @@ impl Validated {
     pub fn cluster_config(&self) -> Option<&crate::config::ManagedClusterConfiguration> {
         match self {
             Self::CreateCluster { op, .. } => Some(op.config()),
-            Self::Create(_) | Self::Attach(_) => None,
+            Self::Create(_) | Self::Attach { .. } => None,
         }
     }
 }
@@ -344,12 +358,17 @@ impl ComputeSpec {
                 b.load_balancer = load_balancer.flatten().unwrap_or_default();
                 b.tls = tls.unwrap_or_default();
                 let workspace_id = workspace_id.ok_or_else(|| report.clone())?;
+                let admit_control_plane = attach.admit_control_plane;
                 let outcome = AttachCompute::new(
                     WorkspaceRef::new(workspace_id, ws.location.clone()),
                     &self.name,
                     b,
-                );
-                finish(outcome.map(Validated::Attach), report)
+                )
+                .map(|op| Validated::Attach {
+                    op,
+                    admit_control_plane,
+                });
+                finish(outcome, report)
             }
             (None, None, Some(spec)) => {
                 let mut attach = spec.attach_builder();
@@ -479,5 +498,37 @@ impl TlsSpec {
             overwrite_existing_domain: self.overwrite_existing_domain,
             ..TlsSettings::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_attach_spec_carries_admit_control_plane_into_its_plan() {
+        let spec = |admit: &str| {
+            ComputeSpec::from_json(&format!(
+                r#"{{"workspace": {{"subscription_id": "00000000-0000-0000-0000-000000000000", "resource_group": "rg", "workspace_name": "ws", "location": "eastus"}},
+                   "name": "office", "attach": {{"resource_group": "aks-rg", "cluster_name": "c"{admit}}}}}"#
+            ))
+            .unwrap()
+        };
+        let admitting = spec(r#", "admit_control_plane": true"#);
+        assert!(admitting.attach.as_ref().unwrap().admit_control_plane);
+        let json = serde_json::to_string(&spec("")).unwrap();
+        assert!(!json.contains("admit_control_plane"), "{json}");
+        let validated = admitting.validate(TlsFiles::default()).unwrap();
+        assert!(matches!(
+            validated,
+            Validated::Attach {
+                admit_control_plane: true,
+                ..
+            }
+        ));
+        // The admission's PUT of the cluster, then the attach.
+        assert_eq!(validated.plan(&Requests::default()).writes().count(), 2);
+        let plain = spec("").validate(TlsFiles::default()).unwrap();
+        assert_eq!(plain.plan(&Requests::default()).writes().count(), 1);
     }
 }

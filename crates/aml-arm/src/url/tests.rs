@@ -6,7 +6,8 @@ use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions}
 use reqwest::header::HeaderValue;
 
 use super::*;
-use crate::options::{ArmClientOptions, Cloud};
+use crate::cloud::Cloud;
+use crate::options::ArmClientOptions;
 
 #[derive(Debug)]
 struct Never;

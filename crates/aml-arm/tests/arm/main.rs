@@ -8,6 +8,7 @@
 //! emulator should not have to fake.
 
 mod client;
+mod clouds;
 mod hostile;
 mod lro;
 mod paging;

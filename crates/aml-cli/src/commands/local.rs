@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::Context;
 use crate::cli::CreateClusterArgs;
-use crate::exit::{Exit, Failure};
+use crate::exit::{AdmitHint, Exit, Failure};
 use crate::output;
 
 /// What an `aml wait` token holds: the workspace, the compute (or, for a cluster's deletion,
@@ -186,6 +186,23 @@ fn operation_kind(text: &str) -> Option<OperationKind> {
 /// again), from the token's step, and runs the rest of the plan (the attach).
 pub(super) async fn wait(ctx: &Context, token: &str) -> Result<Exit, Failure> {
     let (token, subject, kind) = ResumeTokenV1::decode(token)?;
+    // A create-and-attach resumed runs the attach's checks: a refusal names its flag.
+    let create_cluster = token.create_cluster.is_some();
+    resume(ctx, token, subject, kind).await.map_err(|f| {
+        if create_cluster {
+            f.with_admit_hint(AdmitHint::CreateCluster)
+        } else {
+            f
+        }
+    })
+}
+
+async fn resume(
+    ctx: &Context,
+    token: ResumeTokenV1,
+    subject: Subject,
+    kind: OperationKind,
+) -> Result<Exit, Failure> {
     let arm_token = &token.arm;
     let operation = match (&subject, &token.create_cluster, token.step) {
         (Subject::Cluster { cluster, .. }, ..) => {

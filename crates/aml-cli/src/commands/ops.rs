@@ -9,7 +9,7 @@ use aml_compute::config::{
     AksAttachBuilder, AksProvisioningBuilder, AksUpdateBuilder, LoadBalancerSettings,
     ManagedClusterBuilder, NodePoolSettings, ScaleBuilder, TlsSettings,
 };
-use aml_compute::{CreateClusterOptions, OperationKind, Plan, Workspace};
+use aml_compute::{AttachOptions, CreateClusterOptions, OperationKind, Plan, Workspace};
 use aml_model::plan::Subject;
 use aml_model::wire::{ClusterPurpose, LoadBalancerSku, LoadBalancerType, OutboundType};
 use aml_model::{AksClusterId, PrivateKeyPem, WorkspaceId};
@@ -18,15 +18,29 @@ use serde_json::json;
 use super::Context;
 use super::local::token_at;
 use crate::cli::{Command, CreateClusterArgs, LoadBalancerArgs, RunArgs, TlsArgs};
-use crate::exit::{Exit, Failure};
+use crate::exit::{AdmitHint, Exit, Failure};
 use crate::output;
 
-/// Runs one of the commands that change a compute.
+/// Runs one of the commands that change a compute. A refusal of authorized IP ranges that miss
+/// the Azure ML control plane says how the command admits it (`attach` and `create-cluster`
+/// have their own `--admit-control-plane`).
+pub(super) async fn run(ctx: &Context, command: Command) -> Result<Exit, Failure> {
+    let hint = match &command {
+        Command::Attach { .. } => Some(AdmitHint::Attach),
+        Command::CreateCluster(_) => Some(AdmitHint::CreateCluster),
+        _ => None,
+    };
+    run_command(ctx, command).await.map_err(|f| match hint {
+        Some(hint) => f.with_admit_hint(hint),
+        None => f,
+    })
+}
+
 #[allow(
     clippy::too_many_lines,
     reason = "one arm per command, each building its plan"
 )]
-pub(super) async fn run(ctx: &Context, command: Command) -> Result<Exit, Failure> {
+async fn run_command(ctx: &Context, command: Command) -> Result<Exit, Failure> {
     let ws = ctx.workspace().await?;
     let mut resume_args = None;
     let (name, plan, run) = match command {
@@ -58,10 +72,15 @@ pub(super) async fn run(ctx: &Context, command: Command) -> Result<Exit, Failure
             cluster_resource_group,
             cluster_name,
             cluster_purpose,
+            admit_control_plane,
+            allow_second_attachment,
             tls,
             load_balancer,
             run,
         } => {
+            let options = AttachOptions::default()
+                .admit_control_plane(admit_control_plane)
+                .allow_second_attachment(allow_second_attachment);
             let config = AksAttachBuilder {
                 resource_id: cluster_id,
                 resource_group: cluster_resource_group,
@@ -70,7 +89,7 @@ pub(super) async fn run(ctx: &Context, command: Command) -> Result<Exit, Failure
                 load_balancer: load_balancer_settings(&load_balancer),
                 tls: tls_settings(&tls)?,
             };
-            let plan = ws.plan_attach(&name, config, aml_compute::AttachOptions::default())?;
+            let plan = ws.plan_attach(&name, config, options)?;
             (name, plan, run)
         }
         Command::CreateCluster(args) => {
@@ -265,11 +284,13 @@ async fn execute(
         }
         return Ok(Exit::Success);
     }
-    let operation = ws.begin_plan(plan).await?;
-    if run.no_wait
-        && let Some(token) = operation.resume_token()
-    {
-        let token = token_at(&subject, kind, &token, operation.resume_step(), resume_args)?;
+    let mut operation = ws.begin_plan(plan).await?;
+    if run.no_wait {
+        to_compute_write(&mut operation).await?;
+        let token = operation
+            .resume_token()
+            .map(|token| token_at(&subject, kind, &token, operation.resume_step(), resume_args))
+            .transpose()?;
         if ctx.json() {
             output::print_json(&json!({
                 "operation": kind.as_str(),
@@ -277,9 +298,14 @@ async fn execute(
                 "status": "started",
                 "resume_token": token,
             }))?;
-        } else {
+        } else if let Some(token) = token {
             output::print(&format!(
                 "{} of {name} started; resume with:\n  aml wait {token}\n",
+                kind.as_str()
+            ))?;
+        } else {
+            output::print(&format!(
+                "{} of {name} started; no operation is running, so there is nothing to resume: see `aml show {name}`\n",
                 kind.as_str()
             ))?;
         }
@@ -287,6 +313,30 @@ async fn execute(
     }
     let done = ctx.progress.watch_resumable(operation, name).await;
     finished(ctx, &subject, kind, resume_args, done)
+}
+
+/// For `--no-wait`: an attach whose plan first admits the Azure ML control plane into the
+/// cluster's authorized ranges (a write of the managed cluster) runs that write to its end and
+/// starts the compute's own, so that the token `aml wait` reads resumes the attach (a token
+/// resumes only the running ARM operation, not the plan's later writes).
+async fn to_compute_write(operation: &mut aml_compute::ComputeOperation) -> Result<(), Failure> {
+    if operation.kind() != OperationKind::Attach {
+        return Ok(());
+    }
+    loop {
+        let plan = operation.plan();
+        // Between two writes nothing runs: go on to the next write.
+        let compute_write = operation.resume_step().map(|step| {
+            step.checked_sub(1)
+                .and_then(|i| plan.steps().get(i))
+                .and_then(|s| s.write())
+                .zip(plan.compute())
+                .is_none_or(|(w, id)| w.uri().path().eq_ignore_ascii_case(&id.to_string()))
+        });
+        if compute_write == Some(true) || operation.next_event().await?.is_none() {
+            return Ok(());
+        }
+    }
 }
 
 /// Prints the end of an operation (its outcome, and the plan's step that waited when it

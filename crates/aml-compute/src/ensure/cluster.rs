@@ -318,7 +318,7 @@ pub(super) fn differences_cluster(
                 fields.pool,
                 "absent".to_owned(),
                 format!(
-                    "pool {} ({} x {}), which only a new cluster gets: the guide (R12) does not support adding a node pool to an existing cluster to deploy to",
+                    "pool {} ({} x {}), which only a new cluster gets: the guide does not support adding a node pool to an existing cluster to deploy to",
                     pool.name(),
                     pool.count(),
                     pool.vm_size()

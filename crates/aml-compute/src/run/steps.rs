@@ -41,8 +41,10 @@ impl ComputeOperation {
             what: "the managed cluster".to_owned(),
             source,
         };
+        // Both bodies count the ranges through `control_plane::admitted`: more than AKS accepts
+        // is refused here, before the write.
         let body = if target.body().is_empty() {
-            let Some((_, cluster)) = &self.seen.cluster else {
+            let Some((id, cluster)) = &self.seen.cluster else {
                 return Err(Error::Refused {
                     action: self.kind().as_str(),
                     name: self.name().to_owned(),
@@ -51,13 +53,17 @@ impl ComputeOperation {
                     rule: None,
                 });
             };
-            aml_model::request::admit_body(cluster, missing).map_err(decode)?
+            let admitted = aml_model::request::admit_body(cluster, missing)
+                .map_err(|e| crate::secured::too_many_ranges(id.to_string(), &e))?;
+            aml_model::request::Body::json(&admitted)
         } else {
             let planned = serde_json::from_slice(target.body()).map_err(decode)?;
-            aml_model::request::admit_in_new_body(planned, missing)
+            let admitted = aml_model::request::admit_in_new_body(planned, missing)
+                .map_err(|e| crate::secured::too_many_ranges(target.uri().path().to_owned(), &e))?;
+            aml_model::request::Body::json(&admitted)
         };
         let mut put = clone_request(target);
-        *put.body_mut() = aml_model::request::Body::json(&body).map_err(decode)?;
+        *put.body_mut() = body.map_err(decode)?;
         put.headers_mut().insert(
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static("application/json"),

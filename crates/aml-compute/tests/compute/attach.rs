@@ -144,7 +144,13 @@ async fn r10_a_second_attachment_is_refused_and_the_hazard_is_real() {
     );
     // ensure on the broken compute says how to recover.
     let err = ws
-        .ensure("first", Desired::Attach(attach_prod()))
+        .ensure(
+            "first",
+            Desired::Attach {
+                attach: attach_prod(),
+                options: AttachOptions::default(),
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, Error::FailedCompute { .. }), "{err}");

@@ -37,11 +37,13 @@ fn variant(e: &Error) -> &'static str {
         Error::ReattachStranded { .. } => "ReattachStranded",
         Error::ControlPlaneNotAdmitted { .. } => "ControlPlaneNotAdmitted",
         Error::ClusterStillAttached { .. } => "ClusterStillAttached",
+        Error::TooManyAuthorizedRanges { .. } => "TooManyAuthorizedRanges",
         _ => "a variant this test does not know: add it",
     }
 }
 
-const ALL: [&str; 22] = [
+const ALL: [&str; 23] = [
+    "TooManyAuthorizedRanges",
     "ClusterStillAttached",
     "ControlPlaneNotAdmitted",
     "ReattachRolledBack",
@@ -179,6 +181,25 @@ async fn every_error_chains_its_cause_once() {
             "office",
             attach(STANDARD_SUBSCRIPTION, "aks-office-ranges"),
             AttachOptions::default(),
+        )
+        .await
+        .unwrap_err(),
+    );
+    // TooManyAuthorizedRanges: 199 ranges and the control plane's prefixes to add exceed
+    // AKS's 200.
+    let crowded = (0..199).fold(
+        aml_compute::config::ManagedClusterConfiguration::builder()
+            .location("eastus")
+            .system_pool("Standard_D4s_v3", 3),
+        |b, i| b.authorized_ip_range(format!("10.0.{i}.0/24")),
+    );
+    errors.push(
+        ws.begin_create_cluster(
+            "crowded",
+            crowded,
+            AksAttachConfiguration::builder()
+                .cluster(aml_emulator::STANDARD_CLUSTER_RESOURCE_GROUP, "aks-crowded"),
+            aml_compute::CreateClusterOptions::default().admit_control_plane(true),
         )
         .await
         .unwrap_err(),

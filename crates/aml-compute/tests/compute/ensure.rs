@@ -1,9 +1,18 @@
 //! Ensure: create what is absent, adopt what matches without writing, converge what differs
 //! (in place, by scaling, by re-attaching), refuse what cannot change.
 
-use aml_compute::{Desired, Ensured, Error};
+use aml_compute::config::AksAttachBuilder;
+use aml_compute::{AttachOptions, Desired, Ensured, Error};
 
 use crate::support::{devtest, received_writes, setup, wait};
+
+/// An attach with the default options.
+fn attached(attach: AksAttachBuilder) -> Desired {
+    Desired::Attach {
+        attach,
+        options: AttachOptions::default(),
+    }
+}
 
 #[tokio::test]
 async fn ensure_adopts_without_writing_and_reports_differences() {
@@ -139,19 +148,19 @@ async fn ensure_reattaches_for_a_new_purpose_and_refuses_what_cannot_change() {
             .resource_id(crate::support::cluster("aks-prod"))
             .cluster_purpose(purpose)
     };
-    ws.ensure("reat", Desired::Attach(attach(ClusterPurpose::FastProd)))
+    ws.ensure("reat", attached(attach(ClusterPurpose::FastProd)))
         .await
         .unwrap()
         .await
         .unwrap();
     // The purpose of an attached cluster is an attach setting: detach and attach again.
     let convergence = ws
-        .plan_ensure("reat", Desired::Attach(attach(ClusterPurpose::DevTest)))
+        .plan_ensure("reat", attached(attach(ClusterPurpose::DevTest)))
         .await
         .unwrap();
     assert_eq!(convergence.differences()[0].remedy, Remedy::Reattach);
     let compute = ws
-        .ensure("reat", Desired::Attach(attach(ClusterPurpose::DevTest)))
+        .ensure("reat", attached(attach(ClusterPurpose::DevTest)))
         .await
         .unwrap()
         .await
@@ -162,7 +171,7 @@ async fn ensure_reattaches_for_a_new_purpose_and_refuses_what_cannot_change() {
     // Another cluster is another attachment: refused with the difference, nothing written.
     let before = received_writes(&emu).len();
     let other = AksAttachConfiguration::builder().resource_id(crate::support::cluster("aks-dev"));
-    let err = ws.ensure("reat", Desired::Attach(other)).await.unwrap_err();
+    let err = ws.ensure("reat", attached(other)).await.unwrap_err();
     let Error::Conflict { differences, .. } = &err else {
         panic!("{err}")
     };
@@ -192,7 +201,7 @@ async fn a_rotated_certificate_is_a_difference_applied_in_place() {
         (cert.pem(), key.serialize_pem())
     };
     let desired = |(cert, key): &(String, String)| {
-        Desired::Attach(
+        attached(
             AksAttachConfiguration::builder()
                 .resource_id(crate::support::cluster("aks-prod"))
                 .enable_ssl(TlsSettings::custom(
@@ -242,4 +251,50 @@ async fn a_rotated_certificate_is_a_difference_applied_in_place() {
         "the new certificate is in place"
     );
     assert_eq!(received_writes(&emu).len(), before + 1, "one update");
+}
+
+#[tokio::test]
+async fn ensure_of_an_attach_admits_the_control_plane_when_its_options_say_so() {
+    use aml_compute::config::AksAttachConfiguration;
+
+    let (emu, ws) = setup().await;
+    let office = || {
+        AksAttachConfiguration::builder().resource_id(crate::support::cluster("aks-office-ranges"))
+    };
+    // Without the option: refused as begin_attach refuses, nothing written.
+    let err = ws.ensure("office", attached(office())).await.unwrap_err();
+    assert!(
+        matches!(err, Error::ControlPlaneNotAdmitted { .. }),
+        "{err}"
+    );
+    assert!(received_writes(&emu).is_empty());
+
+    // With it: the plan admits the control plane into the cluster's ranges, then attaches.
+    let admit = || Desired::Attach {
+        attach: office(),
+        options: AttachOptions::default().admit_control_plane(true),
+    };
+    let convergence = ws.plan_ensure("office", admit()).await.unwrap();
+    assert_eq!(
+        convergence.plan().unwrap().writes().count(),
+        2,
+        "{convergence}"
+    );
+    let compute = ws.ensure("office", admit()).await.unwrap().await.unwrap();
+    assert_eq!(
+        compute.cluster_id(),
+        Some(crate::support::cluster_id("aks-office-ranges"))
+    );
+    let writes = received_writes(&emu);
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    assert!(
+        writes[0].contains("/managedClusters/aks-office-ranges"),
+        "{writes:?}"
+    );
+    assert!(writes[1].contains("/computes/office"), "{writes:?}");
+
+    // Again: adopted, nothing written.
+    let again = ws.ensure("office", admit()).await.unwrap();
+    assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
+    assert_eq!(received_writes(&emu).len(), 2);
 }

@@ -316,3 +316,121 @@ async fn a_created_cluster_is_attached_like_any_other_and_detach_keeps_it() {
     assert!(emu.cluster(&cluster_id("aks-new")).is_some());
     assert!(cluster("aks-new").ends_with("aks-new"));
 }
+
+/// `count` authorized ranges, none of which admits the control plane.
+fn office_ranges(count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| format!("10.{}.{}.0/24", i / 256, i % 256))
+        .collect()
+}
+
+/// The standard emulator with one more cluster, `name`, in the workspace's region, whose
+/// `count` authorized ranges miss the whole control plane.
+async fn setup_with_crowded_cluster(name: &str, count: usize) -> (Emulator, Workspace) {
+    let mut seed = aml_emulator::Seed::standard();
+    let mut crowded = aml_emulator::ClusterSeed::new(
+        name,
+        "eastus",
+        "1.30.4",
+        aml_emulator::AgentPoolSeed::new("nodepool1", 3, "Standard_D3_v2"),
+    );
+    crowded.authorized_ip_ranges = office_ranges(count);
+    seed.subscriptions
+        .iter_mut()
+        .flat_map(|s| s.resource_groups.iter_mut())
+        .find(|g| g.name == aml_emulator::STANDARD_CLUSTER_RESOURCE_GROUP)
+        .unwrap()
+        .clusters
+        .push(crowded);
+    let emu = Emulator::builder()
+        .seed(seed)
+        .operation_duration(std::time::Duration::from_millis(60))
+        .retry_after(std::time::Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap();
+    let ws = workspace(&emu);
+    (emu, ws)
+}
+
+fn assert_too_many(err: &Error, ranges: usize) {
+    let Error::TooManyAuthorizedRanges {
+        ranges: have,
+        adding,
+        limit,
+        ..
+    } = err
+    else {
+        panic!("expected too many authorized ranges, got {err}")
+    };
+    assert_eq!(
+        (*have, *adding, *limit),
+        (ranges, control_plane().len(), 200)
+    );
+    assert_eq!(err.rule(), Some(Rule::ClusterAuthorizedRangesCount));
+    assert!(err.is_client_side());
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!(
+            "make {}, over AKS's limit of 200",
+            ranges + control_plane().len()
+        )),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn admitting_the_control_plane_into_a_new_cluster_past_200_ranges_is_refused_before_any_write()
+ {
+    let (emu, ws) = setup().await;
+    // The office range and 198 more: 199.
+    let crowded = office_ranges(198)
+        .into_iter()
+        .fold(secure(), ManagedClusterBuilder::authorized_ip_range);
+    let options = CreateClusterOptions::default().admit_control_plane(true);
+    // 199 ranges pass the configuration's check (the prefixes are known only live).
+    ws.plan_create_cluster("crowded", crowded.clone(), named("aks-crowded"), options)
+        .unwrap();
+    emu.requests().clear();
+    let err = ws
+        .begin_create_cluster("crowded", crowded, named("aks-crowded"), options)
+        .await
+        .unwrap_err();
+    assert_too_many(&err, 199);
+    assert!(
+        received_writes(&emu).is_empty(),
+        "{:?}",
+        received_writes(&emu)
+    );
+    assert!(emu.cluster(&cluster_id("aks-crowded")).is_none());
+}
+
+#[tokio::test]
+async fn admitting_the_control_plane_into_an_attached_cluster_past_200_ranges_is_refused_before_any_write()
+ {
+    // One range more than fits with the control plane's prefixes.
+    let count = 201 - control_plane().len();
+    let (emu, ws) = setup_with_crowded_cluster("aks-crowded", count).await;
+    let options = AttachOptions::default().admit_control_plane(true);
+    emu.requests().clear();
+    let err = ws
+        .begin_attach("crowded", named("aks-crowded"), options)
+        .await
+        .unwrap_err();
+    assert_too_many(&err, count);
+    assert!(
+        received_writes(&emu).is_empty(),
+        "{:?}",
+        received_writes(&emu)
+    );
+    assert_eq!(ranges(&emu, "aks-crowded"), office_ranges(count));
+
+    // Exactly 200 fit: the prefixes are added, then the compute is attached.
+    let (emu, ws) = setup_with_crowded_cluster("aks-full", count - 1).await;
+    let op = ws
+        .begin_attach("full", named("aks-full"), options)
+        .await
+        .unwrap();
+    wait(op).await;
+    assert_eq!(ranges(&emu, "aks-full").len(), 200);
+}

@@ -9,6 +9,7 @@ use crate::config::{
     DEFAULT_SYSTEM_POOL, DEFAULT_VM_SIZE, ManagedClusterBuilder, ManagedClusterConfiguration,
     NodePool, NodePoolSettings, PRODUCTION_MIN_NODES, PRODUCTION_MIN_VCPUS, derive_dns_prefix,
 };
+use crate::control_plane::TooManyRanges;
 use crate::resource_id::{AksClusterId, ComputeId};
 use crate::validate::{Issue, Report};
 use crate::wire::ManagedCluster;
@@ -247,7 +248,13 @@ impl DeploymentPool {
 
 /// The body of the GET-modify-PUT that adds `missing` to a cluster's authorized IP ranges:
 /// the cluster as read, its ranges extended, its provisioning state (read-only) left out.
-pub fn admit_body(cluster: &ManagedCluster, missing: &[String]) -> serde_json::Result<Value> {
+/// More ranges than AKS accepts is an error ([`control_plane::admitted`]).
+///
+/// [`control_plane::admitted`]: crate::control_plane::admitted
+pub fn admit_body(
+    cluster: &ManagedCluster,
+    missing: &[String],
+) -> Result<ManagedCluster, TooManyRanges> {
     let mut cluster = cluster.clone();
     if let Some(props) = cluster.properties.as_mut() {
         props.provisioning_state = None;
@@ -255,18 +262,21 @@ pub fn admit_body(cluster: &ManagedCluster, missing: &[String]) -> serde_json::R
             .api_server_access_profile
             .get_or_insert_with(Default::default);
         let ranges = access.authorized_ip_ranges.take().unwrap_or_default();
-        access.authorized_ip_ranges = Some(crate::control_plane::with_admitted(&ranges, missing));
+        access.authorized_ip_ranges = Some(crate::control_plane::admitted(&ranges, missing)?);
     }
-    serde_json::to_value(&cluster)
+    Ok(cluster)
 }
 
-/// `body` (a new cluster's `PUT` body) with `missing` added to its authorized IP ranges.
-pub fn admit_in_new_body(mut body: Value, missing: &[String]) -> Value {
+/// `body` (a new cluster's `PUT` body) with `missing` added to its authorized IP ranges. More
+/// ranges than AKS accepts is an error ([`control_plane::admitted`]).
+///
+/// [`control_plane::admitted`]: crate::control_plane::admitted
+pub fn admit_in_new_body(mut body: Value, missing: &[String]) -> Result<Value, TooManyRanges> {
     let current: Vec<String> = serde_json::from_value(
         body["properties"]["apiServerAccessProfile"]["authorizedIPRanges"].take(),
     )
     .unwrap_or_default();
     body["properties"]["apiServerAccessProfile"]["authorizedIPRanges"] =
-        json!(crate::control_plane::with_admitted(&current, missing));
-    body
+        json!(crate::control_plane::admitted(&current, missing)?);
+    Ok(body)
 }

@@ -196,6 +196,39 @@ fn each_bad_authorized_range_is_reported_at_its_index() {
     );
 }
 
+/// `secure()` with `more` ranges added: `1 + more` in all.
+fn ranges(more: usize) -> ManagedClusterBuilder {
+    (0..more).fold(secure(), |b, i| {
+        b.authorized_ip_range(format!("10.{}.{}.0/24", i / 256, i % 256))
+    })
+}
+
+#[test]
+fn a_cluster_has_at_most_200_authorized_ranges_reported_with_the_other_problems() {
+    let c = create(ranges(199)).unwrap();
+    assert_eq!(c.config().authorized_ip_ranges().len(), 200);
+    let r = problems(ranges(200).authorized_ip_range("nope").dns_prefix("-bad"));
+    assert!(r.has_error("cluster.authorized_ranges_count"), "{r}");
+    let issue = r
+        .errors
+        .iter()
+        .find(|i| i.code == "cluster.authorized_ranges_count")
+        .unwrap();
+    assert_eq!(issue.path, "cluster.authorized_ip_ranges");
+    assert!(
+        issue
+            .message
+            .contains("202 authorized IP ranges, over AKS's limit of 200"),
+        "{issue:?}"
+    );
+    // Every problem at once: the bad range and the DNS prefix too.
+    assert!(r.has_error("cluster.authorized_range"), "{r}");
+    assert!(r.has_error("cluster.dns_prefix"), "{r}");
+    let r = problems(ranges(200));
+    assert_eq!(codes(&r), ["cluster.authorized_ranges_count"]);
+    assert_eq!(paths(&r), ["cluster.authorized_ip_ranges"]);
+}
+
 #[test]
 fn r16_outbound_is_load_balancer_or_udr_with_a_subnet() {
     let r = problems(secure().outbound_type(OutboundType::UserDefinedRouting));
@@ -372,7 +405,7 @@ fn admitting_the_control_plane_extends_the_ranges_and_keeps_the_rest() {
     }))
     .unwrap();
     let missing = vec!["20.1.0.0/28".to_owned()];
-    let body = admit_body(&cluster, &missing).unwrap();
+    let body = serde_json::to_value(admit_body(&cluster, &missing).unwrap()).unwrap();
     assert_eq!(
         body["properties"]["apiServerAccessProfile"]["authorizedIPRanges"],
         serde_json::json!(["203.0.113.0/24", "20.1.0.0/28"])
@@ -380,10 +413,47 @@ fn admitting_the_control_plane_extends_the_ranges_and_keeps_the_rest() {
     assert_eq!(body["sku"]["name"], "Base");
     assert_eq!(body["properties"]["futureField"], 1);
     assert!(body["properties"].get("provisioningState").is_none());
-    let new = admit_in_new_body(create(secure()).unwrap().body(), &missing);
+    let new = admit_in_new_body(create(secure()).unwrap().body(), &missing).unwrap();
     assert_eq!(
         new["properties"]["apiServerAccessProfile"]["authorizedIPRanges"],
         serde_json::json!(["203.0.113.0/24", "20.1.0.0/28"])
+    );
+}
+
+#[test]
+fn admitting_the_control_plane_past_200_ranges_builds_no_body() {
+    let missing = vec!["20.1.0.0/28".to_owned(), "20.2.0.0/28".to_owned()];
+    // 198 + 2 = 200 fit; 199 + 2 do not, in a new cluster's body and in a cluster as read.
+    let fits = admit_in_new_body(create(ranges(197)).unwrap().body(), &missing).unwrap();
+    assert_eq!(
+        fits["properties"]["apiServerAccessProfile"]["authorizedIPRanges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        200
+    );
+    let too_many = aml_model::control_plane::TooManyRanges {
+        ranges: 199,
+        adding: 2,
+        limit: 200,
+    };
+    let body = create(ranges(198)).unwrap().body();
+    assert_eq!(
+        admit_in_new_body(body.clone(), &missing).unwrap_err(),
+        too_many
+    );
+    let cluster: ManagedCluster = serde_json::from_value(serde_json::json!({
+        "location": "eastus",
+        "properties": {"apiServerAccessProfile": {
+            "authorizedIPRanges": body["properties"]["apiServerAccessProfile"]["authorizedIPRanges"]
+        }}
+    }))
+    .unwrap();
+    assert_eq!(admit_body(&cluster, &missing).unwrap_err(), too_many);
+    let e = admit_body(&cluster, &missing).unwrap_err();
+    assert!(
+        e.to_string().ends_with("[cluster.authorized_ranges_count]"),
+        "{e}"
     );
 }
 

@@ -3,6 +3,7 @@
 
 use super::ManagedClusterBuilder;
 use crate::Rule;
+use crate::control_plane::MAX_AUTHORIZED_RANGES;
 use crate::resource_id::{ResourceId, SubnetId};
 use crate::validate::{Report, parse_cidr, parse_ipv4};
 use crate::wire::{LoadBalancerSku, OutboundType};
@@ -89,6 +90,16 @@ pub(super) fn check_access(b: &ManagedClusterBuilder, report: &mut Report) -> Op
                 report.error(path, Rule::ClusterAuthorizedRange, why);
             }
         }
+    }
+    if b.authorized_ip_ranges.len() > MAX_AUTHORIZED_RANGES {
+        report.error(
+            "cluster.authorized_ip_ranges",
+            Rule::ClusterAuthorizedRangesCount,
+            format!(
+                "{} authorized IP ranges, over AKS's limit of {MAX_AUTHORIZED_RANGES}; merge adjacent ranges into wider CIDRs or drop some (with admit_control_plane, the Azure ML control plane's prefixes count too)",
+                b.authorized_ip_ranges.len()
+            ),
+        );
     }
     if !b.authorized_ip_ranges.is_empty() {
         if !standard {

@@ -246,7 +246,7 @@ impl Workspace {
                 attach,
                 options,
             } => {
-                let op = self.prepare_cluster(name, cluster, attach)?;
+                let op = self.prepare_create_cluster(name, cluster, attach)?;
                 let existing = self.get_resource(self.requests.get(op.id())).await?;
                 let Some(existing) = existing else {
                     let absent = self.absent_compute_plan(name, &op, options).await?;
@@ -388,27 +388,7 @@ impl Workspace {
         }
         if let Target::CreateCluster(op) = target {
             let purpose = existing.cluster_purpose().cloned().unwrap_or_default();
-            for (pool, fields) in cluster::pools(op.config()) {
-                if !differences
-                    .iter()
-                    .any(|d| d.remedy == Remedy::Scale && d.field == fields.count)
-                {
-                    continue;
-                }
-                let scale = ScaleConfiguration::builder()
-                    .node_count(pool.count())
-                    .pool(pool.name())
-                    .build()
-                    .map_err(Error::from)?;
-                parts.push(Plan::scale(
-                    &self.requests,
-                    id,
-                    op.cluster(),
-                    pool.name(),
-                    purpose.clone(),
-                    scale,
-                ));
-            }
+            parts.extend(self.pool_scales(op, op.cluster(), &purpose, differences)?);
         }
         Ok(Plan::converge(id, parts))
     }

@@ -89,7 +89,8 @@ impl Workspace {
         Box::pin(ComputeOperation::start(self.clone(), plan)).await
     }
 
-    fn prepare_create_cluster(
+    /// Validates a create-and-attach (certificates included); `ensure` validates the same way.
+    pub(crate) fn prepare_create_cluster(
         &self,
         name: &str,
         cluster: ManagedClusterBuilder,

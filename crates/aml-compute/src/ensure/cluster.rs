@@ -1,23 +1,18 @@
 //! Ensure for [`Desired::CreateCluster`](super::Desired::CreateCluster): the compute compared
 //! like an attach, and the live managed cluster compared with the cluster's configuration.
 
-use aml_model::config::{
-    AksAttachBuilder, ManagedClusterBuilder, ManagedClusterConfiguration, NodePool,
-    ScaleConfiguration,
-};
+use aml_model::config::{ManagedClusterConfiguration, NodePool, ScaleConfiguration};
 use aml_model::plan::{OperationKind, Plan};
 use aml_model::request::CreateCluster;
 use aml_model::wire::{
-    LoadBalancerSku, LocationListResult, ManagedCluster, ManagedClusterProperties, OutboundType,
-    ServiceTagsListResult,
+    ClusterPurpose, LoadBalancerSku, LocationListResult, ManagedCluster, ManagedClusterProperties,
+    OutboundType, ServiceTagsListResult,
 };
-use aml_model::{Report, Rule, control_plane};
-use aml_tls::OffsetDateTime;
+use aml_model::{AksClusterId, Report, Rule, control_plane};
 
 use super::{diff, eq_opt, lb_differences, purpose_difference, show, tls_differences};
 use crate::aks::AksCompute;
 use crate::error::{Difference, Error, Remedy, Result};
-use crate::run::with_tls_report;
 use crate::secured::CreateClusterOptions;
 use crate::workspace::Workspace;
 
@@ -72,20 +67,6 @@ pub(super) struct ControlPlaneGap {
 }
 
 impl Workspace {
-    /// Validates a create-and-attach as `begin_create_cluster` does (certificates included).
-    pub(super) fn prepare_cluster(
-        &self,
-        name: &str,
-        cluster: ManagedClusterBuilder,
-        attach: AksAttachBuilder,
-    ) -> Result<CreateCluster> {
-        let tls = crate::tls::check_settings(&attach.tls, OffsetDateTime::now_utc());
-        with_tls_report(
-            CreateCluster::new(self.workspace_ref(), name, cluster, attach),
-            tls,
-        )
-    }
-
     /// The plan for an absent compute of a create-and-attach: creating the cluster and
     /// attaching it; or, when the cluster exists already (a create-and-attach that stopped
     /// after creating it), the live cluster compared with the spec exactly as for an existing
@@ -145,27 +126,7 @@ impl Workspace {
         attach.push_warnings(report.warnings);
         let mut parts = vec![attach];
         let purpose = op.attach().config().cluster_purpose().clone();
-        for (pool, fields) in pools(op.config()) {
-            if !differences
-                .iter()
-                .any(|d| d.remedy == Remedy::Scale && d.field == fields.count)
-            {
-                continue;
-            }
-            let scale = ScaleConfiguration::builder()
-                .node_count(pool.count())
-                .pool(pool.name())
-                .build()
-                .map_err(Error::from)?;
-            parts.push(Plan::scale(
-                &self.requests,
-                op.id(),
-                cluster,
-                pool.name(),
-                purpose.clone(),
-                scale,
-            ));
-        }
+        parts.extend(self.pool_scales(op, cluster, &purpose, &differences)?);
         Ok(AbsentCompute {
             differences,
             plan: Plan::converge(op.id(), parts),
@@ -440,4 +401,40 @@ pub(super) fn differences_ranges(
         Remedy::Recreate,
     ));
     Ok(())
+}
+
+impl Workspace {
+    /// The scales of the spec's pools whose node count differs (the `Scale` differences), one
+    /// plan each, for the convergence plan.
+    pub(super) fn pool_scales(
+        &self,
+        op: &CreateCluster,
+        cluster: &AksClusterId,
+        purpose: &ClusterPurpose,
+        differences: &[Difference],
+    ) -> Result<Vec<Plan>> {
+        let mut plans = Vec::new();
+        for (pool, fields) in pools(op.config()) {
+            if !differences
+                .iter()
+                .any(|d| d.remedy == Remedy::Scale && d.field == fields.count)
+            {
+                continue;
+            }
+            let scale = ScaleConfiguration::builder()
+                .node_count(pool.count())
+                .pool(pool.name())
+                .build()
+                .map_err(Error::from)?;
+            plans.push(Plan::scale(
+                &self.requests,
+                op.id(),
+                cluster,
+                pool.name(),
+                purpose.clone(),
+                scale,
+            ));
+        }
+        Ok(plans)
+    }
 }

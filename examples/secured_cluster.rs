@@ -244,12 +244,7 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
     println!("  {created}");
     let id: AksClusterId = created.cluster_id().ok_or("the compute names no cluster")?;
     let live = ws.managed_cluster(&id).await?;
-    let ranges = live
-        .properties
-        .as_ref()
-        .and_then(|p| p.api_server_access_profile.as_ref())
-        .and_then(|a| a.authorized_ip_ranges.clone())
-        .unwrap_or_default();
+    let ranges = live.authorized_ip_ranges().to_vec();
     println!("  authorized IP ranges now: {}", ranges.join(", "));
     outcome.live_ranges = ranges;
     outcome.live_pools = live
@@ -405,10 +400,9 @@ mod tests {
         let office = aml_examples::seed_cluster_id(emulator.seed(), "aks-office-ranges").unwrap();
         let office_ranges = emulator
             .cluster(&office)
-            .and_then(|c| c.properties)
-            .and_then(|p| p.api_server_access_profile)
-            .and_then(|a| a.authorized_ip_ranges)
-            .unwrap();
+            .unwrap()
+            .authorized_ip_ranges()
+            .to_vec();
         assert!(
             expected.iter().all(|p| office_ranges.contains(p)),
             "{office_ranges:?}"

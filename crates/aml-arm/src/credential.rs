@@ -21,8 +21,8 @@ use crate::cloud::Cloud;
 mod azure_cli;
 
 use crate::error::{Error, Result};
-pub use azure_cli::azure_cli_active_cloud;
 use azure_cli::azure_cli_mismatch;
+pub use azure_cli::{azure_cli_active_cloud, azure_cli_config_dir};
 
 const NONE_SELECTED: usize = usize::MAX;
 
@@ -150,12 +150,7 @@ impl CredentialChain {
             az_cloud: options
                 .kinds
                 .contains(&CredentialKind::DeveloperTools)
-                .then(|| {
-                    var("AZURE_CONFIG_DIR")
-                        .map(PathBuf::from)
-                        .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".azure")))
-                        .and_then(|dir| azure_cli_active_cloud(&dir))
-                })
+                .then(|| azure_cli_config_dir(&lookup).and_then(|dir| azure_cli_active_cloud(&dir)))
                 .flatten(),
         };
         let mut links = Vec::new();

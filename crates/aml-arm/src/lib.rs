@@ -23,6 +23,7 @@ pub use client::ArmClient;
 pub use cloud::Cloud;
 pub use credential::{
     CredentialChain, CredentialChainOptions, CredentialKind, azure_cli_active_cloud,
+    azure_cli_config_dir,
 };
 pub use error::{Error, Result, TimeoutScope, UrlSource};
 pub use options::{ArmClientOptions, PollOptions, RequestOptions, Timeouts};

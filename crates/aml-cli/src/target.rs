@@ -192,10 +192,7 @@ pub use aml_arm::azure_cli_active_cloud as az_active_cloud;
 
 /// The Azure CLI's configuration folder: `AZURE_CONFIG_DIR`, else `~/.azure`.
 pub fn az_config_dir() -> Option<PathBuf> {
-    std::env::var_os("AZURE_CONFIG_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".azure")))
+    aml_arm::azure_cli_config_dir(|name| std::env::var(name).ok())
 }
 
 /// How the workspace was named: flags (or `AML_*` variables), or a `config.json`.

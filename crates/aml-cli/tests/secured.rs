@@ -67,16 +67,19 @@ fn control_plane() -> Vec<String> {
         .collect()
 }
 
-fn ranges(env: &Env) -> Vec<String> {
+/// The authorized IP ranges of cluster `name` of the emulator's `aks-rg`.
+fn cluster_ranges(env: &Env, name: &str) -> Vec<String> {
     let id = format!(
-        "/subscriptions/{STANDARD_SUBSCRIPTION}/resourceGroups/aks-rg/providers/Microsoft.ContainerService/managedClusters/aks-new"
+        "/subscriptions/{STANDARD_SUBSCRIPTION}/resourceGroups/aks-rg/providers/Microsoft.ContainerService/managedClusters/{name}"
     );
     env.emulator()
         .cluster(&id.parse().unwrap())
-        .and_then(|c| c.properties)
-        .and_then(|p| p.api_server_access_profile)
-        .and_then(|a| a.authorized_ip_ranges)
+        .map(|c| c.authorized_ip_ranges().to_vec())
         .unwrap_or_default()
+}
+
+fn ranges(env: &Env) -> Vec<String> {
+    cluster_ranges(env, "aks-new")
 }
 
 #[test]
@@ -428,15 +431,7 @@ fn attach_office<'a>(extra: &[&'a str]) -> Vec<&'a str> {
 }
 
 fn office_ranges(env: &Env) -> Vec<String> {
-    let id = format!(
-        "/subscriptions/{STANDARD_SUBSCRIPTION}/resourceGroups/aks-rg/providers/Microsoft.ContainerService/managedClusters/aks-office-ranges"
-    );
-    env.emulator()
-        .cluster(&id.parse().unwrap())
-        .and_then(|c| c.properties)
-        .and_then(|p| p.api_server_access_profile)
-        .and_then(|a| a.authorized_ip_ranges)
-        .unwrap_or_default()
+    cluster_ranges(env, "aks-office-ranges")
 }
 
 #[test]

@@ -569,6 +569,16 @@ fn arm_kind(e: &aml_arm::Error) -> ErrorKind {
     }
 }
 
+impl Error {
+    /// The workspace's region is needed (to look up its Azure ML control plane) and unknown.
+    pub(crate) fn unknown_workspace_region() -> Self {
+        Self::Config {
+            message: "the workspace's region is unknown, so its Azure ML control plane cannot be looked up; set it with Workspace::with_location".to_owned(),
+            source: None,
+        }
+    }
+}
+
 /// An error as a person reads it, every text of its chain once: a validation failure as its
 /// problems, one per line (its own message only summarizes them); otherwise the error, then
 /// each cause on a line of its own (smithy-rs RFC 0022: no message repeats its source's).

@@ -64,9 +64,7 @@ impl Seen {
     pub(crate) fn cluster_ranges(&self) -> Option<&[String]> {
         self.cluster
             .as_ref()
-            .and_then(|(_, c)| c.properties.as_ref())
-            .and_then(|p| p.api_server_access_profile.as_ref())
-            .and_then(|a| a.authorized_ip_ranges.as_deref())
+            .map(|(_, c)| c.authorized_ip_ranges())
             .filter(|r| !r.is_empty())
     }
 

@@ -182,15 +182,12 @@ pub(crate) fn control_plane_admitted(op: &mut ComputeOperation, add: bool) -> Re
             None => return Ok(Vec::new()),
         },
     };
-    let region = op.workspace_region().ok_or_else(|| Error::Config {
-        message: "the workspace's region is unknown, so its Azure ML control plane cannot be looked up; set it with Workspace::with_location".to_owned(),
-        source: None,
-    })?;
+    let region = op
+        .workspace_region()
+        .ok_or_else(Error::unknown_workspace_region)?;
     let locations = op.seen.locations.clone().unwrap_or_default();
     let tags = op.seen.service_tags.clone().unwrap_or_default();
-    let regions = control_plane::regions(&region, &locations);
-    let plane = control_plane::control_plane(&regions, &tags);
-    let admission = control_plane::admission(&ranges, &plane.prefixes)
+    let (plane, admission) = control_plane::assess(&region, &ranges, &locations, &tags)
         .map_err(|e| Error::Model(aml_model::Error::ControlPlane(e)))?;
     let mut report = Report::new();
     if !plane.unpublished.is_empty() {

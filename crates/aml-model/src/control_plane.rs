@@ -122,6 +122,20 @@ pub fn admission(authorized: &[String], prefixes: &[String]) -> Result<Admission
     Ok(out)
 }
 
+/// The whole assessment from the two reads: the control plane of `workspace_region` and its
+/// pair (from `locations`) in the service `tags`, and what the cluster's `ranges` admit of it
+/// ([`regions`], then [`control_plane`], then [`admission`]).
+pub fn assess(
+    workspace_region: &str,
+    ranges: &[String],
+    locations: &LocationListResult,
+    tags: &ServiceTagsListResult,
+) -> Result<(ControlPlane, Admission), BadPrefix> {
+    let plane = control_plane(&regions(workspace_region, locations), tags);
+    let admission = admission(ranges, &plane.prefixes)?;
+    Ok((plane, admission))
+}
+
 /// The authorized ranges with the missing prefixes added (existing ranges first, unchanged),
 /// whatever their number: for showing what a cluster's ranges would be. What is written goes
 /// through [`admitted`], which keeps to AKS's limit.

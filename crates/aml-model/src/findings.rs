@@ -61,11 +61,7 @@ pub fn findings(cluster: &ManagedCluster, created_here: bool) -> Vec<Issue> {
         ));
     }
     let network = props.network_profile.as_ref();
-    let ranges = props
-        .api_server_access_profile
-        .as_ref()
-        .and_then(|a| a.authorized_ip_ranges.as_ref())
-        .is_some_and(|r| !r.is_empty());
+    let ranges = !cluster.authorized_ip_ranges().is_empty();
     let standard = network
         .and_then(|n| n.load_balancer_sku.as_ref())
         .is_some_and(|s| matches!(s, LoadBalancerSku::Standard));

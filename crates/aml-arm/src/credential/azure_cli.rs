@@ -2,9 +2,18 @@
 //! cloud's endpoint: `azure_identity`'s developer-tools credential cannot be given a cloud, it
 //! asks `az`, which answers for its active cloud.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::Cloud;
+
+/// The Azure CLI's configuration folder: `AZURE_CONFIG_DIR`, else `$HOME/.azure`, as `lookup`
+/// gives the variables (empty values count as unset).
+pub fn azure_cli_config_dir(lookup: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+    var("AZURE_CONFIG_DIR")
+        .map(PathBuf::from)
+        .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".azure")))
+}
 
 /// The Azure CLI's active cloud: `name` in the `[cloud]` section of `DIR/config` (`DIR` is
 /// `AZURE_CONFIG_DIR`, else `~/.azure`); `None` when the file or the key is absent (the CLI

@@ -142,7 +142,7 @@ impl Workspace {
         &self,
         live: &ManagedCluster,
     ) -> Result<Option<ControlPlaneGap>> {
-        let ranges = live_ranges(live);
+        let ranges = live.authorized_ip_ranges().to_vec();
         let private = live
             .properties
             .as_ref()
@@ -155,10 +155,10 @@ impl Workspace {
         } else {
             let mut fresh = self.clone();
             Box::pin(fresh.refresh()).await?;
-            fresh.location().map(str::to_owned).ok_or_else(|| Error::Config {
-                message: "the workspace's region is unknown, so its Azure ML control plane cannot be looked up; set it with Workspace::with_location".to_owned(),
-                source: None,
-            })?
+            fresh
+                .location()
+                .map(str::to_owned)
+                .ok_or_else(Error::unknown_workspace_region)?
         };
         let subscription = self.id().subscription_id();
         let locations: LocationListResult = self
@@ -171,23 +171,13 @@ impl Workspace {
             .send(self.requests.service_tags(subscription, &region))
             .await?
             .json()?;
-        let regions = control_plane::regions(&region, &locations);
-        let plane = control_plane::control_plane(&regions, &tags);
-        let admission = control_plane::admission(&ranges, &plane.prefixes)
+        let (plane, admission) = control_plane::assess(&region, &ranges, &locations, &tags)
             .map_err(|e| Error::Model(aml_model::Error::ControlPlane(e)))?;
         Ok(Some(ControlPlaneGap {
             regions: plane.regions,
             missing: admission.missing,
         }))
     }
-}
-
-fn live_ranges(live: &ManagedCluster) -> Vec<String> {
-    live.properties
-        .as_ref()
-        .and_then(|p| p.api_server_access_profile.as_ref())
-        .and_then(|a| a.authorized_ip_ranges.clone())
-        .unwrap_or_default()
 }
 
 /// The compute, compared like an attach: the same cluster, purpose (re-attach), load balancer
@@ -338,7 +328,7 @@ pub(super) fn differences_ranges(
     admit: bool,
     out: &mut Vec<Difference>,
 ) -> Result<()> {
-    let have = live_ranges(live);
+    let have = live.authorized_ip_ranges().to_vec();
     let want = op.config().authorized_ip_ranges();
     let missing_spec = if want.is_empty() {
         Vec::new()

@@ -191,10 +191,9 @@ impl ComputeOperation {
                 let request = if let Some(r) = request {
                     r
                 } else {
-                    let location = self.workspace_region().ok_or_else(|| Error::Config {
-                        message: "the workspace's region is unknown, so its Azure ML control plane cannot be looked up; set it with Workspace::with_location".to_owned(),
-                        source: None,
-                    })?;
+                    let location = self
+                        .workspace_region()
+                        .ok_or_else(Error::unknown_workspace_region)?;
                     ws.requests
                         .service_tags(self.plan.workspace().subscription_id(), &location)
                 };

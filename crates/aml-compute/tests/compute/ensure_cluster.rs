@@ -189,9 +189,7 @@ async fn narrow_ranges(ws: &Workspace) {
 
 fn live_ranges(emu: &Emulator) -> Vec<String> {
     emu.cluster(&cluster_id("aks-ens"))
-        .and_then(|c| c.properties)
-        .and_then(|p| p.api_server_access_profile)
-        .and_then(|a| a.authorized_ip_ranges)
+        .map(|c| c.authorized_ip_ranges().to_vec())
         .unwrap_or_default()
 }
 

@@ -82,6 +82,17 @@ wire_object! {
     }
 }
 
+impl ManagedCluster {
+    /// The authorized IP ranges of the API server (empty when it admits every address).
+    pub fn authorized_ip_ranges(&self) -> &[String] {
+        self.properties
+            .as_ref()
+            .and_then(|p| p.api_server_access_profile.as_ref())
+            .and_then(|a| a.authorized_ip_ranges.as_deref())
+            .unwrap_or_default()
+    }
+}
+
 impl ManagedClusterProperties {
     /// Whether the API server is only reachable from a private network.
     pub fn is_private(&self) -> bool {

@@ -218,27 +218,19 @@ fn aks(op: &ComputeOperation, action: &'static str) -> Result<AksCompute> {
     }
 }
 
-/// A re-attach detaches first: refuse what could not be attached again as it was (a compute
-/// moved to another cluster since the plan was made, an internal load balancer).
+/// A re-attach detaches first: refuse a compute moved to another cluster since the plan was
+/// made (its attach would name the wrong one).
 fn reattachable(op: &ComputeOperation, cluster: &AksClusterId) -> Result<()> {
-    let refuse = |reason: &str, rule| Error::Refused {
-        action: "re-attach",
-        name: op.name().to_owned(),
-        reason: reason.to_owned(),
-        rule,
-    };
     let existing = aks(op, "re-attach")?;
     if existing.cluster_id().as_ref() != Some(cluster) {
-        return Err(refuse(
-            "it is no longer attached to the cluster the plan was made for; make the plan again",
-            None,
-        ));
-    }
-    if existing.has_internal_load_balancer() {
-        return Err(refuse(
-            "it uses an internal load balancer, and TLS termination is not supported with one; switch it to a public IP with update first",
-            Some(Rule::TlsInternalLoadBalancer),
-        ));
+        return Err(Error::Refused {
+            action: "re-attach",
+            name: op.name().to_owned(),
+            reason:
+                "it is no longer attached to the cluster the plan was made for; make the plan again"
+                    .into(),
+            rule: None,
+        });
     }
     Ok(())
 }

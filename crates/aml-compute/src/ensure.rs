@@ -351,9 +351,10 @@ impl Workspace {
                 op.attach().config().load_balancer(),
             ),
         };
-        // A re-attach sets TLS itself; the load balancer is an update either way (R20).
+        // A re-attach sets TLS and the load balancer itself (its attach, then for an internal
+        // load balancer the update that switches to it: R20).
         let update_tls = has(Remedy::Update, "tls.") && !reattach;
-        let update_lb = has(Remedy::Update, "load_balancer.");
+        let update_lb = has(Remedy::Update, "load_balancer.") && !reattach;
         if update_tls || update_lb {
             let mut builder = AksUpdateBuilder::default();
             if update_tls {

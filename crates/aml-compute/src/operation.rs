@@ -181,7 +181,8 @@ impl ComputeOperation {
             return failure;
         };
         let previous = rollback.previous.clone();
-        let lost = rollback.lost.clone();
+        let mut lost = rollback.lost.clone();
+        let load_balancer = rollback.load_balancer.clone();
         let request = crate::run::clone_request(&rollback.request);
         tracing::warn!(
             compute = %name,
@@ -204,6 +205,21 @@ impl ComputeOperation {
         };
         match restored {
             Ok(()) => {
+                if let Some(lb) = load_balancer
+                    && let Err(error) = self.switch_back(lb).await
+                {
+                    // Attached again with its previous purpose and TLS, on a public IP.
+                    tracing::warn!(
+                        compute = %name,
+                        error = %error,
+                        "re-attach rolled back, but switching back to the internal load balancer failed"
+                    );
+                    let fix = "its internal load balancer: the compute is on a public IP, and switching back failed (update it to InternalLoadBalancer)";
+                    lost = Some(match lost {
+                        Some(l) => format!("{l}; {fix}"),
+                        None => fix.to_owned(),
+                    });
+                }
                 self.ended =
                     Some("it failed and was rolled back to its previous attachment".into());
                 Error::ReattachRolledBack {
@@ -223,6 +239,22 @@ impl ComputeOperation {
                 }
             }
         }
+    }
+
+    /// A rollback's last part: the update that puts the compute attached again back on its
+    /// internal load balancer (R20), run as its own plan.
+    async fn switch_back(&self, lb: aml_model::config::LoadBalancer) -> Result<()> {
+        let id = self.workspace.compute_id(self.name())?;
+        let update = aml_model::config::AksUpdateConfiguration::switch_to(lb);
+        let plan = self
+            .workspace
+            .plan(Plan::update(&self.workspace.requests, &id, update));
+        let op = Box::pin(Self::start(self.workspace.clone(), plan)).await?;
+        let op = match self.timeout {
+            Some(timeout) => op.with_timeout(timeout),
+            None => op,
+        };
+        Box::pin(op.into_future()).await.map(|_| ())
     }
 
     /// Runs the plan's reads, checks and first write: the operation has started in Azure when

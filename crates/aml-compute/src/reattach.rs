@@ -1,10 +1,10 @@
 //! Re-attach: detach a compute and attach its cluster again, to update the Azure ML components
 //! (R22) or change TLS (R19), with every check first and a rollback if attaching fails.
 
-use aml_model::config::{AksAttachBuilder, TlsConfig, TlsSettings};
+use aml_model::config::{AksAttachBuilder, LoadBalancerSettings, TlsConfig, TlsSettings};
 use aml_model::plan::Plan;
 use aml_model::request::AttachCompute;
-use aml_model::wire::{ClusterPurpose, SslConfigStatus};
+use aml_model::wire::{ClusterPurpose, LoadBalancerType, SslConfigStatus};
 use aml_model::{Report, Rule};
 
 use crate::aks::AksCompute;
@@ -20,8 +20,11 @@ impl Workspace {
     /// checks it is still attached to that cluster, runs every check of the new attachment (the
     /// cluster's version and capacity) before the detach, then detaches, waits, attaches,
     /// waits; if attaching fails after the detach, it attaches the cluster again with the
-    /// previous settings (the plan's rollback). A compute the workspace created is re-attached
-    /// too, and counts as attached afterwards (a `reattach.created` warning).
+    /// previous settings (the plan's rollback). A compute on an internal load balancer stays on
+    /// it: the attach is followed by the update that switches to it (R20), in the re-attach and
+    /// in its rollback; TLS with it is refused as for any attach (rule
+    /// `tls.internal_load_balancer`). A compute the workspace created is re-attached too, and
+    /// counts as attached afterwards (a `reattach.created` warning).
     pub async fn plan_reattach(&self, name: &str, tls: Option<TlsSettings>) -> Result<Plan> {
         let existing = self.get_aks(name).await?;
         let Some(cluster) = existing.cluster_id() else {
@@ -54,6 +57,7 @@ impl Workspace {
             AksAttachBuilder::default()
                 .resource_id(cluster.to_string())
                 .cluster_purpose(purpose.clone())
+                .load_balancer(previous_load_balancer(&existing))
                 .enable_ssl(tls)
         };
         let attach = self.prepare_attach(name, attach_as(tls))?;
@@ -87,6 +91,7 @@ impl Workspace {
                     .cloned()
                     .unwrap_or_default(),
             )
+            .load_balancer(previous_load_balancer(existing))
             .enable_ssl(previous_settings);
         let previous: AttachCompute = self.prepare_attach(name, previous_config)?;
         let mut plan = Plan::reattach(&self.requests, attach, &previous, lost);
@@ -120,6 +125,18 @@ impl Workspace {
     ) -> Result<ComputeOperation> {
         let plan = self.plan_reattach(name, tls).await?;
         Box::pin(ComputeOperation::start(self.clone(), plan)).await
+    }
+}
+
+/// The compute's load balancer as settings to attach with again: an internal one is switched
+/// back to by an update once attached (R20).
+fn previous_load_balancer(existing: &AksCompute) -> LoadBalancerSettings {
+    if !existing.has_internal_load_balancer() {
+        return LoadBalancerSettings::public();
+    }
+    LoadBalancerSettings {
+        kind: Some(LoadBalancerType::InternalLoadBalancer),
+        subnet: existing.load_balancer_subnet().map(str::to_owned),
     }
 }
 

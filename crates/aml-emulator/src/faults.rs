@@ -132,10 +132,19 @@ impl Faults {
         }
         let path_lower = path.to_ascii_lowercase();
         let mut state = self.lock();
-        let index = state
-            .rules
-            .iter()
-            .position(|active| active.rule.matches(method, &path_lower))?;
+        let mut applies = None;
+        for (index, active) in state.rules.iter_mut().enumerate() {
+            if !active.rule.matches(method, &path_lower) {
+                continue;
+            }
+            if active.rule.skip > 0 {
+                active.rule.skip -= 1;
+                continue;
+            }
+            applies = Some(index);
+            break;
+        }
+        let index = applies?;
         let active = &mut state.rules[index];
         let fault = active.rule.fault.clone();
         if let Some(times) = &mut active.rule.times {
@@ -185,6 +194,25 @@ mod tests {
         );
         assert_eq!(faults.take("GET", "/x/computes/a"), None);
         assert!(faults.active().is_empty());
+    }
+
+    #[test]
+    fn a_skipping_rule_lets_requests_reaching_it_through_first() {
+        let faults = Faults::default();
+        faults.inject(FaultRule::new(Fault::status(500)).method("PUT"));
+        faults.inject(FaultRule::new(Fault::status(503)).method("PUT").skip(1));
+        // The first rule applies; the second, not reached, still skips one.
+        assert_eq!(faults.take("PUT", "/a"), Some(Fault::status(500)));
+        assert_eq!(faults.take("GET", "/a"), None, "not a match: not counted");
+        assert_eq!(faults.take("PUT", "/a"), None, "skipped");
+        assert_eq!(faults.take("PUT", "/a"), Some(Fault::status(503)));
+        assert_eq!(faults.take("PUT", "/a"), None);
+        assert!(faults.active().is_empty());
+        let admin: FaultRule = serde_json::from_value(serde_json::json!(
+            {"fault": {"kind": "status", "status": 503}, "skip": 2}
+        ))
+        .unwrap();
+        assert_eq!(admin, FaultRule::new(Fault::status(503)).skip(2));
     }
 
     #[test]

@@ -44,18 +44,23 @@ fn pem_body(pem: &str) -> String {
         .collect()
 }
 
-/// A short, stable name of a certificate for messages: the last 12 characters of its body.
+/// How a certificate is named in a difference: the SHA-256 fingerprint of its leaf, as
+/// `openssl x509 -fingerprint -sha256` prints it (and how many certificates the chain has, when
+/// more than one); the last characters of its body when it does not parse.
 fn cert_tag(pem: &str) -> String {
-    let body = pem_body(pem);
-    let tail: String = body
-        .chars()
-        .rev()
-        .take(12)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("certificate ...{tail}")
+    match aml_tls::CertificateChain::from_pem(pem.as_bytes()) {
+        Ok(chain) if chain.len() > 1 => format!(
+            "SHA-256 {} (chain of {})",
+            chain.leaf().sha256_fingerprint(),
+            chain.len()
+        ),
+        Ok(chain) => format!("SHA-256 {}", chain.leaf().sha256_fingerprint()),
+        Err(_) => {
+            let body = pem_body(pem);
+            let tail = body.get(body.len().saturating_sub(12)..).unwrap_or(&body);
+            format!("unparsable certificate ...{tail}")
+        }
+    }
 }
 
 /// TLS: status, CNAME, leaf domain label and the certificate itself, all in place (update).
@@ -92,7 +97,7 @@ pub(super) fn tls_differences(existing: &AksCompute, tls: &TlsConfig, out: &mut 
             Remedy::Update,
         ));
     }
-    // A rotated certificate: the same CNAME with another certificate.
+    // A rotated certificate: the same CNAME with another certificate (or another chain).
     if let Some(cert) = want_cert
         && status.eq_ignore_ascii_case("Enabled")
         && existing.ssl_cert().map(pem_body) != Some(pem_body(cert))

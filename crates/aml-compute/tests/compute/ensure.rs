@@ -168,6 +168,38 @@ async fn ensure_reattaches_for_a_new_purpose_and_refuses_what_cannot_change() {
     assert_eq!(compute.cluster_purpose(), Some(&ClusterPurpose::DevTest));
     assert_eq!(emu.requests().count("DELETE", "/computes/reat"), 1);
 
+    // A new purpose and an internal load balancer: one re-attach sets both (its attach, then
+    // the switch to the internal load balancer); no separate update. Then nothing to do.
+    let internal = || {
+        attached(attach(ClusterPurpose::FastProd).load_balancer(
+            aml_compute::config::LoadBalancerSettings::internal("aks-subnet"),
+        ))
+    };
+    let convergence = ws.plan_ensure("reat", internal()).await.unwrap();
+    let plan = convergence.plan().expect("changes to make");
+    assert_eq!(plan.writes().count(), 3, "{plan}");
+    let before = received_writes(&emu).len();
+    let compute = ws.ensure("reat", internal()).await.unwrap().await.unwrap();
+    assert_eq!(compute.cluster_purpose(), Some(&ClusterPurpose::FastProd));
+    assert!(compute.has_internal_load_balancer(), "{compute}");
+    assert_eq!(received_writes(&emu).len(), before + 3);
+    assert!(
+        ws.plan_ensure("reat", internal())
+            .await
+            .unwrap()
+            .is_up_to_date()
+    );
+    // And back: a new purpose on a public IP is a re-attach alone (detach, attach).
+    let before = received_writes(&emu).len();
+    let compute = ws
+        .ensure("reat", attached(attach(ClusterPurpose::DevTest)))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert!(!compute.has_internal_load_balancer(), "{compute}");
+    assert_eq!(received_writes(&emu).len(), before + 2);
+
     // Another cluster is another attachment: refused with the difference, nothing written.
     let before = received_writes(&emu).len();
     let other = AksAttachConfiguration::builder().resource_id(crate::support::cluster("aks-dev"));
@@ -234,6 +266,19 @@ async fn a_rotated_certificate_is_a_difference_applied_in_place() {
         .map(|d| (d.field, d.remedy))
         .collect();
     assert_eq!(fields, [("tls.cert", Remedy::Update)], "{convergence}");
+    // Named by the leaves' SHA-256 fingerprints, as `openssl x509 -fingerprint -sha256` prints them.
+    let fingerprint = |pem: &str| {
+        aml_tls::CertificateChain::from_pem(pem.as_bytes())
+            .unwrap()
+            .leaf()
+            .sha256_fingerprint()
+    };
+    let shown = &convergence.differences()[0];
+    assert_eq!(shown.existing, format!("SHA-256 {}", fingerprint(&first.0)));
+    assert_eq!(
+        shown.desired,
+        format!("SHA-256 {}", fingerprint(&rotated.0))
+    );
     assert!(
         !convergence.to_string().contains("PRIVATE KEY"),
         "{convergence}"

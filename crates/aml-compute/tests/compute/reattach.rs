@@ -249,3 +249,107 @@ async fn a_timeout_while_attaching_is_not_rolled_back() {
         "the first attach and the re-attach's, no restoring attach"
     );
 }
+
+/// Attaches `aks-prod` as `name` on an internal load balancer in `aks-subnet`.
+async fn attach_internal(ws: &aml_compute::Workspace, name: &str) {
+    let op = ws
+        .begin_attach(
+            name,
+            crate::support::attach_prod().load_balancer(
+                aml_compute::config::LoadBalancerSettings::internal("aks-subnet"),
+            ),
+            aml_compute::AttachOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert!(aks(op.await.unwrap()).has_internal_load_balancer());
+}
+
+#[tokio::test]
+async fn a_compute_on_an_internal_load_balancer_is_reattached_on_it() {
+    let (emu, ws) = setup().await;
+    attach_internal(&ws, "ilbre").await;
+    let plan = ws.plan_reattach("ilbre", None).await.unwrap();
+    let shown = plan.to_string();
+    // Detach, attach, then the update that switches back (an attach cannot set it: R20);
+    // the rollback does the same.
+    assert_eq!(plan.writes().count(), 3, "{shown}");
+    assert!(
+        shown.contains("switch to the internal load balancer"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("internal load balancer in subnet aks-subnet"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("then switch back to the internal load balancer"),
+        "{shown}"
+    );
+    emu.requests().clear();
+    let done = aks(ws
+        .begin_reattach("ilbre", None)
+        .await
+        .unwrap()
+        .await
+        .unwrap());
+    assert!(done.has_internal_load_balancer(), "{done}");
+    assert_eq!(done.load_balancer_subnet(), Some("aks-subnet"));
+    // `METHOD /…/computes/ilbre?api-version=…` -> `METHOD ilbre`
+    let writes: Vec<String> = crate::support::received_writes(&emu)
+        .iter()
+        .map(|w| {
+            let (method, uri) = w.split_once(' ').unwrap();
+            let path = uri.split('?').next().unwrap();
+            format!("{method} {}", path.rsplit('/').next().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        writes,
+        ["DELETE ilbre", "PUT ilbre", "PUT ilbre"],
+        "detach, attach, switch back"
+    );
+}
+
+#[tokio::test]
+async fn a_rolled_back_reattach_puts_the_compute_back_on_its_internal_load_balancer() {
+    let (emu, ws) = setup().await;
+    attach_internal(&ws, "ilbrb").await;
+    let op = ws.begin_reattach("ilbrb", None).await.unwrap();
+    // The detach is under way; the attach after it fails; the rollback's attach and its
+    // switch back go through.
+    fail_puts(&emu, "ilbrb", 1);
+    let err = op.await.unwrap_err();
+    let Error::ReattachRolledBack { lost, .. } = &err else {
+        panic!("expected a rollback, got {err}");
+    };
+    assert_eq!(lost, &None, "{err}");
+    let back = ws.get_aks("ilbrb").await.unwrap();
+    assert!(back.is_attached());
+    assert!(back.has_internal_load_balancer(), "{back}");
+    assert_eq!(back.load_balancer_subnet(), Some("aks-subnet"));
+
+    // The switch back fails too: attached again on a public IP, and the error says so.
+    let op = ws.begin_reattach("ilbrb", None).await.unwrap();
+    fail_puts(&emu, "ilbrb", 1);
+    emu.faults().inject(
+        aml_emulator::FaultRule::new(aml_emulator::Fault::status(500))
+            .method("PUT")
+            .path_contains("/computes/ilbrb")
+            .skip(1),
+    );
+    let err = op.await.unwrap_err();
+    let Error::ReattachRolledBack {
+        lost: Some(lost), ..
+    } = &err
+    else {
+        panic!("expected a rollback that could not switch back, got {err}");
+    };
+    assert!(lost.contains("public IP"), "{lost}");
+    assert!(err.to_string().contains("InternalLoadBalancer"), "{err}");
+    let back = ws.get_aks("ilbrb").await.unwrap();
+    assert!(
+        back.is_attached() && !back.has_internal_load_balancer(),
+        "{back}"
+    );
+}

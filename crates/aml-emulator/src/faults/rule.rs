@@ -156,8 +156,8 @@ impl Fault {
 /// ```
 ///
 /// On the admin endpoint: `{"fault": {"kind": "status", "status": 503}, "times": 2,
-/// "method": "PUT", "pathContains": "/computes/"}` (`times` defaults to 1; `null` means every
-/// matching request until removed).
+/// "method": "PUT", "pathContains": "/computes/", "skip": 1}` (`times` defaults to 1; `null`
+/// means every matching request until removed; `skip` defaults to 0).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultRule {
@@ -172,6 +172,14 @@ pub struct FaultRule {
     /// Only requests whose path contains this text (ignoring ASCII case); any path when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_contains: Option<String>,
+    /// How many matching requests that reach this rule (no earlier rule applied to them) pass
+    /// untouched before it applies; 0 by default.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub skip: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[allow(
@@ -190,7 +198,15 @@ impl FaultRule {
             times: Some(1),
             method: None,
             path_contains: None,
+            skip: 0,
         }
+    }
+
+    /// Lets the first `skip` matching requests that reach this rule through before it applies.
+    #[must_use]
+    pub fn skip(mut self, skip: u32) -> Self {
+        self.skip = skip;
+        self
     }
 
     /// Applies to the next `times` matching requests.

@@ -35,6 +35,15 @@ impl AksUpdateConfiguration {
     pub fn is_empty(&self) -> bool {
         self.tls.is_none() && self.load_balancer.is_none()
     }
+    /// The update that switches to `load_balancer` (validated already) and changes nothing
+    /// else: how an attach on an internal load balancer finishes (R20).
+    pub fn switch_to(load_balancer: LoadBalancer) -> Self {
+        Self {
+            tls: None,
+            load_balancer: Some(load_balancer),
+            warnings: Vec::new(),
+        }
+    }
 }
 
 /// What a user wants changed; `build()` validates it.

@@ -104,6 +104,12 @@ impl fmt::Display for Plan {
             for line in render(&rollback.request, &self.endpoint).lines() {
                 writeln!(f, "{pad}{line}")?;
             }
+            if rollback.load_balancer.is_some() {
+                writeln!(
+                    f,
+                    "{pad}then switch back to the internal load balancer (an update once attached), and wait"
+                )?;
+            }
         }
         Ok(())
     }

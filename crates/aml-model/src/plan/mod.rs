@@ -16,7 +16,7 @@
 //! and the write that adds missing prefixes (when some are missing); see [`Plan::attach`]; and
 //! [`Plan::admit_control_plane`], whose write runs only when prefixes are missing.
 
-use crate::config::{AksUpdateConfiguration, ScaleConfiguration, TlsConfig};
+use crate::config::{AksUpdateConfiguration, LoadBalancer, ScaleConfiguration, TlsConfig};
 use crate::request::{AttachCompute, CreateCompute, Request, Requests};
 use crate::resource_id::{AksClusterId, ComputeId, WorkspaceId};
 use crate::validate::Issue;
@@ -41,6 +41,9 @@ pub struct Rollback {
     pub previous: String,
     /// What of the previous settings the rollback cannot restore, if anything.
     pub lost: Option<String>,
+    /// The internal load balancer to put the compute back on, by an update once attached
+    /// again (R20: an attach cannot set one), if it was on one.
+    pub load_balancer: Option<LoadBalancer>,
 }
 
 /// The ordered steps of one operation on one [`Subject`] (a compute, or for
@@ -205,24 +208,30 @@ impl Plan {
     /// The attach's `PUT` and wait, then, for an internal load balancer, the update that
     /// switches to it once attached (R20).
     fn attach_write(self, requests: &Requests, attach: &AttachCompute) -> Self {
-        let id = attach.id();
-        let mut plan = self.write(
+        self.write(
             format!(
                 "attach cluster {} as compute {} ({})",
                 attach.cluster().name(),
-                id.name(),
+                attach.id().name(),
                 tls_summary(attach.config().tls())
             ),
             requests.attach(attach),
-        );
-        if let Some(update) = attach.follow_up() {
-            plan = plan.read(Read::Compute, Some(requests.get(id))).modify(
-                "switch to the internal load balancer (an update once attached)".to_owned(),
-                requests.update_target(id),
-                Change::Compute(update),
-            );
-        }
-        plan
+        )
+        .internal_load_balancer(requests, attach)
+    }
+
+    /// For an attach on an internal load balancer: the update that switches to it once
+    /// attached (R20: the attach's body cannot set it).
+    fn internal_load_balancer(self, requests: &Requests, attach: &AttachCompute) -> Self {
+        let Some(update) = attach.follow_up() else {
+            return self;
+        };
+        let id = attach.id();
+        self.read(Read::Compute, Some(requests.get(id))).modify(
+            "switch to the internal load balancer (an update once attached)".to_owned(),
+            requests.update_target(id),
+            Change::Compute(update),
+        )
     }
 
     fn cluster_checks(self, requests: &Requests, attach: &AttachCompute) -> Self {
@@ -329,9 +338,11 @@ impl Plan {
     }
 
     /// Re-attach (R22, R19): every check of the new attachment runs before the detach; then
-    /// detach, wait, attach the same cluster with the new settings, wait. If attaching fails
-    /// after the detach, `previous` (the attachment as it was) is attached again: the plan's
-    /// [`Rollback`]; `lost` says what of the previous settings that cannot restore.
+    /// detach, wait, attach the same cluster with the new settings, wait, and for an internal
+    /// load balancer the update that switches to it (R20). If attaching fails after the
+    /// detach, `previous` (the attachment as it was) is attached again, and put back on its
+    /// internal load balancer if it had one: the plan's [`Rollback`]; `lost` says what of the
+    /// previous settings that cannot restore.
     pub fn reattach(
         requests: &Requests,
         attach: &AttachCompute,
@@ -348,12 +359,18 @@ impl Plan {
         plan.rollback = Some(Rollback {
             request: requests.attach(previous),
             previous: format!(
-                "cluster {}, {}, {}",
+                "cluster {}, {}, {}{}",
                 previous.cluster().name(),
                 previous.config().cluster_purpose(),
-                tls_summary(previous.config().tls())
+                tls_summary(previous.config().tls()),
+                lb_summary(previous.config().load_balancer())
             ),
             lost,
+            load_balancer: previous
+                .config()
+                .load_balancer()
+                .is_internal()
+                .then(|| previous.config().load_balancer().clone()),
         });
         plan.read(Read::Compute, Some(requests.get(&id)))
             .check(Check::Reattachable(cluster.clone()))
@@ -375,6 +392,7 @@ impl Plan {
                 ),
                 requests.attach(attach),
             )
+            .internal_load_balancer(requests, attach)
     }
 
     /// The plans of `parts`, one after the other, as one operation on compute `id`: what
@@ -462,6 +480,15 @@ impl Plan {
     /// The writes, in the order they are sent. Bodies may hold secrets.
     pub fn writes(&self) -> impl Iterator<Item = &Request> {
         self.steps.iter().filter_map(Step::write)
+    }
+}
+
+/// `, internal load balancer in subnet S` for an internal load balancer; nothing for a public IP.
+fn lb_summary(lb: &LoadBalancer) -> String {
+    match (lb.is_internal(), lb.subnet()) {
+        (false, _) => String::new(),
+        (true, Some(subnet)) => format!(", internal load balancer in subnet {subnet}"),
+        (true, None) => ", internal load balancer".to_owned(),
     }
 }
 

@@ -128,14 +128,7 @@ impl AttachCompute {
     /// The update to apply after attaching: an internal load balancer (R20), or nothing.
     pub fn follow_up(&self) -> Option<AksUpdateConfiguration> {
         let lb = self.config.load_balancer();
-        if !lb.is_internal() {
-            return None;
-        }
-        let mut settings = crate::config::LoadBalancerSettings::internal("");
-        settings.subnet = lb.subnet().map(str::to_owned);
-        crate::config::AksUpdateConfiguration::builder()
-            .load_balancer(settings)
-            .build()
-            .ok()
+        lb.is_internal()
+            .then(|| AksUpdateConfiguration::switch_to(lb.clone()))
     }
 }

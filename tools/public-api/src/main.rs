@@ -18,6 +18,7 @@ mod list;
 mod render;
 #[cfg(test)]
 mod tests;
+mod walk;
 
 use std::process::ExitCode;
 

@@ -12,6 +12,7 @@ mod clouds;
 mod hostile;
 mod lro;
 mod paging;
+mod raw_server;
 mod retry;
 mod security;
 mod support;

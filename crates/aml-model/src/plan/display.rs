@@ -92,24 +92,32 @@ impl fmt::Display for Plan {
                 Step::Wait => writeln!(f, "  {n}. wait for the operation to finish")?,
             }
         }
-        if let Some(rollback) = &self.rollback {
+        self.fmt_rollback(f, &pad)
+    }
+}
+
+impl Plan {
+    /// What a re-attach does if attaching fails after its detach.
+    fn fmt_rollback(&self, f: &mut fmt::Formatter<'_>, pad: &str) -> fmt::Result {
+        let Some(rollback) = &self.rollback else {
+            return Ok(());
+        };
+        writeln!(
+            f,
+            "  if attaching fails after the detach: attach again as before ({}), and wait",
+            rollback.previous
+        )?;
+        if let Some(lost) = &rollback.lost {
+            writeln!(f, "{pad}not restored: {lost}")?;
+        }
+        for line in render(&rollback.request, &self.endpoint).lines() {
+            writeln!(f, "{pad}{line}")?;
+        }
+        if rollback.load_balancer.is_some() {
             writeln!(
                 f,
-                "  if attaching fails after the detach: attach again as before ({}), and wait",
-                rollback.previous
+                "{pad}then switch back to the internal load balancer (an update once attached), and wait"
             )?;
-            if let Some(lost) = &rollback.lost {
-                writeln!(f, "{pad}not restored: {lost}")?;
-            }
-            for line in render(&rollback.request, &self.endpoint).lines() {
-                writeln!(f, "{pad}{line}")?;
-            }
-            if rollback.load_balancer.is_some() {
-                writeln!(
-                    f,
-                    "{pad}then switch back to the internal load balancer (an update once attached), and wait"
-                )?;
-            }
         }
         Ok(())
     }

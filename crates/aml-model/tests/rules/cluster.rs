@@ -6,7 +6,6 @@ use aml_model::config::{
     AksAttachConfiguration, ClusterOutbound, ManagedClusterBuilder, ManagedClusterConfiguration,
     TlsSettings,
 };
-use aml_model::plan::{Change, Check, Condition, Plan, Read, Step};
 use aml_model::request::{CreateCluster, Requests, admit_body, admit_in_new_body};
 use aml_model::wire::{ClusterPurpose, LoadBalancerSku, ManagedCluster, OutboundType};
 use aml_model::{AksClusterId, Report};
@@ -19,18 +18,18 @@ fn subnet() -> String {
     )
 }
 
-fn secure() -> ManagedClusterBuilder {
+pub(crate) fn secure() -> ManagedClusterBuilder {
     ManagedClusterConfiguration::builder()
         .location("eastus")
         .system_pool("Standard_D4s_v3", 3)
         .authorized_ip_range("203.0.113.0/24")
 }
 
-fn attach() -> aml_model::config::AksAttachBuilder {
+pub(crate) fn attach() -> aml_model::config::AksAttachBuilder {
     AksAttachConfiguration::builder().cluster("aks-rg", "secure-aks")
 }
 
-fn create(cluster: ManagedClusterBuilder) -> Result<CreateCluster, Report> {
+pub(crate) fn create(cluster: ManagedClusterBuilder) -> Result<CreateCluster, Report> {
     CreateCluster::new(workspace(), "secure", cluster, attach())
         .map_err(|e| e.report().cloned().expect("a report"))
 }
@@ -454,135 +453,6 @@ fn admitting_the_control_plane_past_200_ranges_builds_no_body() {
     assert!(
         e.to_string().ends_with("[cluster.authorized_ranges_count]"),
         "{e}"
-    );
-}
-
-fn writes(plan: &Plan) -> Vec<String> {
-    plan.writes()
-        .map(|r| format!("{} {}", r.method(), r.uri().path()))
-        .collect()
-}
-
-#[test]
-fn the_create_cluster_plan_checks_first_then_creates_then_attaches() {
-    let c = create(secure()).unwrap();
-    let plan = Plan::create_cluster(&Requests::default(), &c, false);
-    let w = writes(&plan);
-    assert_eq!(w.len(), 2, "{plan}");
-    assert!(w[0].contains("/managedClusters/secure-aks"), "{plan}");
-    assert!(w[1].ends_with("/computes/secure"), "{plan}");
-    let steps = plan.steps();
-    let first_write = steps.iter().position(|s| s.write().is_some()).unwrap();
-    let before: Vec<&Step> = steps[..first_write].iter().collect();
-    for check in [
-        Check::NameFree,
-        Check::ClusterAbsent,
-        Check::VersionAvailable(None),
-        Check::ControlPlaneAdmitted { add: false },
-    ] {
-        assert!(
-            before
-                .iter()
-                .any(|s| matches!(s, Step::Check(c) if *c == check)),
-            "{check} before the cluster's PUT in {plan}"
-        );
-    }
-    assert!(before.iter().any(|s| matches!(
-        s,
-        Step::Read {
-            read: Read::ServiceTags,
-            ..
-        }
-    )));
-    assert!((0..steps.len()).all(|i| plan.condition(i).is_none()));
-    let shown = plan.to_string();
-    assert!(
-        shown.starts_with("create cluster and attach compute secure"),
-        "{shown}"
-    );
-    assert!(shown.contains("[cluster.control_plane_missing"), "{shown}");
-    assert!(
-        shown.contains("serviceTags?api-version=2024-05-01"),
-        "{shown}"
-    );
-    assert!(shown.contains("\"authorizedIPRanges\""), "{shown}");
-
-    // With the add option, the cluster's PUT completes its ranges at run time, and says so.
-    let plan = Plan::create_cluster(&Requests::default(), &c, true);
-    assert_eq!(writes(&plan), w);
-    assert!(plan.steps().iter().any(|s| matches!(
-        s,
-        Step::Modify {
-            change: Change::AdmitControlPlane,
-            ..
-        }
-    )));
-    assert!(
-        plan.to_string()
-            .contains("plus the missing control-plane prefixes")
-    );
-
-    // Without ranges there is nothing to compare.
-    let mut open = secure();
-    open.authorized_ip_ranges.clear();
-    let plan = Plan::create_cluster(&Requests::default(), &create(open).unwrap(), false);
-    assert!(!plan.to_string().contains("serviceTags"));
-}
-
-#[test]
-fn the_attach_plan_shows_its_conditional_control_plane_steps() {
-    let a = aml_model::request::AttachCompute::new(workspace(), "att", attach()).unwrap();
-    let plan = Plan::attach(&Requests::default(), &a, false, true);
-    let conditional: Vec<Condition> = (0..plan.steps().len())
-        .filter_map(|i| plan.condition(i))
-        .collect();
-    assert!(conditional.contains(&Condition::ClusterHasAuthorizedRanges));
-    assert!(conditional.contains(&Condition::ControlPlaneMissing));
-    assert_eq!(plan.writes().count(), 2, "{plan}");
-    let shown = plan.to_string();
-    assert!(
-        shown.contains("(only if the cluster has authorized IP ranges)"),
-        "{shown}"
-    );
-    assert!(
-        shown.contains("(only if the authorized IP ranges miss control-plane prefixes)"),
-        "{shown}"
-    );
-    // The prefixes are added before the compute's PUT.
-    let admit = shown
-        .find("add the missing control-plane prefixes")
-        .unwrap();
-    assert!(
-        admit < shown.find("attach cluster secure-aks").unwrap(),
-        "{shown}"
-    );
-    // Without the option, no write is added and the check refuses instead.
-    let plan = Plan::attach(&Requests::default(), &a, false, false);
-    assert_eq!(plan.writes().count(), 1);
-    // A workspace of unknown region is read first, only when needed.
-    let unknown = aml_model::request::WorkspaceRef::new(workspace().id, None);
-    let a = aml_model::request::AttachCompute::new(unknown, "att", attach()).unwrap();
-    let plan = Plan::attach(&Requests::default(), &a, false, false);
-    let i = plan
-        .steps()
-        .iter()
-        .position(|s| {
-            matches!(
-                s,
-                Step::Read {
-                    read: Read::Workspace,
-                    ..
-                }
-            )
-        })
-        .unwrap();
-    assert_eq!(
-        plan.condition(i),
-        Some(Condition::ClusterHasAuthorizedRanges)
-    );
-    assert!(
-        plan.to_string()
-            .contains("{workspace's region}/serviceTags")
     );
 }
 

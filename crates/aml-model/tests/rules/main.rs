@@ -4,6 +4,7 @@
 
 mod attach;
 mod cluster;
+mod cluster_plans;
 mod create;
 mod load_balancer;
 mod names;

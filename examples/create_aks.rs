@@ -146,7 +146,7 @@ async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<Outcome> {
     // 5. ensure is: the identical compute is adopted, nothing written.
     println!("\n5. ensure {NAME} with the same configuration");
     match ws
-        .ensure(NAME, Desired::Create(production(emulator.is_some())))
+        .begin_ensure(NAME, Desired::Create(production(emulator.is_some())))
         .await?
     {
         Ensured::Adopted(compute) => {

@@ -28,7 +28,7 @@ use differences::{
     tls_differences,
 };
 
-/// What [`Workspace::ensure`] should make true.
+/// What [`Workspace::begin_ensure`] should make true.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)] // built once per call, never stored in bulk
 pub enum Desired {
@@ -58,7 +58,7 @@ pub enum Desired {
     },
 }
 
-/// What [`Workspace::ensure`] did. Await it for the compute.
+/// What [`Workspace::begin_ensure`] did. Await it for the compute.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)] // returned once per call
 pub enum Ensured {
@@ -94,7 +94,7 @@ impl IntoFuture for Ensured {
     }
 }
 
-/// What [`Workspace::ensure`] does for a compute, worked out from the live compute without
+/// What [`Workspace::begin_ensure`] does for a compute, worked out from the live compute without
 /// writing: its `plan_*` counterpart ([`Workspace::plan_ensure`]).
 #[derive(Debug)]
 pub struct Convergence {
@@ -178,7 +178,7 @@ impl std::fmt::Display for Convergence {
 }
 
 impl Workspace {
-    /// What [`Workspace::ensure`] would do, without writing: the compute is read; absent, the
+    /// What [`Workspace::begin_ensure`] would do, without writing: the compute is read; absent, the
     /// plan creates or attaches it; present, every difference is listed with its remedy, and
     /// the plan applies the ones that can change in place (updates of TLS and the load
     /// balancer, a scale of the node count) or by re-attaching (an attached cluster's purpose).
@@ -305,7 +305,7 @@ impl Workspace {
     /// plan. An absent compute is created or attached; an identical one is adopted without any
     /// write; a different one is changed in place or re-attached, or refused with every
     /// difference when a change needs it made again.
-    pub async fn ensure(&self, name: &str, desired: Desired) -> Result<Ensured> {
+    pub async fn begin_ensure(&self, name: &str, desired: Desired) -> Result<Ensured> {
         let convergence = self.plan_ensure(name, desired).await?;
         match (convergence.plan, convergence.existing) {
             (Some(plan), _) => Ok(Ensured::Started(

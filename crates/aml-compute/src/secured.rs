@@ -68,7 +68,7 @@ impl Workspace {
     /// ([`ComputeOperation::resume_step`], [`Workspace::resume_plan`]). Refusals come before
     /// the first write: a taken name ([`Error::AlreadyExists`]), an unsupported version, an
     /// existing cluster (a create-and-attach interrupted after creating it is finished by
-    /// [`Workspace::ensure`] with [`Desired::CreateCluster`](crate::Desired::CreateCluster),
+    /// [`Workspace::begin_ensure`] with [`Desired::CreateCluster`](crate::Desired::CreateCluster),
     /// which compares the cluster and attaches it), or ranges that miss the control plane
     /// ([`Error::ControlPlaneNotAdmitted`], listing the exact prefixes). Returns once the
     /// cluster's `PUT` is accepted; await the operation for the rest.
@@ -125,7 +125,7 @@ pub(crate) fn cluster_absent(op: &ComputeOperation) -> Result<()> {
         action: op.kind().as_str(),
         name: op.name().to_owned(),
         reason: format!(
-            "AKS cluster {cluster} exists already; to finish a create-and-attach that stopped after creating it, ensure the same settings (Workspace::ensure with Desired::CreateCluster, or `aml apply` of the spec), which compares the cluster and attaches it; or attach it (Workspace::begin_attach, with AttachOptions::admit_control_plane if its authorized IP ranges miss the control plane)"
+            "AKS cluster {cluster} exists already; to finish a create-and-attach that stopped after creating it, ensure the same settings (Workspace::begin_ensure with Desired::CreateCluster, or `aml apply` of the spec), which compares the cluster and attaches it; or attach it (Workspace::begin_attach, with AttachOptions::admit_control_plane if its authorized IP ranges miss the control plane)"
         ),
         rule: Some(Rule::ClusterExists),
     })

@@ -142,7 +142,7 @@ async fn r10_a_second_attachment_is_refused_and_the_hazard_is_real() {
     );
     // ensure on the broken compute says how to recover.
     let err = ws
-        .ensure(
+        .begin_ensure(
             "first",
             Desired::Attach {
                 attach: attach_prod(),

@@ -211,7 +211,7 @@ async fn every_error_chains_its_cause_once() {
     )));
     // Conflict: ensure of a compute that exists with other settings.
     errors.push(
-        ws.ensure("made", Desired::Create(devtest().vm_size("Standard_D4_v3")))
+        ws.begin_ensure("made", Desired::Create(devtest().vm_size("Standard_D4_v3")))
             .await
             .unwrap_err(),
     );
@@ -230,7 +230,7 @@ async fn every_error_chains_its_cause_once() {
     );
     // FailedCompute: ensure of the compute that failed.
     errors.push(
-        ws.ensure("quota", Desired::Create(devtest()))
+        ws.begin_ensure("quota", Desired::Create(devtest()))
             .await
             .unwrap_err(),
     );

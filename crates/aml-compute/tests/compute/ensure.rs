@@ -18,7 +18,7 @@ fn attached(attach: AksAttachBuilder) -> Desired {
 async fn ensure_adopts_without_writing_and_reports_differences() {
     let (emu, ws) = setup().await;
     let first = ws
-        .ensure("ens-aks", Desired::Create(devtest()))
+        .begin_ensure("ens-aks", Desired::Create(devtest()))
         .await
         .unwrap();
     let Ensured::Started(op) = first else {
@@ -28,7 +28,7 @@ async fn ensure_adopts_without_writing_and_reports_differences() {
     let puts = emu.requests().count("PUT", "/computes/ens-aks");
     assert_eq!(puts, 1);
     let again = ws
-        .ensure("ens-aks", Desired::Create(devtest()))
+        .begin_ensure("ens-aks", Desired::Create(devtest()))
         .await
         .unwrap();
     assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
@@ -38,7 +38,7 @@ async fn ensure_adopts_without_writing_and_reports_differences() {
         "adopting must not write"
     );
     let err = ws
-        .ensure(
+        .begin_ensure(
             "ens-aks",
             Desired::Create(devtest().agent_count(3).vm_size("Standard_D4_v3")),
         )
@@ -59,7 +59,7 @@ async fn ensure_converges_in_place_and_a_second_ensure_writes_nothing() {
 
     let (emu, ws) = setup().await;
     wait(
-        match ws.ensure("conv", Desired::Create(devtest())).await.unwrap() {
+        match ws.begin_ensure("conv", Desired::Create(devtest())).await.unwrap() {
             Ensured::Started(op) => op,
             other @ Ensured::Adopted(_) => panic!("{other:?}"),
         },
@@ -95,7 +95,7 @@ async fn ensure_converges_in_place_and_a_second_ensure_writes_nothing() {
 
     let before = received_writes(&emu).len();
     let compute = ws
-        .ensure("conv", Desired::Create(desired()))
+        .begin_ensure("conv", Desired::Create(desired()))
         .await
         .unwrap()
         .await
@@ -111,7 +111,7 @@ async fn ensure_converges_in_place_and_a_second_ensure_writes_nothing() {
         .unwrap();
     assert!(again.is_up_to_date(), "{again}");
     assert!(matches!(
-        ws.ensure("conv", Desired::Create(desired())).await.unwrap(),
+        ws.begin_ensure("conv", Desired::Create(desired())).await.unwrap(),
         Ensured::Adopted(_)
     ));
     assert_eq!(
@@ -127,7 +127,7 @@ async fn ensure_converges_in_place_and_a_second_ensure_writes_nothing() {
             .load_balancer(LoadBalancerSettings::internal("aks-subnet"))
     };
     let compute = ws
-        .ensure("conv", Desired::Create(internal()))
+        .begin_ensure("conv", Desired::Create(internal()))
         .await
         .unwrap()
         .await
@@ -148,7 +148,7 @@ async fn ensure_reattaches_for_a_new_purpose_and_refuses_what_cannot_change() {
             .resource_id(crate::support::cluster("aks-prod"))
             .cluster_purpose(purpose)
     };
-    ws.ensure("reat", attached(attach(ClusterPurpose::FastProd)))
+    ws.begin_ensure("reat", attached(attach(ClusterPurpose::FastProd)))
         .await
         .unwrap()
         .await
@@ -160,7 +160,7 @@ async fn ensure_reattaches_for_a_new_purpose_and_refuses_what_cannot_change() {
         .unwrap();
     assert_eq!(convergence.differences()[0].remedy, Remedy::Reattach);
     let compute = ws
-        .ensure("reat", attached(attach(ClusterPurpose::DevTest)))
+        .begin_ensure("reat", attached(attach(ClusterPurpose::DevTest)))
         .await
         .unwrap()
         .await
@@ -179,7 +179,7 @@ async fn ensure_reattaches_for_a_new_purpose_and_refuses_what_cannot_change() {
     let plan = convergence.plan().expect("changes to make");
     assert_eq!(plan.writes().count(), 3, "{plan}");
     let before = received_writes(&emu).len();
-    let compute = ws.ensure("reat", internal()).await.unwrap().await.unwrap();
+    let compute = ws.begin_ensure("reat", internal()).await.unwrap().await.unwrap();
     assert_eq!(compute.cluster_purpose(), Some(&ClusterPurpose::FastProd));
     assert!(compute.has_internal_load_balancer(), "{compute}");
     assert_eq!(received_writes(&emu).len(), before + 3);
@@ -192,7 +192,7 @@ async fn ensure_reattaches_for_a_new_purpose_and_refuses_what_cannot_change() {
     // And back: a new purpose on a public IP is a re-attach alone (detach, attach).
     let before = received_writes(&emu).len();
     let compute = ws
-        .ensure("reat", attached(attach(ClusterPurpose::DevTest)))
+        .begin_ensure("reat", attached(attach(ClusterPurpose::DevTest)))
         .await
         .unwrap()
         .await
@@ -203,7 +203,7 @@ async fn ensure_reattaches_for_a_new_purpose_and_refuses_what_cannot_change() {
     // Another cluster is another attachment: refused with the difference, nothing written.
     let before = received_writes(&emu).len();
     let other = AksAttachConfiguration::builder().resource_id(crate::support::cluster("aks-dev"));
-    let err = ws.ensure("reat", attached(other)).await.unwrap_err();
+    let err = ws.begin_ensure("reat", attached(other)).await.unwrap_err();
     let Error::Conflict { differences, .. } = &err else {
         panic!("{err}")
     };
@@ -244,7 +244,7 @@ async fn a_rotated_certificate_is_a_difference_applied_in_place() {
         )
     };
     let first = pair();
-    ws.ensure("tlsrot", desired(&first))
+    ws.begin_ensure("tlsrot", desired(&first))
         .await
         .unwrap()
         .await
@@ -285,7 +285,7 @@ async fn a_rotated_certificate_is_a_difference_applied_in_place() {
     );
     let before = received_writes(&emu).len();
     let compute = ws
-        .ensure("tlsrot", desired(&rotated))
+        .begin_ensure("tlsrot", desired(&rotated))
         .await
         .unwrap()
         .await
@@ -307,7 +307,7 @@ async fn ensure_of_an_attach_admits_the_control_plane_when_its_options_say_so() 
         AksAttachConfiguration::builder().resource_id(crate::support::cluster("aks-office-ranges"))
     };
     // Without the option: refused as begin_attach refuses, nothing written.
-    let err = ws.ensure("office", attached(office())).await.unwrap_err();
+    let err = ws.begin_ensure("office", attached(office())).await.unwrap_err();
     assert!(
         matches!(err, Error::ControlPlaneNotAdmitted { .. }),
         "{err}"
@@ -325,7 +325,7 @@ async fn ensure_of_an_attach_admits_the_control_plane_when_its_options_say_so() 
         2,
         "{convergence}"
     );
-    let compute = ws.ensure("office", admit()).await.unwrap().await.unwrap();
+    let compute = ws.begin_ensure("office", admit()).await.unwrap().await.unwrap();
     assert_eq!(
         compute.cluster_id(),
         Some(crate::support::cluster_id("aks-office-ranges"))
@@ -339,7 +339,7 @@ async fn ensure_of_an_attach_admits_the_control_plane_when_its_options_say_so() 
     assert!(writes[1].contains("/computes/office"), "{writes:?}");
 
     // Again: adopted, nothing written.
-    let again = ws.ensure("office", admit()).await.unwrap();
+    let again = ws.begin_ensure("office", admit()).await.unwrap();
     assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
     assert_eq!(received_writes(&emu).len(), 2);
 }

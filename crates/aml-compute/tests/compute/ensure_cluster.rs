@@ -42,7 +42,7 @@ fn desired(cluster: ManagedClusterBuilder, admit: bool) -> Desired {
 
 /// Ensures `desired` and waits for what it started.
 async fn converge(ws: &Workspace, desired: Desired) {
-    match ws.ensure("secure", desired).await.unwrap() {
+    match ws.begin_ensure("secure", desired).await.unwrap() {
         Ensured::Started(op) => {
             op.await.unwrap();
         }
@@ -86,7 +86,7 @@ async fn a_secured_cluster_converges_from_nothing_then_writes_nothing_then_scale
     assert!(again.is_up_to_date(), "{again}");
     assert_eq!(again.to_string(), "compute secure is up to date\n");
     emu.requests().clear();
-    let adopted = ws.ensure("secure", desired(secured(), true)).await.unwrap();
+    let adopted = ws.begin_ensure("secure", desired(secured(), true)).await.unwrap();
     assert!(matches!(adopted, Ensured::Adopted(_)), "{adopted:?}");
     assert_eq!(received_writes(&emu), Vec::<String>::new());
 
@@ -140,7 +140,7 @@ async fn what_the_cluster_cannot_change_is_refused_with_every_difference_and_not
         .authorized_ip_range("198.51.100.0/24");
     moved.accelerator_pool.as_mut().unwrap().count = Some(5);
     emu.requests().clear();
-    let err = ws.ensure("secure", desired(moved, true)).await.unwrap_err();
+    let err = ws.begin_ensure("secure", desired(moved, true)).await.unwrap_err();
     let Error::Conflict { differences, .. } = &err else {
         panic!("expected a conflict, got {err}")
     };
@@ -218,7 +218,7 @@ async fn a_live_cluster_whose_ranges_lost_the_control_plane_is_refused_without_a
     };
     assert_eq!(*missing, control_plane());
     let err = ws
-        .ensure("secure", desired(secured(), false))
+        .begin_ensure("secure", desired(secured(), false))
         .await
         .unwrap_err();
     assert!(
@@ -308,7 +308,7 @@ async fn a_live_cluster_whose_ranges_lost_the_control_plane_gets_it_back_in_plac
 
     // Converged: the second ensure adopts the compute and writes nothing.
     emu.requests().clear();
-    let again = ws.ensure("secure", desired(secured(), true)).await.unwrap();
+    let again = ws.begin_ensure("secure", desired(secured(), true)).await.unwrap();
     assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
     assert_eq!(received_writes(&emu), Vec::<String>::new());
 }
@@ -397,7 +397,7 @@ async fn an_interrupted_create_and_attach_is_finished_by_ensure_with_the_attach_
     // Converged: the same spec again writes nothing.
     emu.requests().clear();
     let again = ws
-        .ensure("secure", desired(secured_admitted(), false))
+        .begin_ensure("secure", desired(secured_admitted(), false))
         .await
         .unwrap();
     assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
@@ -447,7 +447,7 @@ async fn an_existing_cluster_missing_the_control_plane_is_admitted_by_the_attach
     assert_eq!(live_ranges(&emu), want);
 
     emu.requests().clear();
-    let again = ws.ensure("secure", desired(secured(), true)).await.unwrap();
+    let again = ws.begin_ensure("secure", desired(secured(), true)).await.unwrap();
     assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
     assert_eq!(received_writes(&emu), Vec::<String>::new());
 }
@@ -459,7 +459,7 @@ async fn an_existing_cluster_that_cannot_change_in_place_is_refused_and_nothing_
     emu.requests().clear();
 
     let err = ws
-        .ensure("secure", desired(secured_admitted(), false))
+        .begin_ensure("secure", desired(secured_admitted(), false))
         .await
         .unwrap_err();
     let Error::Refused { reason, rule, .. } = &err else {
@@ -487,7 +487,7 @@ async fn an_existing_cluster_that_cannot_change_in_place_is_refused_and_nothing_
     };
     assert_eq!(*rule, Some(aml_model::Rule::ClusterExists), "{err}");
     assert!(
-        reason.contains("Workspace::ensure") && reason.contains("aml apply"),
+        reason.contains("Workspace::begin_ensure") && reason.contains("aml apply"),
         "{err}"
     );
     assert_eq!(received_writes(&emu), Vec::<String>::new());

@@ -28,7 +28,7 @@ mod display;
 mod step;
 mod subject;
 
-pub use step::{Change, Check, Condition, OperationKind, Read, Step};
+pub use step::{Change, Check, Condition, OperationKind, Read, Step, UnknownOperationKind};
 pub use subject::Subject;
 
 /// How a re-attach puts the compute back when attaching again fails after its detach: the

@@ -52,10 +52,60 @@ impl OperationKind {
         }
     }
 
+    /// Every kind.
+    pub const ALL: [Self; 10] = [
+        Self::Create,
+        Self::Attach,
+        Self::Update,
+        Self::Detach,
+        Self::Delete,
+        Self::Reattach,
+        Self::Scale,
+        Self::Converge,
+        Self::CreateCluster,
+        Self::DeleteCluster,
+    ];
+
+    /// A stable name, for data that outlives a process (resume tokens, JSON output):
+    /// `create`, `attach`, `update`, `detach`, `delete`, `reattach`, `scale`, `converge`,
+    /// `create_cluster`, `delete_cluster`. [`FromStr`](std::str::FromStr) reads it back.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Attach => "attach",
+            Self::Update => "update",
+            Self::Detach => "detach",
+            Self::Delete => "delete",
+            Self::Reattach => "reattach",
+            Self::Scale => "scale",
+            Self::Converge => "converge",
+            Self::CreateCluster => "create_cluster",
+            Self::DeleteCluster => "delete_cluster",
+        }
+    }
+
     /// Whether the compute is gone once the operation succeeds (a cluster's deletion removes
     /// no compute: it is refused while one uses the cluster).
     pub fn removes_compute(self) -> bool {
         matches!(self, Self::Detach | Self::Delete)
+    }
+}
+
+/// A name that is not one of [`OperationKind::name`]'s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{0:?} is not an operation kind; expected one of create, attach, update, detach, delete, reattach, scale, converge, create_cluster, delete_cluster"
+)]
+pub struct UnknownOperationKind(pub String);
+
+impl std::str::FromStr for OperationKind {
+    type Err = UnknownOperationKind;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.name() == s)
+            .ok_or_else(|| UnknownOperationKind(s.to_owned()))
     }
 }
 
@@ -363,5 +413,21 @@ impl fmt::Debug for Step {
                 .field("body", &redacted_body(r));
         }
         d.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OperationKind;
+
+    #[test]
+    fn every_kind_reads_back_from_its_stable_name() {
+        for kind in OperationKind::ALL {
+            assert_eq!(kind.name().parse::<OperationKind>(), Ok(kind));
+        }
+        let err = "create cluster and attach"
+            .parse::<OperationKind>()
+            .unwrap_err();
+        assert!(err.to_string().contains("create_cluster"), "{err}");
     }
 }

@@ -21,7 +21,7 @@ use crate::secured::CreateClusterOptions;
 use crate::workspace::Workspace;
 
 mod cluster;
-mod differences;
+pub(crate) mod differences;
 
 use differences::{
     diff, differences_attach, differences_create, eq_opt, lb_differences, purpose_difference, show,
@@ -316,9 +316,9 @@ impl Workspace {
         }
     }
 
-    /// The parts that make `existing` match: a re-attach first (its rollback is for its own
-    /// attach), then the cluster's control-plane admission, then an update of TLS and the load
-    /// balancer, then a scale.
+    /// The parts that make `existing` match: the cluster's control-plane admission first (a
+    /// re-attach checks the control plane before its detach), then a re-attach (its rollback is
+    /// for its own attach), then an update of TLS and the load balancer, then a scale.
     async fn converge_plan(
         &self,
         id: &ComputeId,
@@ -332,6 +332,10 @@ impl Workspace {
                 .any(|d| d.remedy == remedy && d.field.starts_with(prefix))
         };
         let mut parts = Vec::new();
+        // The control plane first: a re-attach checks it before its detach.
+        if let (true, Target::CreateCluster(op)) = (has(Remedy::AdmitControlPlane, ""), target) {
+            parts.push(Plan::admit_control_plane(&self.requests, op.attach()));
+        }
         let reattach = has(Remedy::Reattach, "");
         match (reattach, target) {
             (true, Target::Attach(attach)) => parts.push(self.reattach_plan(existing, attach)?),
@@ -339,9 +343,6 @@ impl Workspace {
                 parts.push(self.reattach_plan(existing, op.attach())?);
             }
             _ => {}
-        }
-        if let (true, Target::CreateCluster(op)) = (has(Remedy::AdmitControlPlane, ""), target) {
-            parts.push(Plan::admit_control_plane(&self.requests, op.attach()));
         }
         let (tls, lb) = match target {
             Target::Create(c) => (c.config().tls(), c.config().load_balancer()),

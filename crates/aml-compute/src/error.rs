@@ -217,16 +217,21 @@ pub enum Error {
     },
 
     /// A re-attach failed after its detach, and attaching the cluster again with the previous
-    /// settings failed too: the compute is detached, its cluster kept. `previous` is what to
-    /// attach by hand; `restore` is why restoring failed. The source says what failed first.
+    /// settings failed too: the cluster is kept, the compute detached (or left `Failed` by the
+    /// attach that failed, when detaching it failed too). `previous` is what to attach by hand;
+    /// `restore` is why restoring failed. The source says what failed first.
     #[error(
-        "the re-attach of compute {name:?} failed after its detach, and restoring it failed too; the compute is detached and its cluster kept: attach {previous} by hand"
+        "the re-attach of compute {name:?} failed after its detach, and restoring it failed too; its cluster is kept: detach the compute if it is still listed, then attach {previous} by hand{}",
+        lost.as_deref().map(|l| format!(" (and restore {l}, which this library could not)")).unwrap_or_default()
     )]
     ReattachStranded {
         /// The compute name.
         name: String,
-        /// The previous settings (no secrets): cluster, purpose, TLS.
+        /// The previous settings (no secrets): the cluster's resource id, purpose, TLS (a
+        /// custom certificate's CNAME), load balancer.
         previous: String,
+        /// What of the previous settings the restore could not have restored, if anything.
+        lost: Option<String>,
         /// Why attaching again with the previous settings failed.
         restore: Box<Error>,
         /// What failed first.

@@ -127,8 +127,6 @@ pub struct ComputeOperation {
     pub(crate) attach_guard: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// Events of the steps run before the operation was handed out, for the progress stream.
     pending: std::collections::VecDeque<ProgressEvent>,
-    /// Waits that ended (a re-attach's first one is its detach).
-    pub(crate) waits_done: usize,
     /// Whether the running ARM operation answers with the compute (not an agent pool).
     pub(crate) answers_with_compute: bool,
     /// Why the operation is over before its last step (a re-attach rolled back).
@@ -161,16 +159,19 @@ impl ComputeOperation {
             last_resource: None,
             attach_guard: None,
             pending: std::collections::VecDeque::new(),
-            waits_done: 0,
             answers_with_compute: true,
             ended: None,
         }
     }
 
-    /// Whether this plan re-attaches (its first wait is the detach's), and the detach is done
-    /// while the attach is not.
+    /// Whether this plan re-attaches and is at its attach (the write or its wait): the detach
+    /// before it is done.
     fn detached_for_reattach(&self) -> bool {
-        self.waits_done == 1 && self.plan.rollback().is_some() && self.completion.is_none()
+        self.completion.is_none()
+            && self
+                .plan
+                .rollback()
+                .is_some_and(|rollback| rollback.steps.contains(&self.next))
     }
 
     /// The attach after a re-attach's detach failed with `failure`: attach the cluster again
@@ -190,20 +191,7 @@ impl ComputeOperation {
             "re-attach failed after its detach; attaching again with the previous settings"
         );
         self.poller = None;
-        let restored = match self
-            .workspace
-            .begin(request, &name, OperationKind::Attach)
-            .await
-        {
-            Ok(poller) => self
-                .with_deadline(poller)
-                .wait()
-                .await
-                .map(|_| ())
-                .map_err(|e| crate::run::operation_error(e, OperationKind::Attach, &name)),
-            Err(e) => Err(e),
-        };
-        match restored {
+        match self.restore(request).await {
             Ok(()) => {
                 if let Some(lb) = load_balancer
                     && let Err(error) = self.switch_back(lb).await
@@ -230,15 +218,49 @@ impl ComputeOperation {
             }
             Err(restore) => {
                 self.ended =
-                    Some("it failed, restoring failed too, and the compute is detached".into());
+                    Some("it failed, and restoring the previous attachment failed too".into());
                 Error::ReattachStranded {
                     name,
                     previous,
+                    lost,
                     restore: Box::new(restore),
                     source: Box::new(failure),
                 }
             }
         }
+    }
+
+    /// The rollback's attach: a compute the failed attach left behind (`Failed`) is detached
+    /// first, as for any failed attachment; then the previous settings are attached, and the
+    /// operation waited for.
+    async fn restore(&self, request: aml_model::request::Request) -> Result<()> {
+        let name = self.name();
+        let id = self.workspace.compute_id(name)?;
+        let requests = &self.workspace.requests;
+        if self
+            .workspace
+            .get_resource(requests.get(&id))
+            .await?
+            .is_some()
+        {
+            let poller = self
+                .workspace
+                .begin(requests.detach(&id), name, OperationKind::Detach)
+                .await?;
+            self.with_deadline(poller)
+                .wait()
+                .await
+                .map_err(|e| crate::run::operation_error(e, OperationKind::Detach, name))?;
+        }
+        let poller = self
+            .workspace
+            .begin(request, name, OperationKind::Attach)
+            .await?;
+        self.with_deadline(poller)
+            .wait()
+            .await
+            .map(|_| ())
+            .map_err(|e| crate::run::operation_error(e, OperationKind::Attach, name))
     }
 
     /// A rollback's last part: the update that puts the compute attached again back on its

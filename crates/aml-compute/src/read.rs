@@ -150,7 +150,10 @@ impl Workspace {
             });
         }
         let id = self.compute_id(name)?;
-        let mut op = ComputeOperation::new(self.clone(), self.plan(Plan::resumed(kind, &id)));
+        let plan = Plan::resumed(&self.requests, kind, &id);
+        let mut op = ComputeOperation::new(self.clone(), self.plan(plan));
+        // The compute is read after the wait, whatever resource the operation answers with.
+        op.answers_with_compute = false;
         op.poller = Some(Box::new(op.with_deadline(self.arm.resume(token)?)));
         Ok(op)
     }

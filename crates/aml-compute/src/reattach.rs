@@ -5,9 +5,10 @@ use aml_model::config::{AksAttachBuilder, LoadBalancerSettings, TlsConfig, TlsSe
 use aml_model::plan::Plan;
 use aml_model::request::AttachCompute;
 use aml_model::wire::{ClusterPurpose, LoadBalancerType, SslConfigStatus};
-use aml_model::{Report, Rule};
+use aml_model::{PrivateKeyPem, Report, Rule};
 
 use crate::aks::AksCompute;
+use crate::ensure::differences::pem_body;
 use crate::error::{Error, Result};
 use crate::operation::ComputeOperation;
 use crate::workspace::Workspace;
@@ -41,8 +42,8 @@ impl Workspace {
             .filter(|p| !matches!(p, ClusterPurpose::Unknown(_)))
             .cloned()
             .unwrap_or_default();
-        let (_, lost) = previous_tls(&existing);
-        let Some(tls) = tls.or_else(|| lost.is_none().then(|| previous_tls(&existing).0)) else {
+        let (kept, lost) = previous_tls(&existing, None);
+        let Some(tls) = tls.or_else(|| lost.is_none().then_some(kept)) else {
             let mut report = Report::new();
             report.error(
                 "tls",
@@ -81,7 +82,7 @@ impl Workspace {
         attach: &AttachCompute,
     ) -> Result<Plan> {
         let name = attach.id().name().as_str();
-        let (previous_settings, lost) = previous_tls(existing);
+        let (previous_settings, lost) = previous_tls(existing, Some(attach.config().tls()));
         let previous_config = AksAttachBuilder::default()
             .resource_id(attach.cluster().to_string())
             .cluster_purpose(
@@ -140,9 +141,11 @@ fn previous_load_balancer(existing: &AksCompute) -> LoadBalancerSettings {
     }
 }
 
-/// The compute's TLS as settings to attach with again, and what cannot be rebuilt (a custom
-/// certificate: Azure returns its certificate and CNAME, never its key).
-fn previous_tls(existing: &AksCompute) -> (TlsSettings, Option<String>) {
+/// The compute's TLS as settings to attach with again, and what cannot be rebuilt. Azure
+/// returns a custom certificate and its CNAME, never its key: the certificate is restored only
+/// when `given` (the settings being attached) holds the same certificate for the same CNAME,
+/// whose key is then kept for the rollback (in memory, zeroized when dropped).
+fn previous_tls(existing: &AksCompute, given: Option<&TlsConfig>) -> (TlsSettings, Option<String>) {
     match existing.ssl_status() {
         Some(SslConfigStatus::Auto) => match existing.leaf_domain_label() {
             // The same label; taking over the domain the compute held keeps its address.
@@ -152,13 +155,30 @@ fn previous_tls(existing: &AksCompute) -> (TlsSettings, Option<String>) {
                 Some("its Microsoft certificate (the compute reports no leaf domain label)".into()),
             ),
         },
-        Some(SslConfigStatus::Enabled) => (
-            TlsSettings::disabled(),
-            Some(format!(
-                "its custom certificate for {} (Azure does not return the key; apply it again with begin_update)",
-                existing.ssl_cname().unwrap_or("its CNAME")
-            )),
-        ),
+        Some(SslConfigStatus::Enabled) => match given {
+            Some(TlsConfig::Custom(custom))
+                if existing.ssl_cert().map(pem_body) == Some(pem_body(custom.cert_pem()))
+                    && existing
+                        .ssl_cname()
+                        .is_some_and(|c| c.eq_ignore_ascii_case(custom.cname())) =>
+            {
+                (
+                    TlsSettings::custom(
+                        custom.cert_pem(),
+                        PrivateKeyPem::new(custom.key_pem().expose().to_owned()),
+                        custom.cname(),
+                    ),
+                    None,
+                )
+            }
+            _ => (
+                TlsSettings::disabled(),
+                Some(format!(
+                    "its custom certificate for {} (Azure does not return the key; apply it again with begin_update)",
+                    existing.ssl_cname().unwrap_or("its CNAME")
+                )),
+            ),
+        },
         _ => (TlsSettings::disabled(), None),
     }
 }

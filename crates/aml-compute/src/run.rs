@@ -227,7 +227,6 @@ impl ComputeOperation {
                     },
                 )?))
             };
-            self.waits_done += 1;
             self.next += 1;
         }
         Ok(activity)
@@ -320,26 +319,24 @@ pub(crate) enum Conflicted {
 
 /// Whether `current` has the TLS and load balancer settings the update body asks for.
 fn has_requested_settings(body: &serde_json::Value, current: &ComputeResource) -> bool {
-    let Ok(current) = serde_json::to_value(current) else {
+    let want =
+        serde_json::from_value::<ComputeResource>(body.clone()).map(ComputeTarget::from_resource);
+    let (Ok(ComputeTarget::Aks(want)), ComputeTarget::Aks(have)) =
+        (want, ComputeTarget::from_resource(current.clone()))
+    else {
         return false;
     };
-    let want = &body["properties"]["properties"];
-    let have = &current["properties"]["properties"];
-    let same = |a: &serde_json::Value, b: &serde_json::Value| match (a.as_str(), b.as_str()) {
+    let same = |a: Option<&str>, b: Option<&str>| match (a, b) {
         (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-        _ => a == b,
+        (a, b) => a == b,
     };
     // An update that leaves TLS alone sends no `sslConfiguration`: nothing to compare.
-    let ssl = &want["sslConfiguration"];
-    let same_tls = ssl.is_null()
-        || (same(&ssl["status"], &have["sslConfiguration"]["status"])
-            && (ssl["leafDomainLabel"].is_null()
-                || same(
-                    &ssl["leafDomainLabel"],
-                    &have["sslConfiguration"]["leafDomainLabel"],
-                )));
-    same(&want["loadBalancerType"], &have["loadBalancerType"])
-        && same(&want["loadBalancerSubnet"], &have["loadBalancerSubnet"])
+    let same_tls = want.ssl_status().is_none()
+        || (want.ssl_status() == have.ssl_status()
+            && (want.leaf_domain_label().is_none()
+                || same(want.leaf_domain_label(), have.leaf_domain_label())));
+    want.load_balancer_type() == have.load_balancer_type()
+        && same(want.load_balancer_subnet(), have.load_balancer_subnet())
         && same_tls
 }
 

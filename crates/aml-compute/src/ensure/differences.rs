@@ -4,7 +4,7 @@
 
 use aml_model::config::TlsConfig;
 use aml_model::request::{AttachCompute, CreateCompute};
-use aml_model::wire::{ClusterPurpose, LoadBalancerType};
+use aml_model::wire::{ClusterPurpose, LoadBalancerType, SslConfigStatus};
 
 use crate::aks::AksCompute;
 use crate::error::{Difference, Remedy};
@@ -37,7 +37,7 @@ pub(super) fn diff(
 }
 
 /// The certificate's identity: its base64 body, whitespace ignored (PEM line breaks vary).
-fn pem_body(pem: &str) -> String {
+pub(crate) fn pem_body(pem: &str) -> String {
     pem.lines()
         .filter(|l| !l.starts_with("-----"))
         .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
@@ -65,19 +65,32 @@ fn cert_tag(pem: &str) -> String {
 
 /// TLS: status, CNAME, leaf domain label and the certificate itself, all in place (update).
 pub(super) fn tls_differences(existing: &AksCompute, tls: &TlsConfig, out: &mut Vec<Difference>) {
-    let status = existing.ssl_status().map_or("Disabled", |s| s.as_str());
+    let status = existing
+        .ssl_status()
+        .cloned()
+        .unwrap_or(SslConfigStatus::Disabled);
     let (want_status, want_cname, want_label, want_cert) = match tls {
-        TlsConfig::Disabled => ("Disabled", None, None, None),
-        TlsConfig::Custom(c) => ("Enabled", Some(c.cname()), None, Some(c.cert_pem())),
-        TlsConfig::Microsoft(m) => ("Auto", None, Some(m.leaf_domain_label()), None),
+        TlsConfig::Disabled => (SslConfigStatus::Disabled, None, None, None),
+        TlsConfig::Custom(c) => (
+            SslConfigStatus::Enabled,
+            Some(c.cname()),
+            None,
+            Some(c.cert_pem()),
+        ),
+        TlsConfig::Microsoft(m) => (
+            SslConfigStatus::Auto,
+            None,
+            Some(m.leaf_domain_label()),
+            None,
+        ),
         // Renewing is an action, not a state: a spec that renews matches any Auto compute.
-        TlsConfig::Renew { .. } => ("Auto", None, None, None),
+        TlsConfig::Renew { .. } => (SslConfigStatus::Auto, None, None, None),
     };
-    if !status.eq_ignore_ascii_case(want_status) {
+    if status != want_status {
         out.push(diff(
             "tls.status",
-            status.to_owned(),
-            want_status.to_owned(),
+            status.to_string(),
+            want_status.to_string(),
             Remedy::Update,
         ));
     }
@@ -99,7 +112,7 @@ pub(super) fn tls_differences(existing: &AksCompute, tls: &TlsConfig, out: &mut 
     }
     // A rotated certificate: the same CNAME with another certificate (or another chain).
     if let Some(cert) = want_cert
-        && status.eq_ignore_ascii_case("Enabled")
+        && status == SslConfigStatus::Enabled
         && existing.ssl_cert().map(pem_body) != Some(pem_body(cert))
     {
         out.push(diff(

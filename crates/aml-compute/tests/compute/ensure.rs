@@ -59,7 +59,11 @@ async fn ensure_converges_in_place_and_a_second_ensure_writes_nothing() {
 
     let (emu, ws) = setup().await;
     wait(
-        match ws.begin_ensure("conv", Desired::Create(devtest())).await.unwrap() {
+        match ws
+            .begin_ensure("conv", Desired::Create(devtest()))
+            .await
+            .unwrap()
+        {
             Ensured::Started(op) => op,
             other @ Ensured::Adopted(_) => panic!("{other:?}"),
         },
@@ -111,7 +115,9 @@ async fn ensure_converges_in_place_and_a_second_ensure_writes_nothing() {
         .unwrap();
     assert!(again.is_up_to_date(), "{again}");
     assert!(matches!(
-        ws.begin_ensure("conv", Desired::Create(desired())).await.unwrap(),
+        ws.begin_ensure("conv", Desired::Create(desired()))
+            .await
+            .unwrap(),
         Ensured::Adopted(_)
     ));
     assert_eq!(
@@ -179,7 +185,12 @@ async fn ensure_reattaches_for_a_new_purpose_and_refuses_what_cannot_change() {
     let plan = convergence.plan().expect("changes to make");
     assert_eq!(plan.writes().count(), 3, "{plan}");
     let before = received_writes(&emu).len();
-    let compute = ws.begin_ensure("reat", internal()).await.unwrap().await.unwrap();
+    let compute = ws
+        .begin_ensure("reat", internal())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
     assert_eq!(compute.cluster_purpose(), Some(&ClusterPurpose::FastProd));
     assert!(compute.has_internal_load_balancer(), "{compute}");
     assert_eq!(received_writes(&emu).len(), before + 3);
@@ -307,7 +318,10 @@ async fn ensure_of_an_attach_admits_the_control_plane_when_its_options_say_so() 
         AksAttachConfiguration::builder().resource_id(crate::support::cluster("aks-office-ranges"))
     };
     // Without the option: refused as begin_attach refuses, nothing written.
-    let err = ws.begin_ensure("office", attached(office())).await.unwrap_err();
+    let err = ws
+        .begin_ensure("office", attached(office()))
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, Error::ControlPlaneNotAdmitted { .. }),
         "{err}"
@@ -325,7 +339,12 @@ async fn ensure_of_an_attach_admits_the_control_plane_when_its_options_say_so() 
         2,
         "{convergence}"
     );
-    let compute = ws.begin_ensure("office", admit()).await.unwrap().await.unwrap();
+    let compute = ws
+        .begin_ensure("office", admit())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
     assert_eq!(
         compute.cluster_id(),
         Some(crate::support::cluster_id("aks-office-ranges"))
@@ -342,4 +361,68 @@ async fn ensure_of_an_attach_admits_the_control_plane_when_its_options_say_so() 
     let again = ws.begin_ensure("office", admit()).await.unwrap();
     assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
     assert_eq!(received_writes(&emu).len(), 2);
+}
+
+/// 3 x 4 vCPUs, created by the workspace: enough for production, so a FastProd spec is valid
+/// on its own.
+fn created_d4() -> aml_compute::config::AksProvisioningBuilder {
+    devtest().agent_count(3).vm_size("Standard_D4_v3")
+}
+
+fn created_in_vnet() -> aml_compute::config::AksProvisioningBuilder {
+    created_d4().vnet(aml_compute::config::VnetSettings {
+        resource_group: Some("net-rg".into()),
+        vnet_name: Some("ml-vnet".into()),
+        subnet_name: Some("aks-subnet".into()),
+        service_cidr: Some("10.0.0.0/16".into()),
+        dns_service_ip: Some("10.0.0.10".into()),
+        docker_bridge_cidr: Some("172.17.0.1/16".into()),
+    })
+}
+
+/// A spec of a created compute, to compare with the live one.
+type Spec = fn() -> aml_compute::config::AksProvisioningBuilder;
+
+fn created_for_production() -> aml_compute::config::AksProvisioningBuilder {
+    created_d4().cluster_purpose(aml_model::wire::ClusterPurpose::FastProd)
+}
+
+#[tokio::test]
+async fn a_new_vnet_or_purpose_of_a_created_compute_is_refused_and_nothing_is_written() {
+    use aml_compute::Remedy;
+
+    let (emu, ws) = setup().await;
+    ws.begin_ensure("fixed", Desired::Create(created_d4()))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let cases: [(&str, Spec); 2] = [
+        ("create.vnet", created_in_vnet),
+        ("create.cluster_purpose", created_for_production),
+    ];
+    for (field, desired) in cases {
+        let before = received_writes(&emu);
+        let err = ws
+            .plan_ensure("fixed", Desired::Create(desired()))
+            .await
+            .unwrap_err();
+        let Error::Conflict { differences, .. } = &err else {
+            panic!("{field}: expected a conflict, got {err}")
+        };
+        let fields: Vec<(&str, Remedy)> = differences.iter().map(|d| (d.field, d.remedy)).collect();
+        assert_eq!(fields, [(field, Remedy::Recreate)], "{err}");
+        let err = ws
+            .begin_ensure("fixed", Desired::Create(desired()))
+            .await
+            .unwrap_err();
+        let Error::Conflict { differences, .. } = &err else {
+            panic!("{field}: expected a conflict, got {err}")
+        };
+        let fields: Vec<(&str, Remedy)> = differences.iter().map(|d| (d.field, d.remedy)).collect();
+        assert_eq!(fields, [(field, Remedy::Recreate)], "{err}");
+        assert_eq!(received_writes(&emu), before, "{field}: nothing written");
+    }
+    let writes = received_writes(&emu);
+    assert_eq!(writes.len(), 1, "the create alone: {writes:?}");
 }

@@ -19,7 +19,7 @@ use aml_model::plan::{Read, Step};
 use crate::support::{cluster_id, received_writes, setup};
 
 /// 3 x 4 vCPUs for the system, 3 GPUs where Azure ML deploys, an office range.
-fn secured() -> ManagedClusterBuilder {
+pub(crate) fn secured() -> ManagedClusterBuilder {
     ManagedClusterConfiguration::builder()
         .location("eastus")
         .system_pool("Standard_D4s_v3", 3)
@@ -27,12 +27,12 @@ fn secured() -> ManagedClusterBuilder {
         .authorized_ip_range("203.0.113.0/24")
 }
 
-fn attach() -> AksAttachBuilder {
+pub(crate) fn attach() -> AksAttachBuilder {
     AksAttachConfiguration::builder()
         .cluster(aml_emulator::STANDARD_CLUSTER_RESOURCE_GROUP, "aks-ens")
 }
 
-fn desired(cluster: ManagedClusterBuilder, admit: bool) -> Desired {
+pub(crate) fn desired(cluster: ManagedClusterBuilder, admit: bool) -> Desired {
     Desired::CreateCluster {
         cluster,
         attach: attach(),
@@ -50,7 +50,7 @@ async fn converge(ws: &Workspace, desired: Desired) {
     }
 }
 
-fn pool_count(emu: &Emulator, pool: &str) -> Option<u32> {
+pub(crate) fn pool_count(emu: &Emulator, pool: &str) -> Option<u32> {
     emu.cluster(&cluster_id("aks-ens"))
         .and_then(|c| c.properties)
         .and_then(|p| p.agent_pool_profiles)
@@ -86,7 +86,10 @@ async fn a_secured_cluster_converges_from_nothing_then_writes_nothing_then_scale
     assert!(again.is_up_to_date(), "{again}");
     assert_eq!(again.to_string(), "compute secure is up to date\n");
     emu.requests().clear();
-    let adopted = ws.begin_ensure("secure", desired(secured(), true)).await.unwrap();
+    let adopted = ws
+        .begin_ensure("secure", desired(secured(), true))
+        .await
+        .unwrap();
     assert!(matches!(adopted, Ensured::Adopted(_)), "{adopted:?}");
     assert_eq!(received_writes(&emu), Vec::<String>::new());
 
@@ -140,7 +143,10 @@ async fn what_the_cluster_cannot_change_is_refused_with_every_difference_and_not
         .authorized_ip_range("198.51.100.0/24");
     moved.accelerator_pool.as_mut().unwrap().count = Some(5);
     emu.requests().clear();
-    let err = ws.begin_ensure("secure", desired(moved, true)).await.unwrap_err();
+    let err = ws
+        .begin_ensure("secure", desired(moved, true))
+        .await
+        .unwrap_err();
     let Error::Conflict { differences, .. } = &err else {
         panic!("expected a conflict, got {err}")
     };
@@ -308,7 +314,10 @@ async fn a_live_cluster_whose_ranges_lost_the_control_plane_gets_it_back_in_plac
 
     // Converged: the second ensure adopts the compute and writes nothing.
     emu.requests().clear();
-    let again = ws.begin_ensure("secure", desired(secured(), true)).await.unwrap();
+    let again = ws
+        .begin_ensure("secure", desired(secured(), true))
+        .await
+        .unwrap();
     assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
     assert_eq!(received_writes(&emu), Vec::<String>::new());
 }
@@ -447,7 +456,10 @@ async fn an_existing_cluster_missing_the_control_plane_is_admitted_by_the_attach
     assert_eq!(live_ranges(&emu), want);
 
     emu.requests().clear();
-    let again = ws.begin_ensure("secure", desired(secured(), true)).await.unwrap();
+    let again = ws
+        .begin_ensure("secure", desired(secured(), true))
+        .await
+        .unwrap();
     assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
     assert_eq!(received_writes(&emu), Vec::<String>::new());
 }

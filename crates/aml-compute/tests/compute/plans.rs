@@ -16,21 +16,21 @@ use aml_model::wire::ClusterPurpose;
 
 use crate::support::{cluster, emulator_taking, received_writes, workspace};
 
-async fn setup() -> (Emulator, Workspace) {
+pub(crate) async fn setup() -> (Emulator, Workspace) {
     let emu = emulator_taking(Duration::from_millis(30)).await;
     let ws = workspace(&emu);
     (emu, ws)
 }
 
 /// `METHOD /path?query` of every write a plan lists, in order.
-fn planned_writes(plan: &Plan) -> Vec<String> {
+pub(crate) fn planned_writes(plan: &Plan) -> Vec<String> {
     plan.writes()
         .map(|r| format!("{} {}", r.method(), r.uri()))
         .collect()
 }
 
 /// Runs `op` to the end and checks that the emulator received exactly the plan's writes.
-async fn runs_as_planned(emu: &Emulator, shown: &Plan, op: ComputeOperation) {
+pub(crate) async fn runs_as_planned(emu: &Emulator, shown: &Plan, op: ComputeOperation) {
     // The plan the operation runs is the one the dry run showed (its live checks may add
     // warnings, nothing else).
     let without_warnings = |p: &Plan| {
@@ -192,4 +192,42 @@ async fn a_plan_runs_only_in_its_own_workspace() {
     let err = other.begin_plan(plan).await.unwrap_err();
     assert!(matches!(err, aml_compute::Error::Refused { .. }), "{err}");
     assert!(emu.requests().is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn a_reattach_on_an_internal_load_balancer_sends_exactly_the_writes_its_plan_lists() {
+    let (emu, ws) = setup().await;
+    let internal = || {
+        AksAttachConfiguration::builder()
+            .resource_id(cluster("aks-prod"))
+            .load_balancer(LoadBalancerSettings::internal("aks-subnet"))
+    };
+    ws.begin_attach("ilbplan", internal(), AttachOptions::default())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+
+    // Without TLS: detach, attach, then the update that switches back to the internal load
+    // balancer (R20).
+    let plan = ws.plan_reattach("ilbplan", None).await.unwrap();
+    let planned = planned_writes(&plan);
+    let compute = "/computes/ilbplan?";
+    assert!(
+        planned.len() == 3
+            && planned[0].starts_with("DELETE ")
+            && planned[0].contains(compute)
+            && planned[0].contains("underlyingResourceAction=Detach")
+            && planned[1].starts_with("PUT ")
+            && planned[1].contains(compute)
+            && planned[2].starts_with("PUT ")
+            && planned[2].contains(compute),
+        "detach, attach, switch back: {plan}"
+    );
+    emu.requests().clear();
+    let op = ws.begin_reattach("ilbplan", None).await.unwrap();
+    runs_as_planned(&emu, &plan, op).await;
+    let done = ws.get_aks("ilbplan").await.unwrap();
+    assert!(done.has_internal_load_balancer(), "{done}");
+    assert_eq!(done.load_balancer_subnet(), Some("aks-subnet"));
 }

@@ -148,7 +148,12 @@ async fn a_failed_restore_leaves_what_is_needed_to_attach_by_hand() {
     };
     assert!(previous.contains("aks-prod"), "{previous}");
     assert!(matches!(**restore, Error::Arm(_)), "{restore}");
-    assert!(err.to_string().contains("attach cluster aks-prod"), "{err}");
+    // The cluster by its resource id, to attach by hand.
+    assert!(
+        err.to_string()
+            .contains(&format!("attach cluster {}", cluster_id("aks-prod"))),
+        "{err}"
+    );
     assert!(matches!(ws.get("lost").await, Err(Error::NotFound { .. })));
     assert!(
         emu.cluster(&cluster_id("aks-prod")).is_some(),
@@ -172,10 +177,40 @@ async fn dry_runs_of_delete_and_reattach_send_no_write() {
     let tls = TlsSettings::microsoft("dryre", true);
     let plan = ws.plan_reattach("dryre", Some(tls)).await.unwrap();
     let text = plan.to_string();
-    // Read and check the compute, read the cluster and its versions and check them, detach,
-    // wait, attach, wait: two writes.
-    assert_eq!(plan.steps().len(), 10, "{text}");
+    // Read and check the compute, read the cluster and its versions and check them, the
+    // findings, and (only when the cluster has authorized IP ranges) the control plane; then
+    // detach, wait, attach, wait: two writes, every check before the first.
     assert_eq!(plan.writes().count(), 2, "{text}");
+    let first_write = plan
+        .steps()
+        .iter()
+        .position(|s| s.write().is_some())
+        .unwrap();
+    let checks: Vec<String> = plan.steps()[..first_write]
+        .iter()
+        .filter_map(|s| match s {
+            aml_model::plan::Step::Check(c) => Some(format!("{c:?}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        checks.len(),
+        5,
+        "reattachable, version, capacity, findings, control plane: {text}"
+    );
+    assert!(
+        checks.iter().any(|c| c.starts_with("ControlPlaneAdmitted")),
+        "{checks:?}"
+    );
+    assert!(
+        plan.steps()[first_write + 1..]
+            .iter()
+            .all(|s| !matches!(s, aml_model::plan::Step::Check(_)))
+    );
+    assert!(
+        text.contains("(only if the cluster has authorized IP ranges)"),
+        "{text}"
+    );
     assert!(text.contains("underlyingResourceAction=Detach"), "{text}");
     assert!(text.contains("\"leafDomainLabel\": \"dryre\""), "{text}");
     assert_eq!(writes(&emu), before, "dry runs write nothing");

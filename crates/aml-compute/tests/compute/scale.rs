@@ -45,6 +45,25 @@ async fn scaling_out_changes_the_pool_and_the_compute_follows() {
 }
 
 #[tokio::test]
+async fn a_scale_resumes_from_its_token_in_a_new_client_without_a_second_put() {
+    let (emu, ws) = setup().await;
+    attach_prod_as(&ws, "prod").await;
+    let op = ws
+        .begin_scale("prod", ScaleConfiguration::builder().node_count(4))
+        .await
+        .unwrap();
+    let token = op.resume_token().unwrap();
+    drop(op);
+    // The operation answers with the agent pool; the resumed operation reads the compute.
+    let fresh = crate::support::workspace(&emu);
+    let op = fresh.resume(&token, "prod", OperationKind::Scale).unwrap();
+    assert_eq!(op.plan().writes().count(), 0, "{}", op.plan());
+    let scaled = aks(wait(op).await);
+    assert_eq!(scaled.agent_count(), Some(4));
+    assert_eq!(pool_puts(&emu), 1);
+}
+
+#[tokio::test]
 async fn the_autoscaler_goes_on_and_off() {
     let (_emu, ws) = setup().await;
     attach_prod_as(&ws, "prod").await;

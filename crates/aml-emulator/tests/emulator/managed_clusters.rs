@@ -512,7 +512,8 @@ async fn a_delete_runs_to_404_and_an_attached_compute_turns_failed() {
         StatusCode::NO_CONTENT
     );
     // AKS does not know about the compute: it was not refused, and the compute now says its
-    // cluster is gone; an update of it fails the same way; a detach still works.
+    // cluster is gone; an update of the failed compute is refused (detach it first); a detach
+    // still works.
     let compute = env.get_compute("web").await;
     assert_eq!(compute.json["properties"]["provisioningState"], "Failed");
     let error = &compute.json["properties"]["provisioningErrors"][0]["error"];
@@ -521,11 +522,11 @@ async fn a_delete_runs_to_404_and_an_attached_compute_turns_failed() {
     let mut body = compute.json.clone();
     body["properties"]["description"] = json!("still there?");
     let update = env.put_compute("web", &body).await;
-    assert_eq!(update.status, StatusCode::CREATED, "{update:?}");
-    env.emulator.complete_operations();
-    let status = env.wait(&update).await;
-    assert_eq!(status["status"], "Failed");
-    assert_eq!(status["error"]["code"], "ClusterNotFound");
+    assert_eq!(update.status, StatusCode::CONFLICT, "{update:?}");
+    assert!(
+        update.text.contains("provisioning state 'Failed'"),
+        "{update:?}"
+    );
     let detach = env.delete_compute("web", "Detach").await;
     assert_eq!(detach.status, StatusCode::ACCEPTED);
     env.emulator.complete_operations();

@@ -44,6 +44,10 @@ pub struct Rollback {
     /// The internal load balancer to put the compute back on, by an update once attached
     /// again (R20: an attach cannot set one), if it was on one.
     pub load_balancer: Option<LoadBalancer>,
+    /// The steps whose failure rolls back: the attach's write and its wait (indices in
+    /// [`Plan::steps`]). The detach before them is done then; a failure after them (the
+    /// switch to an internal load balancer) leaves the compute attached.
+    pub steps: std::ops::Range<usize>,
 }
 
 /// The ordered steps of one operation on one [`Subject`] (a compute, or for
@@ -337,7 +341,9 @@ impl Plan {
             )
     }
 
-    /// Re-attach (R22, R19): every check of the new attachment runs before the detach; then
+    /// Re-attach (R22, R19): every check of the new attachment runs before the detach (the
+    /// compute still on its cluster, the cluster's version and capacity, the findings, and,
+    /// when the cluster has authorized IP ranges, the Azure ML control plane in them); then
     /// detach, wait, attach the same cluster with the new settings, wait, and for an internal
     /// load balancer the update that switches to it (R20). If attaching fails after the
     /// detach, `previous` (the attachment as it was) is attached again, and put back on its
@@ -351,38 +357,30 @@ impl Plan {
     ) -> Self {
         let id = attach.id().clone();
         let cluster = attach.cluster().clone();
-        let mut plan = Self::new(
+        let plan = Self::new(
             OperationKind::Reattach,
             id.clone(),
             attach.warnings().to_vec(),
-        );
-        plan.rollback = Some(Rollback {
-            request: requests.attach(previous),
-            previous: format!(
-                "cluster {}, {}, {}{}",
-                previous.cluster().name(),
-                previous.config().cluster_purpose(),
-                tls_summary(previous.config().tls()),
-                lb_summary(previous.config().load_balancer())
+        )
+        .read(Read::Compute, Some(requests.get(&id)))
+        .check(Check::Reattachable(cluster.clone()))
+        .cluster_checks(requests, attach)
+        .check(Check::Findings {
+            created_here: false,
+        })
+        .when(Some(Condition::ClusterHasAuthorizedRanges))
+        .control_plane(requests, attach, false)
+        .when(None)
+        .write(
+            format!(
+                "detach compute {}, keeping cluster {}",
+                id.name(),
+                cluster.name()
             ),
-            lost,
-            load_balancer: previous
-                .config()
-                .load_balancer()
-                .is_internal()
-                .then(|| previous.config().load_balancer().clone()),
-        });
-        plan.read(Read::Compute, Some(requests.get(&id)))
-            .check(Check::Reattachable(cluster.clone()))
-            .cluster_checks(requests, attach)
-            .write(
-                format!(
-                    "detach compute {}, keeping cluster {}",
-                    id.name(),
-                    cluster.name()
-                ),
-                requests.detach(&id),
-            )
+            requests.detach(&id),
+        );
+        let attach_write = plan.steps.len();
+        let mut plan = plan
             .write(
                 format!(
                     "attach cluster {} again as compute {} ({})",
@@ -392,12 +390,28 @@ impl Plan {
                 ),
                 requests.attach(attach),
             )
-            .internal_load_balancer(requests, attach)
+            .internal_load_balancer(requests, attach);
+        let lb = previous.config().load_balancer();
+        plan.rollback = Some(Rollback {
+            request: requests.attach(previous),
+            previous: format!(
+                "cluster {}, {}, {}{}",
+                previous.cluster(),
+                previous.config().cluster_purpose(),
+                tls_summary(previous.config().tls()),
+                lb_summary(lb)
+            ),
+            lost,
+            load_balancer: lb.is_internal().then(|| lb.clone()),
+            // The attach's write and its wait.
+            steps: attach_write..attach_write + 2,
+        });
+        plan
     }
 
     /// The plans of `parts`, one after the other, as one operation on compute `id`: what
-    /// converging an existing compute to a desired one runs (a re-attach, if any, first, so
-    /// that its rollback applies to its own attach). One part is returned as it is.
+    /// converging an existing compute to a desired one runs. A part's rollback keeps applying
+    /// to that part's own attach. One part is returned as it is.
     pub fn converge(id: &ComputeId, mut parts: Vec<Plan>) -> Self {
         if parts.len() == 1
             && let Some(only) = parts.pop()
@@ -406,21 +420,31 @@ impl Plan {
         }
         let mut plan = Self::new(OperationKind::Converge, id.clone(), Vec::new());
         for part in parts {
+            let offset = plan.steps.len();
             plan.warnings.extend(part.warnings);
             plan.steps.extend(part.steps);
             plan.conditions.extend(part.conditions);
-            if plan.rollback.is_none() {
-                plan.rollback = part.rollback;
+            if plan.rollback.is_none()
+                && let Some(mut rollback) = part.rollback
+            {
+                rollback.steps = rollback.steps.start + offset..rollback.steps.end + offset;
+                plan.rollback = Some(rollback);
             }
         }
         plan
     }
 
     /// The rest of an operation continued from a resume token: waiting for the long-running
-    /// operation the token names. (Writes a plan had after that one are not part of a token.)
-    pub fn resumed(kind: OperationKind, id: &ComputeId) -> Self {
+    /// operation the token names, then, unless the operation removes the compute, reading the
+    /// compute (the operation may answer with another resource: a scale's with the agent
+    /// pool). Writes a plan had after that one are not part of a token: see
+    /// `resume_plan` in aml-compute for those.
+    pub fn resumed(requests: &Requests, kind: OperationKind, id: &ComputeId) -> Self {
         let mut plan = Self::new(kind, id.clone(), Vec::new());
         plan.push(Step::Wait);
+        if !kind.removes_compute() {
+            plan = plan.read(Read::Compute, Some(requests.get(id)));
+        }
         plan
     }
 

@@ -175,8 +175,7 @@ pub enum Check {
     /// The compute's cluster was created by the workspace: deleting an attached one through the
     /// workspace is refused (detach keeps the cluster).
     CreatedByWorkspace,
-    /// The compute is an attached cluster, without an internal load balancer, still attached to
-    /// the cluster the plan attaches again.
+    /// The compute is still attached to the cluster the plan attaches again.
     Reattachable(AksClusterId),
     /// The cluster's Kubernetes version is supported in its region.
     KubernetesVersion,
@@ -249,8 +248,7 @@ impl Check {
                 Rule::PurposeProductionNodes,
                 Rule::PurposeProductionVcpus,
             ],
-            Self::Reattachable(_) => &[Rule::TlsInternalLoadBalancer],
-            Self::IsAks | Self::CreatedByWorkspace => &[],
+            Self::Reattachable(_) | Self::IsAks | Self::CreatedByWorkspace => &[],
         }
     }
 }
@@ -265,7 +263,7 @@ impl fmt::Display for Check {
             ),
             Self::Reattachable(cluster) => write!(
                 f,
-                "the compute is attached to cluster {}, without an internal load balancer",
+                "the compute is still attached to cluster {}",
                 cluster.name()
             ),
             Self::KubernetesVersion => {

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::Rule;
 use crate::config::AksUpdateConfiguration;
-use crate::name::{self, ComputeName};
+use crate::name::ComputeName;
 use crate::resource_id::{AksClusterId, ComputeId, WorkspaceId};
 use crate::secret::REDACTED;
 use crate::validate::{Report, check_location};
@@ -519,16 +519,4 @@ impl Requests {
             None,
         )
     }
-}
-
-/// Whether `name` may be used for a new compute (R7 and not reserved), as an error list.
-pub fn check_new_name(name: &str) -> Report {
-    let mut report = Report::new();
-    check_name(name, &mut report, true);
-    report
-}
-
-/// Whether `name` is one of the service's reserved names.
-pub fn is_reserved_name(name: &str) -> bool {
-    name::is_reserved(name)
 }

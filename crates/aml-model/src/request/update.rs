@@ -6,6 +6,7 @@ use super::body::{insert_load_balancer, ssl_body};
 use crate::Rule;
 use crate::config::{AksUpdateConfiguration, LoadBalancer, TlsConfig};
 use crate::resource_id::ComputeId;
+use crate::wire::{ComputeType, LoadBalancerType, SslConfigStatus};
 
 const READ_ONLY_COMPUTE_FIELDS: [&str; 5] = [
     "provisioningState",
@@ -48,7 +49,7 @@ pub fn update_body(
         .get("computeType")
         .and_then(Value::as_str)
         .unwrap_or("");
-    if !kind.eq_ignore_ascii_case("AKS") {
+    if ComputeType::parse(kind) != ComputeType::Aks {
         return Err(fail(format!(
             "it is of type {kind:?}; only AKS computes take this update"
         )));
@@ -71,11 +72,11 @@ pub fn update_body(
         .as_ref()
         .and_then(|s| s.get("status"))
         .and_then(Value::as_str)
-        .is_some_and(|s| !s.eq_ignore_ascii_case("Disabled"));
+        .is_some_and(|s| SslConfigStatus::parse(s) != SslConfigStatus::Disabled);
     let current_internal = props
         .get("loadBalancerType")
         .and_then(Value::as_str)
-        .is_some_and(|t| crate::wire::LoadBalancerType::parse(t).is_internal());
+        .is_some_and(|t| LoadBalancerType::parse(t).is_internal());
     let ssl_on = update.tls().map_or(current_ssl_on, TlsConfig::is_enabled);
     let internal = update
         .load_balancer()
@@ -115,7 +116,7 @@ fn check_renew(label: Option<&str>, current: Option<&Value>) -> Result<(), Strin
         .and_then(|s| s.get("status"))
         .and_then(Value::as_str)
         .unwrap_or("Disabled");
-    if !status.eq_ignore_ascii_case("Auto") {
+    if SslConfigStatus::parse(status) != SslConfigStatus::Auto {
         return Err(format!(
             "renewing applies to a Microsoft-issued (Auto) certificate, and this compute's TLS status is {status}; give a leaf domain label or a custom certificate instead"
         ));

@@ -33,6 +33,13 @@ impl State {
         if existing.operation.is_some() {
             return Err(busy(&existing));
         }
+        // A failed create or attach is not updated into a working one: it is removed first.
+        if existing.state == ProvisioningState::Failed {
+            return Err(ArmError::conflict(format!(
+                "Compute '{}' is in provisioning state 'Failed': detach or delete it, then attach or create it again.",
+                existing.name
+            )));
+        }
         if let Some(running) = existing
             .cluster()
             .and_then(|cluster| self.aks_operation(cluster))

@@ -504,3 +504,51 @@ async fn an_existing_cluster_that_cannot_change_in_place_is_refused_and_nothing_
     );
     assert_eq!(received_writes(&emu), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn lost_control_plane_ranges_and_a_new_purpose_admit_first_then_reattach() {
+    use aml_model::wire::ClusterPurpose;
+
+    let (emu, ws) = setup().await;
+    converge(&ws, desired(secured(), true)).await;
+    narrow_ranges(&ws).await;
+    emu.requests().clear();
+
+    // DevTest instead of FastProd (a re-attach) while the ranges miss the control plane: the
+    // re-attach checks the control plane before its detach, so the admission comes first.
+    let devtest = || Desired::CreateCluster {
+        cluster: secured(),
+        attach: attach().cluster_purpose(ClusterPurpose::DevTest),
+        options: CreateClusterOptions::default().admit_control_plane(true),
+    };
+    let convergence = ws.plan_ensure("secure", devtest()).await.unwrap();
+    let plan = convergence.plan().expect("changes");
+    let writes: Vec<String> = plan
+        .writes()
+        .map(|r| format!("{} {}", r.method(), r.uri().path()))
+        .collect();
+    assert_eq!(writes.len(), 3, "{plan}");
+    assert!(
+        writes[0].ends_with("/managedClusters/aks-ens"),
+        "{writes:?}"
+    );
+    assert!(writes[1].starts_with("DELETE "), "{writes:?}");
+    assert!(writes[2].ends_with("/computes/secure"), "{writes:?}");
+    converge(&ws, devtest()).await;
+    let compute = ws.get_aks("secure").await.unwrap();
+    assert_eq!(compute.cluster_purpose(), Some(&ClusterPurpose::DevTest));
+    let ranges = emu
+        .cluster(&cluster_id("aks-ens"))
+        .unwrap()
+        .authorized_ip_ranges()
+        .to_vec();
+    for prefix in control_plane() {
+        assert!(ranges.contains(&prefix), "{prefix} not in {ranges:?}");
+    }
+    assert!(
+        ws.plan_ensure("secure", devtest())
+            .await
+            .unwrap()
+            .is_up_to_date()
+    );
+}

@@ -189,7 +189,10 @@ impl Workspace {
     /// For [`Desired::Attach`], an absent compute gets [`Workspace::plan_attach`]'s plan with
     /// the variant's [`AttachOptions`] (so `admit_control_plane` adds the control plane's
     /// missing prefixes to the cluster's ranges before the attach); an existing one is compared
-    /// as above.
+    /// as above, and its cluster's authorized IP ranges (read live) with the Azure ML control
+    /// plane: prefixes they lost are admitted in place with `admit_control_plane`
+    /// ([`Remedy::AdmitControlPlane`], difference `cluster.authorized_ip_ranges`) and refused
+    /// without it ([`Error::ControlPlaneNotAdmitted`]).
     ///
     /// For [`Desired::CreateCluster`], an absent compute gets the create-and-attach plan
     /// ([`Workspace::plan_create_cluster`]'s), unless the cluster exists already (a
@@ -238,7 +241,19 @@ impl Workspace {
                     return Ok(Convergence::absent(name, plan));
                 };
                 let existing = Self::adoptable(name, existing)?;
-                let diffs = differences_attach(&existing, &attach);
+                let mut diffs = differences_attach(&existing, &attach);
+                // The cluster's ranges may have lost the control plane since it was attached.
+                if existing.cluster_id().as_ref() == Some(attach.cluster()) {
+                    let live = self.managed_cluster(attach.cluster()).await?;
+                    let gap = self.control_plane_gaps(&live).await?;
+                    diffs.extend(cluster::control_plane_difference(
+                        "cluster.authorized_ip_ranges",
+                        &live,
+                        attach.cluster(),
+                        gap.as_ref(),
+                        options.admit_control_plane,
+                    )?);
+                }
                 (attach.id().clone(), existing, diffs, Target::Attach(attach))
             }
             Desired::CreateCluster {
@@ -333,8 +348,16 @@ impl Workspace {
         };
         let mut parts = Vec::new();
         // The control plane first: a re-attach checks it before its detach.
-        if let (true, Target::CreateCluster(op)) = (has(Remedy::AdmitControlPlane, ""), target) {
-            parts.push(Plan::admit_control_plane(&self.requests, op.attach()));
+        if has(Remedy::AdmitControlPlane, "") {
+            match target {
+                Target::CreateCluster(op) => {
+                    parts.push(Plan::admit_control_plane(&self.requests, op.attach()));
+                }
+                Target::Attach(attach) => {
+                    parts.push(Plan::admit_control_plane(&self.requests, attach));
+                }
+                Target::Create(_) => {}
+            }
         }
         let reattach = has(Remedy::Reattach, "");
         match (reattach, target) {

@@ -338,35 +338,23 @@ pub(super) fn differences_ranges(
             .missing
     };
     let missing_plane = gap.map(|g| g.missing.clone()).unwrap_or_default();
+    if missing_spec.is_empty() {
+        out.extend(control_plane_difference(
+            "create_cluster.authorized_ip_ranges",
+            live,
+            op.cluster(),
+            gap,
+            admit,
+        )?);
+        return Ok(());
+    }
     if let Some(gap) = gap
         && !missing_plane.is_empty()
         && !admit
     {
-        return Err(Error::ControlPlaneNotAdmitted {
-            cluster: op.cluster().to_string(),
-            regions: gap.regions.clone(),
-            missing: missing_plane,
-        });
+        return Err(not_admitted(op.cluster(), gap));
     }
-    let existing = if have.is_empty() {
-        "none (the API server is open)".to_owned()
-    } else {
-        have.join(", ")
-    };
-    if missing_spec.is_empty() {
-        if !missing_plane.is_empty() {
-            out.push(diff(
-                "create_cluster.authorized_ip_ranges",
-                existing,
-                format!(
-                    "also the Azure ML control plane's {} (added to the cluster's ranges as read)",
-                    missing_plane.join(", ")
-                ),
-                Remedy::AdmitControlPlane,
-            ));
-        }
-        return Ok(());
-    }
+    let existing = shown_ranges(&have);
     let all = control_plane::with_admitted(
         &control_plane::with_admitted(&have, &missing_spec),
         &missing_plane,
@@ -391,6 +379,50 @@ pub(super) fn differences_ranges(
         Remedy::Recreate,
     ));
     Ok(())
+}
+
+fn not_admitted(cluster: &AksClusterId, gap: &ControlPlaneGap) -> Error {
+    Error::ControlPlaneNotAdmitted {
+        cluster: cluster.to_string(),
+        regions: gap.regions.clone(),
+        missing: gap.missing.clone(),
+    }
+}
+
+fn shown_ranges(ranges: &[String]) -> String {
+    if ranges.is_empty() {
+        "none (the API server is open)".to_owned()
+    } else {
+        ranges.join(", ")
+    }
+}
+
+/// The live cluster's ranges missing the Azure ML control plane (`gap`, found by
+/// [`Workspace::control_plane_gaps`]) as the difference `field`, applied in place with `admit`
+/// ([`Remedy::AdmitControlPlane`]: a GET-modify-PUT of the cluster), refused without it
+/// ([`Error::ControlPlaneNotAdmitted`]); `None` when nothing is missing.
+pub(super) fn control_plane_difference(
+    field: &'static str,
+    live: &ManagedCluster,
+    cluster: &AksClusterId,
+    gap: Option<&ControlPlaneGap>,
+    admit: bool,
+) -> Result<Option<Difference>> {
+    let Some(gap) = gap.filter(|g| !g.missing.is_empty()) else {
+        return Ok(None);
+    };
+    if !admit {
+        return Err(not_admitted(cluster, gap));
+    }
+    Ok(Some(diff(
+        field,
+        shown_ranges(live.authorized_ip_ranges()),
+        format!(
+            "also the Azure ML control plane's {} (added to the cluster's ranges as read)",
+            gap.missing.join(", ")
+        ),
+        Remedy::AdmitControlPlane,
+    )))
 }
 
 impl Workspace {

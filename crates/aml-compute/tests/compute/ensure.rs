@@ -311,6 +311,7 @@ async fn a_rotated_certificate_is_a_difference_applied_in_place() {
 
 #[tokio::test]
 async fn ensure_of_an_attach_admits_the_control_plane_when_its_options_say_so() {
+    use aml_compute::Remedy;
     use aml_compute::config::AksAttachConfiguration;
 
     let (emu, ws) = setup().await;
@@ -361,6 +362,58 @@ async fn ensure_of_an_attach_admits_the_control_plane_when_its_options_say_so() 
     let again = ws.begin_ensure("office", admit()).await.unwrap();
     assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
     assert_eq!(received_writes(&emu).len(), 2);
+
+    // The cluster's ranges lose the control plane (AKS's own PUT, behind the workspace's back):
+    // without the option ensure refuses, with it the prefixes are admitted again in place.
+    let id = crate::support::cluster_id("aks-office-ranges");
+    let mut live = serde_json::to_value(emu.cluster(&id).unwrap()).unwrap();
+    live["properties"]["apiServerAccessProfile"]["authorizedIPRanges"] =
+        serde_json::json!(["203.0.113.0/24"]);
+    live["properties"]["provisioningState"] = serde_json::Value::Null;
+    ws.arm()
+        .begin(ws.requests().put_managed_cluster(&id, Some(&live)))
+        .await
+        .unwrap()
+        .wait()
+        .await
+        .unwrap();
+    emu.requests().clear();
+    let err = ws
+        .plan_ensure("office", attached(office()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ControlPlaneNotAdmitted { .. }),
+        "{err}"
+    );
+    let convergence = ws.plan_ensure("office", admit()).await.unwrap();
+    let fields: Vec<(&str, Remedy)> = convergence
+        .differences()
+        .iter()
+        .map(|d| (d.field, d.remedy))
+        .collect();
+    assert_eq!(
+        fields,
+        [("cluster.authorized_ip_ranges", Remedy::AdmitControlPlane)],
+        "{convergence}"
+    );
+    ws.begin_ensure("office", admit())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let writes = received_writes(&emu);
+    assert_eq!(writes.len(), 1, "only the cluster's PUT: {writes:?}");
+    assert!(
+        writes[0].contains("/managedClusters/aks-office-ranges"),
+        "{writes:?}"
+    );
+    assert!(
+        ws.plan_ensure("office", admit())
+            .await
+            .unwrap()
+            .is_up_to_date()
+    );
 }
 
 /// 3 x 4 vCPUs, created by the workspace: enough for production, so a FastProd spec is valid

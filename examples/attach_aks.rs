@@ -20,9 +20,9 @@
 
 use aml_arm::{ArmClient, ArmClientOptions, Cloud, CredentialChainOptions, StaticTokenCredential};
 use aml_compute::config::AksAttachBuilder;
-use aml_compute::{AksCompute, AttachOptions, ComputeTarget, Error, Workspace};
+use aml_compute::{AksCompute, AttachOptions, ComputeTarget, Error, Workspace, describe_error};
 use aml_emulator::Emulator;
-use aml_examples::{ARM_SCOPE, Failure, Pace, Result, describe_error, existing_cluster};
+use aml_examples::{ARM_SCOPE, Failure, Pace, Result, existing_cluster};
 use aml_model::AksClusterId;
 use aml_model::wire::ClusterPurpose;
 

@@ -19,9 +19,9 @@ use aml_arm::{ArmClient, ArmClientOptions, Cloud, CredentialChainOptions, Static
 use aml_compute::config::{
     AksProvisioningBuilder, LoadBalancerSettings, TlsSettings, VnetSettings,
 };
-use aml_compute::{AksCompute, Desired, Ensured, Error, Workspace};
+use aml_compute::{AksCompute, Desired, Ensured, Error, Workspace, describe_error};
 use aml_emulator::Emulator;
-use aml_examples::{ARM_SCOPE, Failure, Pace, Result, describe_error};
+use aml_examples::{ARM_SCOPE, Failure, Pace, Result};
 use aml_model::wire::ClusterPurpose;
 
 /// The compute this example creates.

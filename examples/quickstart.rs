@@ -12,10 +12,15 @@
 //! back to a public IP and re-attaches with the TLS material recovered from a saved
 //! `azuremlfessl` secret dump (R19, R22); on the emulator, shows a re-attach whose attach fails
 //! rolled back to the previous attachment; scales the attached cluster's pool through AKS, after
-//! a scale-down below the production minimum is refused (R13, R8); converges the created
-//! compute to a spec with one more node (`plan_ensure` shows `~ create.agent_count 1 -> 2
-//! (scale)`, the plan runs, and the same spec again is up to date); and detaches everything it
-//! made (detach, never delete: the clusters are kept). A summary closes the run.
+//! a scale-down below the production minimum is refused (R13, R8), turns the pool's autoscaler
+//! on (3 to 6 nodes) and off again, and shows a new VM size refused (`scale.vm_size`);
+//! converges the created compute to a spec with one more node (`plan_ensure` shows `~
+//! create.agent_count 1 -> 2 (scale)`, the plan runs, and the same spec again is up to date);
+//! converges the attached compute by an update in place (a Microsoft certificate) and by a
+//! re-attach (its purpose); shows what only a new compute can change (a created compute's VM
+//! size) refused with every difference and nothing written, and a production re-attach of a
+//! too-small cluster refused by its checks of the live cluster before its detach; and detaches
+//! everything it made (detach, never delete: the clusters are kept). A summary closes the run.
 //!
 //! By default it runs against an embedded emulator on 127.0.0.1, seeded with a workspace and
 //! existing clusters, and finishes in a few seconds. With `AML_TARGET=azure`, a workspace
@@ -34,15 +39,15 @@ use aml_compute::config::{
     ScaleConfiguration, TlsSettings,
 };
 use aml_compute::{
-    AksCompute, AttachOptions, Completion, ComputeOperation, ComputeTarget, Desired, Error,
-    Workspace,
+    AksCompute, AttachOptions, Completion, ComputeOperation, ComputeTarget, Convergence, Desired,
+    Error, Workspace, describe_error,
 };
 use aml_emulator::Emulator;
 use aml_examples::{
-    ARM_SCOPE, BoxError, Failure, GeneratedCertificate, Pace, Result, describe_error,
-    existing_cluster,
+    ARM_SCOPE, BoxError, Failure, GeneratedCertificate, Pace, Result, existing_cluster,
 };
-use aml_model::wire::{ClusterPurpose, ErrorDetail};
+use aml_model::AksClusterId;
+use aml_model::wire::{AgentPoolMode, ClusterPurpose, ErrorDetail};
 use aml_tls::OffsetDateTime;
 use futures::TryStreamExt;
 
@@ -54,6 +59,8 @@ pub(crate) const ATTACHED: &str = "prod-aks";
 pub(crate) const SECOND_NAME: &str = "prod-aks-2";
 /// Leaf domain label of the Microsoft certificate.
 const LABEL: &str = "contoso-dev";
+/// Leaf domain label of the attached compute's Microsoft certificate, once converged.
+const PROD_LABEL: &str = "contoso-prod";
 /// Host name of the custom certificate.
 const CNAME: &str = "www.contoso.com";
 /// Subnet of the internal load balancer (the one that holds AKS).
@@ -84,10 +91,25 @@ pub(crate) struct Summary {
     pub(crate) scale_down_refused: bool,
     /// The node count of the attached compute after scaling it out.
     pub(crate) scaled_to: Option<u32>,
+    /// Its pool as read after turning the autoscaler on, then off.
+    pub(crate) autoscaler: Vec<String>,
+    /// Whether a scale to another VM size was refused before any request (`scale.vm_size`).
+    pub(crate) vm_size_refused: bool,
     /// The difference `ensure` found for the created compute, terraform-like.
     pub(crate) convergence: String,
     /// Whether a second `ensure` of the same spec found nothing to change.
     pub(crate) converged: bool,
+    /// The differences `ensure` changed in place (TLS of the attached compute).
+    pub(crate) updated: Vec<String>,
+    /// The differences `ensure` changed by re-attaching (the attached compute's purpose).
+    pub(crate) reattached: Vec<String>,
+    /// The attached compute's purpose after that re-attach.
+    pub(crate) purpose_after_reattach: String,
+    /// The differences of the created compute that need it made again: refused by `ensure`.
+    pub(crate) recreate_refused: Vec<String>,
+    /// The re-attach of the created compute as production, refused by its checks of the live
+    /// cluster before its detach: the error, as shown.
+    pub(crate) reattach_refused: String,
     /// The computes detached at the end.
     pub(crate) detached: Vec<String>,
     /// The ARM ids of the clusters behind them, kept by the detach.
@@ -107,9 +129,57 @@ async fn wait(operation: ComputeOperation, summary: &mut Summary) -> Result<Comp
     Ok(aml_examples::watch(operation, "  ").await?)
 }
 
+/// [`wait`] without the progress lines (warnings only): for the short steps.
+async fn finish(operation: ComputeOperation, summary: &mut Summary) -> Result<Completion> {
+    summary.operations += 1;
+    for warning in operation.warnings() {
+        println!("  warning: {warning}");
+    }
+    Ok(operation.await?)
+}
+
 /// Prints a refusal: what was asked, and the error a caller matches on.
 fn refused(error: &Error) {
     println!("  refused before any write: {}", describe_error(error));
+}
+
+/// Prints `ensure`'s differences, one a line (the plan that follows is not shown), and returns
+/// them.
+fn differences(convergence: &Convergence) -> Vec<String> {
+    let lines: Vec<String> = convergence
+        .differences()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    for line in &lines {
+        println!("  {line}");
+    }
+    lines
+}
+
+/// The pool Azure ML deploys to (the first `System` pool, else the first) as the cluster
+/// reports it: its node count and autoscaler.
+async fn pool_state(ws: &Workspace, cluster: &AksClusterId) -> Result<String> {
+    let live = ws.managed_cluster(cluster).await?;
+    let pools = live
+        .properties
+        .and_then(|p| p.agent_pool_profiles)
+        .unwrap_or_default();
+    let pool = pools
+        .iter()
+        .find(|p| matches!(p.mode, Some(AgentPoolMode::System)))
+        .or_else(|| pools.first())
+        .ok_or("the cluster reports no agent pool")?;
+    let name = pool.name.as_deref().unwrap_or("?");
+    let count = pool.count.unwrap_or_default();
+    Ok(
+        match (pool.enable_auto_scaling, pool.min_count, pool.max_count) {
+            (Some(true), Some(min), Some(max)) => {
+                format!("pool {name}: autoscaler on, {min} to {max} nodes ({count} now)")
+            }
+            _ => format!("pool {name}: autoscaler off, {count} nodes"),
+        },
+    )
 }
 
 /// The whole quickstart on `ws`; `emulator` is the embedded emulator behind it, if any.
@@ -327,6 +397,33 @@ pub(crate) async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<S
     summary.scaled_to = scaled.agent_count();
     println!("  {scaled}");
 
+    // 8b. The cluster autoscaler (R13): on between 3 and 6 nodes (production needs 3), then off
+    //     again (the pool keeps the nodes it has).
+    println!("\n8b. turn the autoscaler of {ATTACHED}'s pool on (3 to 6 nodes), then off again");
+    let prod_cluster = scaled.cluster_id().ok_or("the compute names no cluster")?;
+    for autoscaler in [
+        ScaleConfiguration::builder().autoscale(3, 6),
+        ScaleConfiguration::builder().autoscale_off(),
+    ] {
+        finish(ws.begin_scale(ATTACHED, autoscaler).await?, &mut summary).await?;
+        let state = pool_state(ws, &prod_cluster).await?;
+        println!("  {state}");
+        summary.autoscaler.push(state);
+    }
+
+    // 8c. A pool's VM size never changes (R13): refused before any request, with the reason.
+    println!("\n8c. scale {ATTACHED} to 4 x Standard_D4_v2 (another VM size) [scale.vm_size]");
+    let mut resize = ScaleConfiguration::builder().node_count(4);
+    resize.vm_size = Some("Standard_D4_v2".into());
+    match ws.begin_scale(ATTACHED, resize).await {
+        Err(error) if error.is_client_side() => {
+            refused(&error);
+            summary.vm_size_refused = true;
+        }
+        Err(other) => return Err(other.into()),
+        Ok(_) => return Err("a new VM size was not refused".into()),
+    }
+
     // 9. Converge: the created compute as a spec that asks for 2 nodes. `plan_ensure` shows
     //    the difference and the plan, the plan runs, and the same spec again changes nothing.
     println!("\n9. ensure {CREATED} has 2 nodes: the difference, the plan, the run");
@@ -351,6 +448,96 @@ pub(crate) async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<S
     summary.converged = again.is_up_to_date();
     print!("  {again}");
 
+    // 9b-9c. The attached compute as a spec: a TLS difference is changed in place (an update);
+    //        a purpose difference by re-attaching (detach, attach, rolled back on failure).
+    let attached_as = |purpose: ClusterPurpose| Desired::Attach {
+        attach: AksAttachBuilder::default()
+            .resource_id(prod.clone())
+            .cluster_purpose(purpose)
+            .enable_ssl(TlsSettings::microsoft(PROD_LABEL, false)),
+        options: AttachOptions::default(),
+    };
+    println!(
+        "\n9b. ensure {ATTACHED} has a Microsoft certificate for {PROD_LABEL}: updated in place"
+    );
+    let spec = attached_as(ClusterPurpose::FastProd);
+    summary.updated = differences(&ws.plan_ensure(ATTACHED, spec).await?);
+    summary.operations += 1;
+    let updated = ws
+        .begin_ensure(ATTACHED, attached_as(ClusterPurpose::FastProd))
+        .await?
+        .await?;
+    println!("  {updated}");
+
+    println!("\n9c. ensure {ATTACHED} is DevTest: its purpose changes only by a re-attach");
+    let spec = attached_as(ClusterPurpose::DevTest);
+    summary.reattached = differences(&ws.plan_ensure(ATTACHED, spec).await?);
+    summary.operations += 2; // the detach and the attach
+    let reattached = ws
+        .begin_ensure(ATTACHED, attached_as(ClusterPurpose::DevTest))
+        .await?
+        .await?;
+    summary.purpose_after_reattach = reattached
+        .cluster_purpose()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    println!("  {reattached}");
+
+    // 9d. What cannot change in place (a created compute's VM size, region, virtual network,
+    //     purpose) is refused with every difference, and nothing is written.
+    println!("\n9d. ensure {CREATED} runs on Standard_D4_v2: only a new compute can (refused)");
+    let bigger = AksProvisioningBuilder::default()
+        .agent_count(2)
+        .vm_size("Standard_D4_v2")
+        .cluster_purpose(ClusterPurpose::DevTest)
+        .enable_ssl(TlsSettings::microsoft(LABEL, false));
+    match ws.begin_ensure(CREATED, Desired::Create(bigger)).await {
+        Err(Error::Conflict { differences, .. }) => {
+            summary.recreate_refused = differences.iter().map(ToString::to_string).collect();
+            for line in &summary.recreate_refused {
+                println!("  {line}");
+            }
+            println!(
+                "  refused (a conflict), nothing written: detach it and create it again to change that"
+            );
+        }
+        Err(other) => return Err(other.into()),
+        Ok(_) => return Err("a new VM size of a created compute was not refused".into()),
+    }
+
+    // 9e. A re-attach checks the live cluster before its detach: the created compute's cluster
+    //     (2 x Standard_D3_v2: 8 vCPUs) attached as production (3 nodes, 12 vCPUs) is refused,
+    //     and the compute stays as it is.
+    println!(
+        "\n9e. ensure {CREATED} is attached as FastProd: a re-attach, checked before its detach"
+    );
+    let as_production = || Desired::Attach {
+        attach: AksAttachBuilder::default()
+            .resource_id(created_cluster.clone())
+            .cluster_purpose(ClusterPurpose::FastProd)
+            .enable_ssl(TlsSettings::microsoft(LABEL, false)),
+        options: AttachOptions::default(),
+    };
+    differences(&ws.plan_ensure(CREATED, as_production()).await?);
+    let outcome = match ws.begin_ensure(CREATED, as_production()).await {
+        Ok(started) => started.await.map(|_| ()),
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Err(error) if error.is_client_side() => {
+            summary.reattach_refused = describe_error(&error);
+            println!("  refused before the detach: {}", summary.reattach_refused);
+        }
+        Err(other) => return Err(other.into()),
+        Ok(()) => return Err("a production re-attach of a 2-node cluster was not refused".into()),
+    }
+    if let Some(emulator) = emulator {
+        let deletes = emulator
+            .requests()
+            .count("DELETE", &format!("/computes/{CREATED}"));
+        println!("  DELETE requests for {CREATED} so far: {deletes}");
+    }
+
     // 10. Detach everything this run made (R3): detach, never delete.
     println!("\n10. detach {CREATED} and {ATTACHED} (the AKS clusters are kept)");
     for name in [CREATED, ATTACHED] {
@@ -367,6 +554,9 @@ pub(crate) async fn run(ws: &Workspace, emulator: Option<&Emulator>) -> Result<S
     );
     println!(
         "  refused before any write: a second attachment of one cluster [attach.cluster_attached], TLS with an internal load balancer [tls.internal_load_balancer], a production scale-down to 2 nodes [purpose.production_nodes]"
+    );
+    println!(
+        "  and: a pool's new VM size [scale.vm_size], a created compute's new VM size (ensure's conflict), a production re-attach of a 2-node cluster before its detach [purpose.production_nodes]"
     );
     println!(
         "  detached {}; the clusters behind them are kept:",
@@ -422,6 +612,8 @@ async fn main() -> Result<(), Failure> {
 
 #[cfg(test)]
 mod tests {
+    use aml_emulator::RequestLog;
+
     use super::*;
 
     #[tokio::test]
@@ -445,8 +637,9 @@ mod tests {
             .into_iter()
             .filter(|r| r.path.ends_with(&format!("/computes/{ATTACHED}")))
             .collect();
-        // ... and the re-attach whose attach failed, rolled back by one more attach.
-        assert_eq!(puts.len(), 6, "{puts:#?}");
+        // ... the re-attach whose attach failed, rolled back by one more attach, and ensure's
+        // update and re-attach.
+        assert_eq!(puts.len(), 8, "{puts:#?}");
         assert!(summary.rolled_back, "{text}");
 
         // Listed both, got credentials, TLS back on after the re-attach.
@@ -465,7 +658,7 @@ mod tests {
             "{text}"
         );
         assert!(summary.converged, "{text}");
-        assert_eq!(log.matching("PUT", "/agentPools/").len(), 2, "{text}");
+        day_two(&summary, log);
 
         // Detach never deleted: the workspace is empty, both clusters exist, and every DELETE
         // asked for a detach.
@@ -486,11 +679,12 @@ mod tests {
             .into_iter()
             .filter(|r| r.method == "DELETE")
             .collect();
-        assert_eq!(
-            deletes.len(),
-            4,
-            "two detaches and the two re-attaches': {deletes:#?}"
-        );
+        // prod-aks: the three re-attaches' detaches, the final one, and 7b's rollback's (it
+        // detaches the compute the failed attach operation left `Failed` before restoring);
+        // dev-aks: the final detach only (asserted above).
+        let prod_deletes = log.count("DELETE", &format!("/computes/{ATTACHED}"));
+        assert_eq!(prod_deletes, 5, "{deletes:#?}");
+        assert_eq!(deletes.len(), prod_deletes + 1, "{deletes:#?}");
         assert!(deletes.iter().all(|r| {
             r.query
                 .as_deref()
@@ -498,5 +692,64 @@ mod tests {
         }));
 
         emulator.shutdown().await;
+    }
+
+    /// Issue 13's day-two steps: the autoscaler, the refused VM size, and ensure's classes.
+    fn day_two(summary: &Summary, log: &RequestLog) {
+        let text = format!("{summary:#?}");
+        // The autoscaler on, then off; the new VM size refused before any request.
+        assert_eq!(summary.autoscaler.len(), 2, "{text}");
+        assert!(
+            summary.autoscaler[0].ends_with("autoscaler on, 3 to 6 nodes (4 now)"),
+            "{text}"
+        );
+        assert!(
+            summary.autoscaler[1].ends_with("autoscaler off, 4 nodes"),
+            "{text}"
+        );
+        assert!(summary.vm_size_refused, "{text}");
+        assert_eq!(log.matching("PUT", "/agentPools/").len(), 4, "{text}");
+
+        // ensure's other classes: TLS in place, the purpose by a re-attach; a created compute's
+        // VM size refused with nothing written (its only PUT is the create).
+        assert!(
+            summary
+                .updated
+                .iter()
+                .any(|d| d.starts_with("~ tls.status Disabled -> Auto")),
+            "{text}"
+        );
+        assert!(
+            summary
+                .reattached
+                .iter()
+                .any(|d| d.starts_with("~ attach.cluster_purpose FastProd -> DevTest")),
+            "{text}"
+        );
+        assert_eq!(summary.purpose_after_reattach, "DevTest", "{text}");
+        assert_eq!(summary.recreate_refused.len(), 1, "{text}");
+        assert!(
+            summary.recreate_refused[0]
+                .starts_with("~ create.vm_size Standard_D3_v2 -> Standard_D4_v2"),
+            "{text}"
+        );
+        assert_eq!(
+            log.count("PUT", &format!("/computes/{CREATED}")),
+            1,
+            "{text}"
+        );
+        // The production re-attach of the 2-node cluster: refused by its checks, so the only
+        // DELETE of the created compute is the final detach.
+        assert!(
+            summary
+                .reattach_refused
+                .contains("[purpose.production_nodes]"),
+            "{text}"
+        );
+        assert_eq!(
+            log.count("DELETE", &format!("/computes/{CREATED}")),
+            1,
+            "{text}"
+        );
     }
 }

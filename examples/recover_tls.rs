@@ -21,7 +21,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use aml_examples::describe_error;
+use aml_compute::describe_error;
 use aml_tls::{CheckOptions, Duration, OffsetDateTime, RecoveredSecret};
 
 /// Command-line arguments.

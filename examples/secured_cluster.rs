@@ -39,9 +39,10 @@ use aml_compute::config::{
 };
 use aml_compute::{
     AksCompute, AttachOptions, ComputeTarget, CreateClusterOptions, Error, Workspace,
+    describe_error,
 };
 use aml_emulator::Emulator;
-use aml_examples::{ARM_SCOPE, Failure, Pace, Result, describe_error, existing_cluster};
+use aml_examples::{ARM_SCOPE, Failure, Pace, Result, existing_cluster};
 use aml_model::AksClusterId;
 use aml_model::wire::{ClusterPurpose, LoadBalancerSku, OutboundType};
 

@@ -17,11 +17,11 @@
 
 use aml_arm::{ArmClient, ArmClientOptions, Cloud, CredentialChainOptions, StaticTokenCredential};
 use aml_compute::config::{AksAttachBuilder, AksUpdateBuilder, TlsSettings};
-use aml_compute::{AksCompute, AttachOptions, Completion, ComputeTarget, Error, Workspace};
-use aml_emulator::Emulator;
-use aml_examples::{
-    ARM_SCOPE, Failure, GeneratedCertificate, Pace, Result, describe_error, existing_cluster,
+use aml_compute::{
+    AksCompute, AttachOptions, Completion, ComputeTarget, Error, Workspace, describe_error,
 };
+use aml_emulator::Emulator;
+use aml_examples::{ARM_SCOPE, Failure, GeneratedCertificate, Pace, Result, existing_cluster};
 use aml_model::wire::ClusterPurpose;
 use aml_tls::{Duration, OffsetDateTime};
 

@@ -61,11 +61,6 @@ impl GeneratedCertificate {
         })
     }
 
-    /// The host name the certificate is for.
-    pub fn cname(&self) -> &str {
-        &self.cname
-    }
-
     /// The PEM certificate (public).
     pub fn cert_pem(&self) -> &str {
         &self.cert_pem

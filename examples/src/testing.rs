@@ -39,5 +39,5 @@ pub async fn start(builder: EmulatorBuilder) -> Result<(Emulator, Workspace)> {
 pub async fn standard() -> (Emulator, Workspace) {
     start(Emulator::builder().timings(crate::Pace::Test.timings()))
         .await
-        .unwrap_or_else(|e| panic!("embedded emulator: {}", crate::describe_error(&*e)))
+        .unwrap_or_else(|e| panic!("embedded emulator: {}", aml_compute::describe_error(&*e)))
 }

@@ -41,13 +41,13 @@ impl Default for ApplyOptions {
 /// One spec after planning.
 pub struct Planned {
     /// The spec's file.
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     /// The compute's name, when the spec could be read.
-    pub name: String,
+    pub(crate) name: String,
     /// The spec's workspace, when the spec could be read.
-    pub workspace: Option<WorkspaceId>,
+    pub(crate) workspace: Option<WorkspaceId>,
     /// What differs and the plan, or why there is none.
-    pub convergence: Result<Convergence, Failure>,
+    pub(crate) convergence: Result<Convergence, Failure>,
     workspace_handle: Option<Workspace>,
     /// How the spec admits the control plane, for a refusal's message.
     hint: Option<AdmitHint>,
@@ -55,7 +55,7 @@ pub struct Planned {
 
 /// What happened to one spec.
 #[derive(Debug)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The compute already matched: nothing written.
     UpToDate,
     /// The plan ran; the compute as it now is, when the operation answers with it.
@@ -70,15 +70,15 @@ pub enum Outcome {
 #[derive(Debug)]
 pub struct Applied {
     /// The spec's file.
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     /// The compute's name.
-    pub name: String,
+    pub(crate) name: String,
     /// The spec's workspace.
-    pub workspace: Option<WorkspaceId>,
+    pub(crate) workspace: Option<WorkspaceId>,
     /// What the plan was (`create`, `attach`, `update`, `scale`, ..., or `none`).
-    pub action: String,
+    pub(crate) action: String,
     /// What happened.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
 }
 
 impl Applied {
@@ -89,7 +89,7 @@ impl Applied {
 
     /// The stable JSON of one result: `{"file", "workspace", "name", "action", "outcome"
     /// ("up_to_date" | "applied" | "failed" | "skipped"), "error", "compute"}`.
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let (outcome, error, compute) = match &self.outcome {
             Outcome::UpToDate => ("up_to_date", Value::Null, Value::Null),
             Outcome::Applied(c) => (
@@ -114,19 +114,23 @@ impl Applied {
 }
 
 /// The action of a planned spec: its plan's kind, or `none` when up to date.
-pub fn action(convergence: &Convergence) -> String {
+pub(crate) fn action(convergence: &Convergence) -> String {
     convergence
         .plan()
         .map_or_else(|| "none".to_owned(), |p| p.kind().as_str().to_owned())
 }
 
-/// A spec file and the spec in it, or why it cannot be used.
-pub type Loaded = (PathBuf, Result<LoadedSpec, Failure>);
+/// A spec file and the spec in it, or why it cannot be used: what [`load_all`] returns and
+/// [`plan_all`] takes.
+#[derive(Debug)]
+pub struct Loaded {
+    pub(crate) file: PathBuf,
+    pub(crate) spec: Result<LoadedSpec, Failure>,
+}
 
 /// Loads every spec under `paths` (files, or folders of `*.yaml|*.yml|*.json`). A spec that
 /// cannot be read or is invalid is kept as its failure, so the others still run. A spec whose
-/// region is the workspace's, read from ARM, is validated again once [`plan_all`] read it
-/// ([`LoadedSpec::check_before_fetch`]).
+/// region is the workspace's, read from ARM, is validated again once [`plan_all`] read it.
 pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Failure> {
     let files = spec::spec_files(paths)?;
     Ok(files
@@ -135,7 +139,7 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Failure> {
             let loaded = spec::load(&file)
                 .and_then(|l| l.check_before_fetch().map(|()| l))
                 .map_err(Failure::from);
-            (file, loaded)
+            Loaded { file, spec: loaded }
         })
         .collect())
 }
@@ -143,11 +147,11 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Failure> {
 /// Refuses specs that contradict each other, before anything is sent: two specs of the same
 /// compute (the same workspace and name), or two `create_cluster:` specs of the same AKS
 /// cluster, would be planned and run at once. Every such pair is named (invalid input, exit 2).
-pub fn conflicts(specs: &[Loaded]) -> Result<(), Failure> {
+pub(crate) fn conflicts(specs: &[Loaded]) -> Result<(), Failure> {
     let mut computes: HashMap<String, &PathBuf> = HashMap::new();
     let mut clusters: HashMap<String, &PathBuf> = HashMap::new();
     let mut problems = Vec::new();
-    for (file, loaded) in specs {
+    for Loaded { file, spec: loaded } in specs {
         let Ok(loaded) = loaded else { continue };
         let spec = loaded.spec();
         let w = &spec.workspace;
@@ -197,7 +201,7 @@ type WorkspaceCell = Arc<OnceCell<Result<Workspace, Failure>>>;
 /// validated with the region read.
 pub async fn plan_all(arm: &ArmClient, specs: Vec<Loaded>, jobs: usize) -> Vec<Planned> {
     let workspaces: Arc<Mutex<HashMap<String, WorkspaceCell>>> = Arc::default();
-    let tasks = specs.into_iter().map(|(file, loaded)| {
+    let tasks = specs.into_iter().map(|Loaded { file, spec: loaded }| {
         let arm = arm.clone();
         let workspaces = workspaces.clone();
         async move {
@@ -368,7 +372,7 @@ async fn run(ws: &Workspace, convergence: Convergence, name: &str, progress: &Pr
 }
 
 /// The whole plan, as `aml apply` shows it before running: per spec, what differs and the plan.
-pub fn plan_text(planned: &[Planned]) -> String {
+pub(crate) fn plan_text(planned: &[Planned]) -> String {
     let mut text = String::new();
     for p in planned {
         let ws = p
@@ -395,7 +399,7 @@ pub fn plan_text(planned: &[Planned]) -> String {
 
 /// The plan as JSON: `{"specs": [{"file", "workspace", "name", "action", "differences":
 /// [{"field", "existing", "desired", "remedy"}], "plan", "error"}]}`.
-pub fn plan_json(planned: &[Planned]) -> Value {
+pub(crate) fn plan_json(planned: &[Planned]) -> Value {
     let specs: Vec<Value> = planned
         .iter()
         .map(|p| {
@@ -428,7 +432,7 @@ pub fn plan_json(planned: &[Planned]) -> Value {
 }
 
 /// The summary table of a run.
-pub fn summary_text(results: &[Applied]) -> String {
+pub(crate) fn summary_text(results: &[Applied]) -> String {
     let rows: Vec<Vec<String>> = results
         .iter()
         .map(|r| {
@@ -466,7 +470,7 @@ pub fn summary_text(results: &[Applied]) -> String {
 /// The exit of a plan (`aml plan`, `aml apply --dry-run`): success when every spec could be
 /// planned; else a single spec's own failure (2 for an invalid spec, 4 for a refusal, ...), or
 /// [`Exit::Partial`] for several.
-pub fn plan_exit(planned: &[Planned]) -> Exit {
+pub(crate) fn plan_exit(planned: &[Planned]) -> Exit {
     let failures: Vec<&Failure> = planned
         .iter()
         .filter_map(|p| p.convergence.as_ref().err())
@@ -480,7 +484,7 @@ pub fn plan_exit(planned: &[Planned]) -> Exit {
 
 /// The exit of a run: success when every spec converged; else a single spec's own failure, or
 /// [`Exit::Partial`] for several.
-pub fn exit_of(results: &[Applied]) -> Exit {
+pub(crate) fn exit_of(results: &[Applied]) -> Exit {
     let failed: Vec<&Applied> = results.iter().filter(|r| !r.converged()).collect();
     match (failed.as_slice(), results.len()) {
         ([], _) => Exit::Success,

@@ -17,65 +17,79 @@ use crate::output::Format;
 pub struct Cli {
     /// Global options.
     #[command(flatten)]
-    pub global: Global,
+    pub(crate) global: Global,
     /// The command.
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
+}
+
+impl Cli {
+    /// Whether `--output json` was given: a failure is then printed as the JSON of
+    /// [`Failure::to_json`](crate::Failure::to_json).
+    pub fn json(&self) -> bool {
+        self.global.output == Format::Json
+    }
+
+    /// Whether `--stats` (hidden, for benchmarks) was given: the binary prints its peak
+    /// memory at exit.
+    pub fn stats(&self) -> bool {
+        self.global.stats
+    }
 }
 
 /// Options every command takes.
 #[derive(Debug, Args)]
-pub struct Global {
+pub(crate) struct Global {
     /// Output format: human tables, or one JSON document (stable field names).
     #[arg(long, short, global = true, value_enum, default_value_t = Format::Table)]
-    pub output: Format,
+    pub(crate) output: Format,
     /// The cloud, for both the credential and ARM: AzureCloud, AzureChinaCloud,
     /// AzureUSGovernment (or public, china, usgov), or custom. Default: the Azure CLI's active
     /// cloud, else AzureCloud.
     #[arg(long, global = true, env = "AZURE_CLOUD", value_name = "NAME")]
-    pub cloud: Option<String>,
+    pub(crate) cloud: Option<String>,
     /// A custom cloud's Resource Manager endpoint (with --cloud custom).
     #[arg(long, global = true, value_name = "URL")]
-    pub resource_manager: Option<String>,
+    pub(crate) resource_manager: Option<String>,
     /// A custom cloud's Entra ID authority host (with --cloud custom).
     #[arg(long, global = true, value_name = "URL")]
-    pub authority_host: Option<String>,
+    pub(crate) authority_host: Option<String>,
     /// A custom cloud's token audience (with --cloud custom).
     #[arg(long, global = true, value_name = "URL")]
-    pub audience: Option<String>,
+    pub(crate) audience: Option<String>,
     /// Testing: send requests to an emulator on this machine (loopback only) with the static
     /// token of AML_EMULATOR_TOKEN (default "emulator"), asked for the cloud's scope.
     #[arg(long, global = true, env = "AML_ENDPOINT", value_name = "URL")]
-    pub endpoint: Option<String>,
+    pub(crate) endpoint: Option<String>,
     /// The workspace's subscription.
     #[arg(long, global = true, env = "AML_SUBSCRIPTION_ID", value_name = "ID")]
-    pub subscription: Option<String>,
+    pub(crate) subscription: Option<String>,
     /// The workspace's resource group.
     #[arg(long, global = true, env = "AML_RESOURCE_GROUP", value_name = "NAME")]
-    pub resource_group: Option<String>,
+    pub(crate) resource_group: Option<String>,
     /// The workspace's name.
     #[arg(long, global = true, env = "AML_WORKSPACE_NAME", value_name = "NAME")]
-    pub workspace: Option<String>,
+    pub(crate) workspace: Option<String>,
     /// The workspace's config.json, or the folder to search from (as the Python SDK's
     /// Workspace.from_config does: .azureml/, aml_config/, then the folder, each up to the
     /// root). Default: the current folder.
     #[arg(long, global = true, env = "AML_CONFIG", value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// Stop waiting for a long-running operation after this long (like 500ms, 90s, 10m, 1h;
     /// default: wait for as long as the service reports progress). Waiting that stops exits 6
     /// with a token for `aml wait`; the operation goes on.
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
-    pub timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
     /// Print no progress.
     #[arg(long, short, global = true)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
     /// For benchmarks: one `stats: peak_rss_kib=N` line on standard error at exit.
     #[arg(long, global = true, hide = true)]
-    pub stats: bool,
+    pub(crate) stats: bool,
 }
 
 /// A duration: a whole number with `ms`, `s`, `m` or `h` (seconds without a unit).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
@@ -96,122 +110,122 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// TLS termination flags shared by create, attach, update and reattach. Serialized (in a
 /// `create-cluster` resume token) as the files' paths, never their contents.
 #[derive(Debug, Args, Default, Clone, Serialize, Deserialize)]
-pub struct TlsArgs {
+pub(crate) struct TlsArgs {
     /// TLS with a Microsoft-issued certificate for this leaf domain label.
     #[arg(long, value_name = "LABEL", conflicts_with_all = ["cert_file", "key_file"])]
-    pub leaf_domain_label: Option<String>,
+    pub(crate) leaf_domain_label: Option<String>,
     /// With --leaf-domain-label: replace an existing domain of that label.
     #[arg(long)]
-    pub overwrite_existing_domain: bool,
+    pub(crate) overwrite_existing_domain: bool,
     /// TLS with a custom certificate (PEM; with --key-file and --cname).
     #[arg(long, value_name = "FILE", requires_all = ["key_file", "cname"])]
-    pub cert_file: Option<PathBuf>,
+    pub(crate) cert_file: Option<PathBuf>,
     /// The custom certificate's private key (PEM).
     #[arg(long, value_name = "FILE", requires = "cert_file")]
-    pub key_file: Option<PathBuf>,
+    pub(crate) key_file: Option<PathBuf>,
     /// The name the custom certificate is for.
     #[arg(long, value_name = "NAME")]
-    pub cname: Option<String>,
+    pub(crate) cname: Option<String>,
 }
 
 /// Load balancer flags.
 #[derive(Debug, Args, Default, Clone, Serialize, Deserialize)]
-pub struct LoadBalancerArgs {
+pub(crate) struct LoadBalancerArgs {
     /// PublicIp or InternalLoadBalancer.
     #[arg(long, value_name = "TYPE")]
-    pub load_balancer_type: Option<String>,
+    pub(crate) load_balancer_type: Option<String>,
     /// The subnet of an internal load balancer.
     #[arg(long, value_name = "SUBNET")]
-    pub load_balancer_subnet: Option<String>,
+    pub(crate) load_balancer_subnet: Option<String>,
 }
 
 /// Flags of the commands that start an operation.
 #[derive(Debug, Args, Default, Clone, Copy)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Print the plan (every read, check and request, secrets redacted) and send nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Start the operation, print its resume token and return; `aml wait TOKEN` resumes.
     #[arg(long, conflicts_with = "dry_run")]
-    pub no_wait: bool,
+    pub(crate) no_wait: bool,
 }
 
 /// The flags of `create-cluster`, mirroring a spec's `create_cluster:` section. Serialized
 /// (without `run`) in its resume token, so that `aml wait` makes the same plan again.
 #[derive(Debug, Args, Clone, Serialize, Deserialize)]
-pub struct CreateClusterArgs {
+pub(crate) struct CreateClusterArgs {
     /// The compute's name.
-    pub name: String,
+    pub(crate) name: String,
     /// The resource group of the cluster to create, in the workspace's subscription.
     #[arg(long, value_name = "NAME")]
-    pub cluster_resource_group: String,
+    pub(crate) cluster_resource_group: String,
     /// The name of the cluster to create.
     #[arg(long, value_name = "NAME")]
-    pub cluster_name: String,
+    pub(crate) cluster_name: String,
     /// The cluster's region, like eastus.
     #[arg(long, value_name = "REGION")]
-    pub location: String,
+    pub(crate) location: String,
     /// Kubernetes version, MAJOR.MINOR[.PATCH] (default: the region's).
     #[arg(long, value_name = "VERSION")]
-    pub kubernetes_version: Option<String>,
+    pub(crate) kubernetes_version: Option<String>,
     /// DNS prefix of the API server (default: from the cluster's name).
     #[arg(long, value_name = "PREFIX")]
-    pub dns_prefix: Option<String>,
+    pub(crate) dns_prefix: Option<String>,
     /// The system pool's VM size (default Standard_D3_v2).
     #[arg(long, value_name = "SIZE")]
-    pub system_pool_vm_size: Option<String>,
+    pub(crate) system_pool_vm_size: Option<String>,
     /// The system pool's node count (default 3).
     #[arg(long, value_name = "N")]
-    pub system_pool_count: Option<u32>,
+    pub(crate) system_pool_count: Option<u32>,
     /// A GPU or FPGA pool created with the cluster, where Azure ML deploys: its VM size.
     #[arg(long, value_name = "SIZE")]
-    pub accelerator_vm_size: Option<String>,
+    pub(crate) accelerator_vm_size: Option<String>,
     /// The accelerator pool's node count (default 3).
     #[arg(long, value_name = "N", requires = "accelerator_vm_size")]
-    pub accelerator_count: Option<u32>,
+    pub(crate) accelerator_count: Option<u32>,
     /// Load balancer SKU: standard (default; basic is refused).
     #[arg(long, value_name = "SKU")]
-    pub load_balancer_sku: Option<String>,
+    pub(crate) load_balancer_sku: Option<String>,
     /// A private API server (Private Link).
     #[arg(long)]
-    pub private: bool,
+    pub(crate) private: bool,
     /// An authorized API-server IP range (IPv4 address or CIDR); repeat for several.
     #[arg(long = "authorized-ip-range", value_name = "CIDR")]
-    pub authorized_ip_ranges: Vec<String>,
+    pub(crate) authorized_ip_ranges: Vec<String>,
     /// Add the Azure ML control plane's prefixes (of the workspace's region and its pair)
     /// that the ranges miss, instead of refusing.
     #[arg(long)]
-    pub admit_control_plane: bool,
+    pub(crate) admit_control_plane: bool,
     /// loadBalancer (default) or userDefinedRouting (needs --subnet-id).
     #[arg(long, value_name = "TYPE")]
-    pub outbound_type: Option<String>,
+    pub(crate) outbound_type: Option<String>,
     /// The nodes' subnet (its full resource id).
     #[arg(long, value_name = "ID")]
-    pub subnet_id: Option<String>,
+    pub(crate) subnet_id: Option<String>,
     /// A user-assigned identity's resource id (default: a system-assigned identity).
     #[arg(long, value_name = "ID")]
-    pub user_assigned_identity: Option<String>,
+    pub(crate) user_assigned_identity: Option<String>,
     /// A tag of the cluster, NAME=VALUE; repeat for several.
     #[arg(long = "tag", value_name = "NAME=VALUE")]
-    pub tags: Vec<String>,
+    pub(crate) tags: Vec<String>,
     /// FastProd (default), DenseProd or DevTest.
     #[arg(long, value_name = "PURPOSE")]
-    pub cluster_purpose: Option<String>,
+    pub(crate) cluster_purpose: Option<String>,
     /// TLS.
     #[command(flatten)]
-    pub tls: TlsArgs,
+    pub(crate) tls: TlsArgs,
     /// Load balancer of the compute.
     #[command(flatten)]
-    pub load_balancer: LoadBalancerArgs,
+    pub(crate) load_balancer: LoadBalancerArgs,
     /// Dry run, no wait.
     #[command(flatten)]
     #[serde(skip)]
-    pub run: RunArgs,
+    pub(crate) run: RunArgs,
 }
 
 /// The commands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Show what `apply` would do: for each spec, what differs from the live compute and the
     /// plan that converges it (with --offline, the spec's own plan, no connection).
     Plan {
@@ -337,6 +351,11 @@ pub enum Command {
         /// The agent pool (default: the cluster's system pool).
         #[arg(long, value_name = "POOL")]
         pool: Option<String>,
+        /// Always refused (rule scale.vm_size, exit 2, nothing sent): scaling changes only the
+        /// node count, never the VM size. For another size, create a new cluster (or add a
+        /// node pool in AKS) and attach it.
+        #[arg(long, value_name = "SIZE")]
+        vm_size: Option<String>,
         /// Dry run, no wait.
         #[command(flatten)]
         run: RunArgs,

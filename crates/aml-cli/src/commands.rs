@@ -15,25 +15,23 @@ use crate::output::Format;
 use crate::progress::Progress;
 use crate::target::{CloudChoice, Target, WorkspaceChoice};
 
-pub use local::{ResumeTokenV1, decode_token, encode_token};
-
 /// What every command needs: the output format, progress, and how to connect.
-pub struct Context {
+pub(crate) struct Context {
     /// `--output`.
-    pub format: Format,
+    pub(crate) format: Format,
     /// How progress is shown.
-    pub progress: Progress,
+    pub(crate) progress: Progress,
     /// The cloud (and the testing endpoint).
-    pub cloud: CloudChoice,
+    pub(crate) cloud: CloudChoice,
     /// The workspace, as named.
-    pub workspace: WorkspaceChoice,
+    pub(crate) workspace: WorkspaceChoice,
     /// `--timeout`: how long to wait for a long-running operation.
-    pub timeout: Option<std::time::Duration>,
+    pub(crate) timeout: Option<std::time::Duration>,
 }
 
 impl Context {
     /// The context of the global options.
-    pub fn new(global: &Global) -> Self {
+    pub(crate) fn new(global: &Global) -> Self {
         Self {
             format: global.output,
             progress: if global.quiet {
@@ -60,23 +58,23 @@ impl Context {
     }
 
     /// The chosen cloud, with `--timeout`.
-    pub fn target(&self) -> Result<Target, Failure> {
+    pub(crate) fn target(&self) -> Result<Target, Failure> {
         Ok(Target::resolve(&self.cloud)?.with_poll_timeout(self.timeout))
     }
 
     /// The ARM client of the chosen cloud.
-    pub fn arm(&self) -> Result<aml_arm::ArmClient, Failure> {
+    pub(crate) fn arm(&self) -> Result<aml_arm::ArmClient, Failure> {
         self.target()?.arm_client()
     }
 
     /// The chosen workspace on the chosen cloud, its region read.
-    pub async fn workspace(&self) -> Result<Workspace, Failure> {
+    pub(crate) async fn workspace(&self) -> Result<Workspace, Failure> {
         let id = self.workspace.resolve()?;
         crate::target::workspace(self.arm()?, id).await
     }
 
     /// Whether the output is JSON.
-    pub fn json(&self) -> bool {
+    pub(crate) fn json(&self) -> bool {
         self.format == Format::Json
     }
 }
@@ -136,7 +134,7 @@ async fn plan(
         let mut all_valid = true;
         let mut text = String::new();
         let mut json = Vec::new();
-        for (file, loaded) in &specs {
+        for crate::apply::Loaded { file, spec: loaded } in &specs {
             let plan = loaded
                 .as_ref()
                 .map_err(Clone::clone)

@@ -17,7 +17,7 @@ use std::fmt;
 
 use aml_compute::ErrorKind;
 
-/// An exit code of `aml`, by kind of failure (see the module's table).
+/// An exit code of `aml`, by kind of failure (the crate README's table of exit codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Exit {
@@ -77,7 +77,7 @@ impl Exit {
     }
 
     /// The exit code of a library error, by its kind.
-    pub fn of(error: &aml_compute::Error) -> Self {
+    pub(crate) fn of(error: &aml_compute::Error) -> Self {
         match error.kind() {
             ErrorKind::Validation => Self::Invalid,
             ErrorKind::NotFound => Self::NotFound,
@@ -95,7 +95,7 @@ impl Exit {
 }
 
 /// The table above, for `--help`.
-pub const EXIT_CODES_HELP: &str = "\
+pub(crate) const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  done (every operation succeeded, every spec converged)
   1  another failure at run time (an operation failed, a transport error)
@@ -108,40 +108,41 @@ Exit codes:
   8  apply: some specs did not converge
   9  a local file could not be read or written";
 
-/// Why a command failed: its exit code, the message for a person (every cause once), and for
-/// JSON output the rule code, ARM error code and resume token when there are any.
+/// Why a command failed: its exit code, the message for a person (every cause once; its
+/// `Display`), and for JSON output the rule code, ARM error code and resume token when there
+/// are any.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Failure {
     /// The exit code.
-    pub exit: Exit,
+    pub(crate) exit: Exit,
     /// What went wrong and what to do, every cause once.
-    pub message: String,
+    pub(crate) message: String,
     /// The rule code, like `purpose.production_nodes`.
-    pub rule: Option<String>,
+    pub(crate) rule: Option<String>,
     /// The ARM error code.
-    pub arm_code: Option<String>,
+    pub(crate) arm_code: Option<String>,
     /// The `aml wait` token, when waiting stopped before the operation ended.
-    pub resume: Option<String>,
+    pub(crate) resume: Option<String>,
     /// What of the Azure ML control plane a cluster's authorized IP ranges miss (rule
     /// `cluster.control_plane_missing`), when that is the failure.
-    pub control_plane: Option<Box<MissingControlPlane>>,
+    pub(crate) control_plane: Option<Box<MissingControlPlane>>,
     /// The computes of the workspace that still use a cluster to delete (rule
     /// `cluster.still_attached`), when that is the failure.
-    pub still_attached: Option<Box<StillAttached>>,
+    pub(crate) still_attached: Option<Box<StillAttached>>,
 }
 
 /// The computes of the workspace that still use the AKS cluster `delete-cluster` was asked to
 /// delete.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StillAttached {
+pub(crate) struct StillAttached {
     /// The computes' names.
-    pub computes: Vec<String>,
+    pub(crate) computes: Vec<String>,
 }
 
 /// The command whose refusal of a cluster's authorized IP ranges (they miss the Azure ML
 /// control plane) says how to admit it: each command has its own way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AdmitHint {
+pub(crate) enum AdmitHint {
     /// `aml attach` of an existing cluster: its `--admit-control-plane` flag.
     Attach,
     /// `aml create-cluster` (and `aml wait` of one): its `--admit-control-plane` flag.
@@ -153,7 +154,7 @@ pub enum AdmitHint {
 
 impl AdmitHint {
     /// What to do, as the refusal's message ends.
-    pub fn text(self) -> String {
+    pub(crate) fn text(self) -> String {
         match self {
             Self::Attach => "run `aml attach` again with `--admit-control-plane`".to_owned(),
             Self::CreateCluster => {
@@ -168,16 +169,16 @@ impl AdmitHint {
 
 /// The Azure ML control plane's prefixes a cluster's authorized IP ranges do not admit.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MissingControlPlane {
+pub(crate) struct MissingControlPlane {
     /// The prefixes, as the service tags write them.
-    pub prefixes: Vec<String>,
+    pub(crate) prefixes: Vec<String>,
     /// The regions whose control plane was checked (the workspace's and its pair).
-    pub regions: Vec<String>,
+    pub(crate) regions: Vec<String>,
 }
 
 impl Failure {
     /// A failure with `exit` and `message`.
-    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+    pub(crate) fn new(exit: Exit, message: impl Into<String>) -> Self {
         Self {
             exit,
             message: message.into(),
@@ -190,19 +191,19 @@ impl Failure {
     }
 
     /// Invalid input (exit 2).
-    pub fn invalid(message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Self::new(Exit::Invalid, message)
     }
 
     /// A local file (exit 9).
-    pub fn io(what: &str, error: &std::io::Error) -> Self {
+    pub(crate) fn io(what: &str, error: &std::io::Error) -> Self {
         Self::new(Exit::Io, format!("{what}: {error}"))
     }
 
     /// A library error, with its exit code and whole chain. Authorized IP ranges that miss
     /// the Azure ML control plane also carry the missing prefixes; how to add them depends on
     /// the command ([`Failure::with_admit_hint`]).
-    pub fn from_compute(error: &aml_compute::Error) -> Self {
+    pub(crate) fn from_compute(error: &aml_compute::Error) -> Self {
         let mut message = describe(error);
         let control_plane = match error {
             aml_compute::Error::ControlPlaneNotAdmitted {
@@ -241,12 +242,22 @@ impl Failure {
     /// When the failure is authorized IP ranges that miss the Azure ML control plane, the
     /// message ends with how `hint`'s command adds them; any other failure is returned as it is.
     #[must_use]
-    pub fn with_admit_hint(mut self, hint: AdmitHint) -> Self {
+    pub(crate) fn with_admit_hint(mut self, hint: AdmitHint) -> Self {
         if self.control_plane.is_some() {
             self.message.push_str("\n  to add them: ");
             self.message.push_str(&hint.text());
         }
         self
+    }
+
+    /// The exit code.
+    pub fn exit(&self) -> Exit {
+        self.exit
+    }
+
+    /// The `aml wait` token that resumes the operation, when waiting stopped before it ended.
+    pub fn resume_token(&self) -> Option<&str> {
+        self.resume.as_deref()
     }
 
     /// The failure as JSON: `{"error": {"kind", "exit_code", "message", "rule", "arm_code",
@@ -293,18 +304,40 @@ impl From<aml_arm::Error> for Failure {
 }
 
 impl From<crate::spec::SpecError> for Failure {
+    /// The spec's error with its whole chain ([`describe`]), its exit code and rule.
     fn from(error: crate::spec::SpecError) -> Self {
-        match error {
-            crate::spec::SpecError::Unreadable(m) => Self::new(Exit::Io, m),
-            crate::spec::SpecError::Invalid(m) => Self::new(Exit::Invalid, m),
-        }
+        let mut failure = Self::new(error.exit(), describe(&error));
+        failure.rule = error.rule().map(|r| r.code().to_owned());
+        failure
     }
 }
 
-/// An error as a person reads it: a validation failure as its problems, one per line;
-/// otherwise the error, then each cause on a line of its own, each text once.
-pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
-    aml_compute::describe_error(error)
+/// An error as a person reads it: the error, then each cause on a line of its own (`caused
+/// by: ...`), each text once; a validation report, at the top or in the chain, as its problems
+/// and warnings, one per line.
+pub(crate) fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    if error.downcast_ref::<aml_compute::Error>().is_some() {
+        return aml_compute::describe_error(error);
+    }
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        if let Some(report) = cause
+            .downcast_ref::<aml_model::Error>()
+            .and_then(aml_model::Error::report)
+        {
+            // Its summary is one long line; a person reads one problem per line.
+            for line in report.to_string().lines() {
+                text.push_str("\n  ");
+                text.push_str(line);
+            }
+            return text;
+        }
+        text.push_str("\n  caused by: ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
 
 #[cfg(test)]

@@ -3,15 +3,14 @@
 
 use std::process::ExitCode;
 
-use aml_cli::exit::Exit;
-use aml_cli::output::Format;
+use aml_cli::Exit;
 use clap::Parser as _;
 
 fn main() -> ExitCode {
     // `--help` and `--version` print and exit 0; a usage error prints why and exits 2.
-    let cli = aml_cli::cli::Cli::parse();
-    let json = cli.global.output == Format::Json;
-    let stats = cli.global.stats;
+    let cli = aml_cli::Cli::parse();
+    let json = cli.json();
+    let stats = cli.stats();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -22,7 +21,7 @@ fn main() -> ExitCode {
             return ExitCode::from(Exit::Runtime.code());
         }
     };
-    let outcome = runtime.block_on(aml_cli::commands::run(cli));
+    let outcome = runtime.block_on(aml_cli::run(cli));
     if stats {
         eprintln!(
             "stats: peak_rss_kib={}",
@@ -35,12 +34,12 @@ fn main() -> ExitCode {
             if json {
                 eprintln!("{}", failure.to_json());
             } else {
-                eprintln!("aml: {}", failure.message);
-                if let Some(token) = &failure.resume {
+                eprintln!("aml: {failure}");
+                if let Some(token) = failure.resume_token() {
                     eprintln!("resume with: aml wait {token}");
                 }
             }
-            ExitCode::from(failure.exit.code())
+            ExitCode::from(failure.exit().code())
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::exit::{Exit, Failure};
 
 /// `--output`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Human tables and lines.
     #[default]
     Table,
@@ -25,7 +25,7 @@ pub enum Format {
 }
 
 /// Writes `text` to standard output; a closed pipe is an error, not a panic.
-pub fn print(text: &str) -> Result<(), Failure> {
+pub(crate) fn print(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
@@ -33,14 +33,14 @@ pub fn print(text: &str) -> Result<(), Failure> {
 }
 
 /// Writes `value` as pretty JSON and a newline.
-pub fn print_json(value: &Value) -> Result<(), Failure> {
+pub(crate) fn print_json(value: &Value) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::new(Exit::Runtime, format!("cannot render JSON: {e}")))?;
     print(&format!("{text}\n"))
 }
 
 /// A compute as JSON (the stable shape above).
-pub fn compute_json(compute: &ComputeTarget) -> Value {
+pub(crate) fn compute_json(compute: &ComputeTarget) -> Value {
     match compute.as_aks() {
         Some(aks) => aks_json(aks),
         None => json!({
@@ -82,7 +82,7 @@ fn aks_json(aks: &AksCompute) -> Value {
 }
 
 /// A table: a header row and rows, columns padded to their widest cell.
-pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
@@ -116,7 +116,7 @@ fn or_dash(value: Option<impl ToString>) -> String {
 }
 
 /// One row of `aml list`.
-pub fn compute_row(compute: &ComputeTarget) -> Vec<String> {
+pub(crate) fn compute_row(compute: &ComputeTarget) -> Vec<String> {
     match compute.as_aks() {
         Some(aks) => vec![
             aks.name().to_owned(),
@@ -149,7 +149,7 @@ pub fn compute_row(compute: &ComputeTarget) -> Vec<String> {
 }
 
 /// The header of `aml list`.
-pub const LIST_HEADER: [&str; 9] = [
+pub(crate) const LIST_HEADER: [&str; 9] = [
     "NAME",
     "TYPE",
     "STATE",
@@ -162,7 +162,7 @@ pub const LIST_HEADER: [&str; 9] = [
 ];
 
 /// `aml show`: one compute, a field a line.
-pub fn compute_details(compute: &ComputeTarget) -> String {
+pub(crate) fn compute_details(compute: &ComputeTarget) -> String {
     let Some(aks) = compute.as_aks() else {
         return format!("{} ({})\n", compute.name(), compute.compute_type());
     };

@@ -21,7 +21,7 @@ pub enum Progress {
 
 impl Progress {
     /// Bars when standard error is a terminal, plain lines otherwise.
-    pub fn for_terminal() -> Self {
+    pub(crate) fn for_terminal() -> Self {
         if std::io::stderr().is_terminal() {
             Self::Bars(MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
         } else {
@@ -30,7 +30,7 @@ impl Progress {
     }
 
     /// Prints one line (above the bars, on a terminal).
-    pub fn line(&self, text: &str) {
+    pub(crate) fn line(&self, text: &str) {
         match self {
             Self::Silent => {}
             Self::Lines => eprintln!("{text}"),
@@ -44,7 +44,7 @@ impl Progress {
 
     /// Runs `operation` to the end, showing its progress under `label` (the compute's name
     /// when several run at once), and returns its outcome.
-    pub async fn watch(
+    pub(crate) async fn watch(
         &self,
         operation: ComputeOperation,
         label: &str,
@@ -55,7 +55,7 @@ impl Progress {
     /// As [`watch`](Self::watch), with the plan's step whose operation was running when it
     /// stopped ([`ComputeOperation::resume_step`]): what resumes it with its plan, with the
     /// error's resume token.
-    pub async fn watch_resumable(
+    pub(crate) async fn watch_resumable(
         &self,
         mut operation: ComputeOperation,
         label: &str,

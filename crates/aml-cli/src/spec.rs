@@ -11,46 +11,93 @@ use aml_compute::config::{
 };
 use aml_compute::tls::check_material;
 use aml_compute::{AttachOptions, CreateClusterOptions, Desired};
-use aml_emulator::{ResourceGroupSeed, Seed, SubscriptionSeed, WorkspaceSeed};
 use aml_model::plan::Plan;
 use aml_model::request::Requests;
 use aml_model::spec::{ComputeSpec, TlsFiles, WorkspaceSpec, spec_paths};
 use aml_model::wire::{ClusterPurpose, LoadBalancerType};
-use aml_model::{PrivateKeyPem, Report};
+use aml_model::{PrivateKeyPem, Report, Rule};
 use aml_tls::OffsetDateTime;
 use zeroize::Zeroizing;
 
-/// Why a spec cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SpecError {
-    /// A file could not be read (exit status 1).
-    Unreadable(String),
-    /// The spec breaks rules; every problem, rendered (exit status 2).
-    Invalid(String),
+use crate::exit::Exit;
+
+/// Why a spec cannot be used. The message names the file and what went wrong; the cause (the
+/// I/O error, the parser's error, the rules broken) is its [`source`](std::error::Error::source).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SpecError {
+    /// A file could not be read: a spec, or a TLS file it names (exit 9).
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A folder of specs could not be listed (exit 9).
+    #[error("cannot list the folder {}", path.display())]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A folder holds no spec (exit 2).
+    #[error("{} holds no spec (*.yaml, *.yml or *.json)", path.display())]
+    NoSpecs {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// A spec is not YAML or JSON of a spec's shape (exit 2): the source is
+    /// [`aml_model::Error::Spec`], whose own source is the parser's error (the key, line and
+    /// column).
+    #[error("cannot parse {}", path.display())]
+    Parse {
+        /// The spec.
+        path: PathBuf,
+        /// The model's error, rule `spec.invalid`.
+        #[source]
+        source: aml_model::Error,
+    },
+    /// A spec breaks rules (exit 2): the source is [`aml_model::Error::Invalid`], with every
+    /// problem and warning.
+    #[error("{} is not a valid spec (nothing was sent)", path.display())]
+    Invalid {
+        /// The spec.
+        path: PathBuf,
+        /// The model's error, with the report.
+        #[source]
+        source: aml_model::Error,
+    },
 }
 
 impl SpecError {
-    /// The exit status: 1 for a file that cannot be read, 2 for an invalid spec.
-    pub fn exit_code(&self) -> u8 {
+    /// The exit code: [`Exit::Io`] for a file or folder that cannot be read, else
+    /// [`Exit::Invalid`].
+    pub(crate) fn exit(&self) -> Exit {
         match self {
-            Self::Unreadable(_) => 1,
-            Self::Invalid(_) => 2,
+            Self::Read { .. } | Self::Folder { .. } => Exit::Io,
+            Self::NoSpecs { .. } | Self::Parse { .. } | Self::Invalid { .. } => Exit::Invalid,
+        }
+    }
+
+    /// The rule the message carries, when it carries one: `spec.invalid` for a spec that
+    /// cannot be parsed.
+    pub(crate) fn rule(&self) -> Option<Rule> {
+        matches!(self, Self::Parse { .. }).then_some(Rule::SpecInvalid)
+    }
+
+    fn invalid(path: &Path, report: Report) -> Self {
+        Self::Invalid {
+            path: path.to_owned(),
+            source: aml_model::Error::Invalid(report),
         }
     }
 }
-
-impl std::fmt::Display for SpecError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unreadable(text) | Self::Invalid(text) => f.write_str(text),
-        }
-    }
-}
-
-impl std::error::Error for SpecError {}
 
 /// A parsed spec and the contents of the TLS files it names. The key is zeroized on drop.
-pub struct LoadedSpec {
+pub(crate) struct LoadedSpec {
     path: PathBuf,
     spec: ComputeSpec,
     cert_pem: Option<String>,
@@ -68,24 +115,31 @@ impl std::fmt::Debug for LoadedSpec {
 }
 
 fn read(path: &Path) -> Result<String, SpecError> {
-    std::fs::read_to_string(path)
-        .map_err(|e| SpecError::Unreadable(format!("cannot read {}: {e}", path.display())))
+    std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// Reads and parses `path` (JSON when it ends in `.json`, YAML otherwise) and the
 /// certificate and key files it names (relative to the spec).
-pub fn load(path: &Path) -> Result<LoadedSpec, SpecError> {
+pub(crate) fn load(path: &Path) -> Result<LoadedSpec, SpecError> {
     let text = read(path)?;
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let spec: ComputeSpec = if is_json {
-        serde_json::from_str(&text)
-            .map_err(|e| SpecError::Invalid(format!("error: {}: {e}", path.display())))?
+    let spec = if is_json {
+        ComputeSpec::from_json(&text)
     } else {
-        yaml_serde::from_str(&text)
-            .map_err(|e| SpecError::Invalid(format!("error: {}: {e}", path.display())))?
-    };
+        yaml_serde::from_str(&text).map_err(|e| aml_model::Error::Spec {
+            format: "YAML",
+            source: Box::new(e),
+        })
+    }
+    .map_err(|source| SpecError::Parse {
+        path: path.to_owned(),
+        source,
+    })?;
     let base = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
     let (cert_file, key_file) = spec.tls_files();
     let cert_pem = cert_file.map(|f| read(&base.join(f))).transpose()?;
@@ -102,17 +156,12 @@ pub fn load(path: &Path) -> Result<LoadedSpec, SpecError> {
 
 impl LoadedSpec {
     /// The spec as written.
-    pub fn spec(&self) -> &ComputeSpec {
+    pub(crate) fn spec(&self) -> &ComputeSpec {
         &self.spec
     }
 
-    /// The spec's file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// The workspace the spec names.
-    pub fn workspace(&self) -> &WorkspaceSpec {
+    pub(crate) fn workspace(&self) -> &WorkspaceSpec {
         &self.spec.workspace
     }
 
@@ -129,14 +178,14 @@ impl LoadedSpec {
     /// Validates everything at once: the model's rules and, for a custom certificate,
     /// aml-tls's checks (key matches, CNAME covered, validity now, chain order). Returns the
     /// plan (what `aml plan` prints: its `Display`) with every warning, or every problem.
-    pub fn plan(&self) -> Result<Plan, SpecError> {
+    pub(crate) fn plan(&self) -> Result<Plan, SpecError> {
         self.checked()
-            .map_err(|report| SpecError::Invalid(report.to_string().trim_end().to_owned()))
+            .map_err(|report| SpecError::invalid(&self.path, report))
     }
 
     /// Whether the spec's region is the workspace's, read from ARM: a `create:` section
     /// without `location` in a spec whose `workspace:` has none either.
-    pub fn region_from_workspace(&self) -> bool {
+    pub(crate) fn region_from_workspace(&self) -> bool {
         self.spec.workspace.location.is_none()
             && self
                 .spec
@@ -149,7 +198,7 @@ impl LoadedSpec {
     /// is the workspace's ([`LoadedSpec::region_from_workspace`]), its absence is no problem
     /// yet (every other rule is still checked); validate again once
     /// [`LoadedSpec::set_workspace_location`] gave it.
-    pub fn check_before_fetch(&self) -> Result<(), SpecError> {
+    pub(crate) fn check_before_fetch(&self) -> Result<(), SpecError> {
         match self.checked() {
             Ok(_) => Ok(()),
             Err(report)
@@ -161,12 +210,12 @@ impl LoadedSpec {
             {
                 Ok(())
             }
-            Err(report) => Err(SpecError::Invalid(report.to_string().trim_end().to_owned())),
+            Err(report) => Err(SpecError::invalid(&self.path, report)),
         }
     }
 
     /// Sets the workspace's region, as read from ARM, when the spec does not give it.
-    pub fn set_workspace_location(&mut self, location: &str) {
+    pub(crate) fn set_workspace_location(&mut self, location: &str) {
         self.spec
             .workspace
             .location
@@ -220,9 +269,14 @@ impl LoadedSpec {
     }
 
     /// What `ensure` should make true, after [`LoadedSpec::plan`] passed.
-    pub fn desired(&self) -> Result<Desired, SpecError> {
+    pub(crate) fn desired(&self) -> Result<Desired, SpecError> {
         self.plan()?;
-        let invalid = |what: String| SpecError::Invalid(format!("error: {what}"));
+        // What validation (passed above) refuses already; kept as the rule it breaks.
+        let invalid = |path: &str, rule: Rule, message: &str| {
+            let mut report = Report::new();
+            report.error(path, rule, message);
+            SpecError::invalid(&self.path, report)
+        };
         // Open enums: a value this crate does not know is kept, and validation (already
         // passed above) reports it.
         let purpose = |text: &Option<String>| text.as_deref().map(ClusterPurpose::parse);
@@ -241,9 +295,16 @@ impl LoadedSpec {
             (Some(create), None, None) => {
                 let agent_count = create
                     .agent_count
-                    .map(u32::try_from)
-                    .transpose()
-                    .map_err(|_| invalid("create.agent_count: must be at least 1".into()))?;
+                    .map(|n| {
+                        u32::try_from(n).map_err(|_| {
+                            invalid(
+                                "create.agent_count",
+                                Rule::NodesCount,
+                                &format!("{n} is not a node count; it must be at least 1"),
+                            )
+                        })
+                    })
+                    .transpose()?;
                 Ok(Desired::Create(AksProvisioningBuilder {
                     agent_count,
                     vm_size: create.vm_size.clone(),
@@ -258,7 +319,7 @@ impl LoadedSpec {
                 let mut report = Report::new();
                 let cluster = section.cluster_builder(&mut report);
                 if !report.is_ok() {
-                    return Err(SpecError::Invalid(report.to_string().trim_end().to_owned()));
+                    return Err(SpecError::invalid(&self.path, report));
                 }
                 let mut attach = section.attach_builder();
                 attach.load_balancer = load_balancer;
@@ -282,66 +343,23 @@ impl LoadedSpec {
                 options: AttachOptions::default().admit_control_plane(attach.admit_control_plane),
             }),
             _ => Err(invalid(
-                "create: a spec has exactly one of create, attach and create_cluster".into(),
+                "create",
+                Rule::SpecOperation,
+                "a spec has exactly one of create, attach and create_cluster",
             )),
         }
     }
 }
 
-/// `seed` with the spec's workspace added (when it lacks it), so an embedded emulator
-/// answers for the workspace the spec names.
-pub fn seed_with_workspace(mut seed: Seed, workspace: &WorkspaceSpec) -> Seed {
-    let location = workspace
-        .location
-        .clone()
-        .unwrap_or_else(|| "eastus".into());
-    let same_subscription =
-        |s: &SubscriptionSeed| s.id.eq_ignore_ascii_case(&workspace.subscription_id);
-    if !seed.subscriptions.iter().any(same_subscription) {
-        seed.subscriptions.push(SubscriptionSeed {
-            id: workspace.subscription_id.clone(),
-            resource_groups: Vec::new(),
-        });
-    }
-    let Some(subscription) = seed.subscriptions.iter_mut().find(|s| same_subscription(s)) else {
-        return seed;
-    };
-    let same_group = |g: &ResourceGroupSeed| g.name.eq_ignore_ascii_case(&workspace.resource_group);
-    if !subscription.resource_groups.iter().any(same_group) {
-        subscription.resource_groups.push(ResourceGroupSeed {
-            name: workspace.resource_group.clone(),
-            workspaces: Vec::new(),
-            clusters: Vec::new(),
-        });
-    }
-    let Some(group) = subscription
-        .resource_groups
-        .iter_mut()
-        .find(|g| same_group(g))
-    else {
-        return seed;
-    };
-    if !group
-        .workspaces
-        .iter()
-        .any(|w| w.name.eq_ignore_ascii_case(&workspace.workspace_name))
-    {
-        group.workspaces.push(WorkspaceSeed {
-            name: workspace.workspace_name.clone(),
-            location,
-        });
-    }
-    seed
-}
-
 /// Every spec under `paths`: a file is one spec; a folder holds every `*.yaml`, `*.yml` and
 /// `*.json` file directly in it, in name order. Nothing is parsed here.
-pub fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> {
+pub(crate) fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|e| {
-                SpecError::Unreadable(format!("cannot read the folder {}: {e}", path.display()))
+            let entries = std::fs::read_dir(path).map_err(|source| SpecError::Folder {
+                path: path.clone(),
+                source,
             })?;
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -354,10 +372,7 @@ pub fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> {
                 .collect();
             found.sort();
             if found.is_empty() {
-                return Err(SpecError::Invalid(format!(
-                    "error: {} holds no spec (*.yaml, *.yml or *.json)",
-                    path.display()
-                )));
+                return Err(SpecError::NoSpecs { path: path.clone() });
             }
             files.extend(found);
         } else {
@@ -369,22 +384,137 @@ pub fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> {
 
 #[cfg(test)]
 mod tests {
+    use std::error::Error as _;
+
     use super::*;
+    use crate::exit::Failure;
+
+    const WORKSPACE: &str = "workspace: {subscription_id: 00000000-0000-0000-0000-000000000000, resource_group: ml-rg, workspace_name: ml-ws, location: eastus}\n";
+
+    fn folder(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("aml-cli-spec-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// One error of each kind, as loading and validating real files makes them.
+    fn every_error(dir: &Path) -> Vec<SpecError> {
+        let write = |name: &str, text: &str| {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let typo_yaml = write("typo.yaml", &format!("{WORKSPACE}nme: web\n"));
+        let typo_json = write("typo.json", r#"{"nme": "web"}"#);
+        let invalid = write(
+            "invalid.yaml",
+            &format!(
+                "{WORKSPACE}name: 1web\ncreate: {{agent_count: 1, cluster_purpose: DevTest}}\n"
+            ),
+        );
+        let missing_cert = write(
+            "tls.yaml",
+            &format!(
+                "{WORKSPACE}name: web\ncreate: {{agent_count: 1, cluster_purpose: DevTest}}\ntls: {{cert_file: gone.pem, key_file: gone.key, cname: web.contoso.com}}\n"
+            ),
+        );
+        let empty = dir.join("empty");
+        std::fs::create_dir_all(&empty).unwrap();
+        vec![
+            load(&dir.join("missing.yaml")).unwrap_err(),
+            load(&missing_cert).unwrap_err(),
+            SpecError::Folder {
+                path: dir.to_owned(),
+                source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+            },
+            spec_files(std::slice::from_ref(&empty)).unwrap_err(),
+            load(&typo_yaml).unwrap_err(),
+            load(&typo_json).unwrap_err(),
+            load(&invalid).unwrap().plan().unwrap_err(),
+        ]
+    }
 
     #[test]
-    fn seed_gains_the_specs_workspace_once() {
-        let ws = WorkspaceSpec {
-            subscription_id: aml_emulator::STANDARD_SUBSCRIPTION.into(),
-            resource_group: "ml-rg".into(),
-            workspace_name: "ml-workspace".into(),
-            location: Some("westus2".into()),
-        };
-        let seed = seed_with_workspace(Seed::standard(), &ws);
-        let seed = seed_with_workspace(seed, &ws);
-        seed.validate().unwrap();
-        let groups = &seed.subscriptions[0].resource_groups;
-        let group = groups.iter().find(|g| g.name == "ml-rg").unwrap();
-        assert_eq!(group.workspaces.len(), 1);
-        assert_eq!(group.workspaces[0].location, "westus2");
+    fn no_spec_error_repeats_its_cause_and_each_keeps_its_cause_as_source() {
+        let dir = folder("errors");
+        let errors = every_error(&dir);
+        let kinds: Vec<&str> = errors
+            .iter()
+            .map(|e| match e {
+                SpecError::Read { .. } => "read",
+                SpecError::Folder { .. } => "folder",
+                SpecError::NoSpecs { .. } => "none",
+                SpecError::Parse { .. } => "parse",
+                SpecError::Invalid { .. } => "invalid",
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "read", "read", "folder", "none", "parse", "parse", "invalid"
+            ]
+        );
+        for error in &errors {
+            assert_eq!(
+                aml_model::error::repeated_sentence(error),
+                None,
+                "{error:?}"
+            );
+            let text = error.to_string();
+            assert!(
+                text.contains(&dir.display().to_string()),
+                "names the file: {text}"
+            );
+            match (error, error.source()) {
+                (SpecError::NoSpecs { .. }, None) => {}
+                (SpecError::NoSpecs { .. }, Some(source)) => panic!("a cause: {source}"),
+                (_, None) => panic!("no source: {error:?}"),
+                (_, Some(source)) => {
+                    assert!(!text.contains(&source.to_string()), "{text}");
+                }
+            }
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn the_cli_shows_a_spec_error_with_its_whole_chain_and_exit_code() {
+        let dir = folder("chain");
+        let errors = every_error(&dir);
+        let failures: Vec<Failure> = errors.into_iter().map(Failure::from).collect();
+        let codes: Vec<u8> = failures.iter().map(|f| f.exit.code()).collect();
+        assert_eq!(codes, [9, 9, 9, 2, 2, 2, 2]);
+        let message = |i: usize| failures[i].message.as_str();
+        // The I/O error, after the file.
+        assert!(
+            message(0).contains("missing.yaml\n  caused by: ")
+                && message(1).contains("gone.pem\n  caused by: ")
+                && message(2).contains("caused by: permission denied"),
+            "{}\n{}\n{}",
+            message(0),
+            message(1),
+            message(2)
+        );
+        // The model's error and the parser's, each on its line, with the rule.
+        for i in [4, 5] {
+            assert!(
+                message(i).contains(
+                    "of the expected shape [spec.invalid]\n  caused by: unknown field `nme`"
+                ),
+                "{}",
+                message(i)
+            );
+            assert_eq!(failures[i].rule.as_deref(), Some("spec.invalid"));
+        }
+        // Every problem of the report, one per line.
+        assert!(
+            message(6).ends_with(
+                "is not a valid spec (nothing was sent)\n  error: name: compute name \"1web\" must start with a letter [name.start]"
+            ),
+            "{}",
+            message(6)
+        );
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

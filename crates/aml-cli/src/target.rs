@@ -24,10 +24,8 @@ use aml_model::WorkspaceId;
 
 use crate::exit::{Exit, Failure};
 
-/// The variable naming the cloud, as the Azure SDKs name it.
-pub const CLOUD_VAR: &str = "AZURE_CLOUD";
 /// The token the `--endpoint` test credential returns (default `emulator`).
-pub const EMULATOR_TOKEN_VAR: &str = "AML_EMULATOR_TOKEN";
+pub(crate) const EMULATOR_TOKEN_VAR: &str = "AML_EMULATOR_TOKEN";
 
 /// How the cloud was chosen, as given on the command line or in the environment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,7 +65,7 @@ impl Target {
             None if custom_given => Some("custom".to_owned()),
             None => {
                 let dir = choice.az_config_dir.as_deref();
-                let active = dir.and_then(az_active_cloud);
+                let active = dir.and_then(aml_arm::azure_cli_active_cloud);
                 if let (Some(dir), Some(_)) = (dir, &active) {
                     source = format!(
                         "the Azure CLI's active cloud ({})",
@@ -117,32 +115,22 @@ impl Target {
         }
     }
 
-    /// The cloud.
-    pub fn cloud(&self) -> &Cloud {
-        &self.cloud
-    }
-
     /// Stops waiting for a long-running operation after `timeout` (`None`: wait for as long
     /// as the service reports progress).
     #[must_use]
-    pub fn with_poll_timeout(mut self, timeout: Option<Duration>) -> Self {
+    pub(crate) fn with_poll_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.poll_timeout = timeout;
         self
     }
 
     /// The cloud as JSON: `{"name", "resource_manager", "scope"}` (the Azure CLI's name, the
     /// endpoint requests go to, the token scope the credential is asked for).
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "name": self.cloud.az_name(),
             "resource_manager": self.cloud.endpoint().as_str(),
             "scope": self.cloud.scope(),
         })
-    }
-
-    /// Whether requests go to a local emulator (`--endpoint`).
-    pub fn is_local(&self) -> bool {
-        self.local
     }
 
     /// The ARM client: on a local emulator with the static test token, else with the
@@ -186,33 +174,29 @@ impl Target {
     }
 }
 
-/// The active cloud of the Azure CLI: `name` in the `[cloud]` section of `DIR/config` (the
-/// credential chain reads it the same way).
-pub use aml_arm::azure_cli_active_cloud as az_active_cloud;
-
 /// The Azure CLI's configuration folder: `AZURE_CONFIG_DIR`, else `~/.azure`.
-pub fn az_config_dir() -> Option<PathBuf> {
+pub(crate) fn az_config_dir() -> Option<PathBuf> {
     aml_arm::azure_cli_config_dir(|name| std::env::var(name).ok())
 }
 
 /// How the workspace was named: flags (or `AML_*` variables), or a `config.json`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WorkspaceChoice {
+pub(crate) struct WorkspaceChoice {
     /// `--subscription` / `AML_SUBSCRIPTION_ID`.
-    pub subscription: Option<String>,
+    pub(crate) subscription: Option<String>,
     /// `--resource-group` / `AML_RESOURCE_GROUP`.
-    pub resource_group: Option<String>,
+    pub(crate) resource_group: Option<String>,
     /// `--workspace` / `AML_WORKSPACE_NAME`.
-    pub workspace: Option<String>,
+    pub(crate) workspace: Option<String>,
     /// `--config` / `AML_CONFIG`: the `config.json` file, or the folder to search from.
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 }
 
 impl WorkspaceChoice {
     /// The workspace: all three names when given (some but not all is an error naming the
     /// missing ones), else the configuration file found as the Python SDK's
     /// `Workspace.from_config` finds it, from `--config` or the current folder.
-    pub fn resolve(&self) -> Result<WorkspaceId, Failure> {
+    pub(crate) fn resolve(&self) -> Result<WorkspaceId, Failure> {
         let given = [
             ("--subscription", &self.subscription),
             ("--resource-group", &self.resource_group),
@@ -259,7 +243,7 @@ impl WorkspaceChoice {
 }
 
 /// The workspace `id` on `arm`, its region read from ARM.
-pub async fn workspace(arm: ArmClient, id: WorkspaceId) -> Result<Workspace, Failure> {
+pub(crate) async fn workspace(arm: ArmClient, id: WorkspaceId) -> Result<Workspace, Failure> {
     Ok(Workspace::fetch(arm, id).await?)
 }
 
@@ -282,13 +266,16 @@ mod tests {
             "[core]\noutput = json\nname = not-this\n\n[cloud]\nname = AzureUSGovernment\n",
         )
         .unwrap();
-        assert_eq!(az_active_cloud(&dir).as_deref(), Some("AzureUSGovernment"));
+        assert_eq!(
+            aml_arm::azure_cli_active_cloud(&dir).as_deref(),
+            Some("AzureUSGovernment")
+        );
         let target = Target::resolve(&CloudChoice {
             az_config_dir: Some(dir.clone()),
             ..CloudChoice::default()
         })
         .unwrap();
-        assert_eq!(target.cloud().az_name(), "AzureUSGovernment");
+        assert_eq!(target.to_json()["name"], "AzureUSGovernment");
         // --cloud wins over the Azure CLI's choice
         let target = Target::resolve(&CloudChoice {
             name: Some("china".into()),
@@ -296,9 +283,9 @@ mod tests {
             ..CloudChoice::default()
         })
         .unwrap();
-        assert_eq!(target.cloud().az_name(), "AzureChinaCloud");
+        assert_eq!(target.to_json()["name"], "AzureChinaCloud");
         std::fs::remove_dir_all(&dir).ok();
-        assert_eq!(az_active_cloud(&dir), None);
+        assert_eq!(aml_arm::azure_cli_active_cloud(&dir), None);
     }
 
     #[test]

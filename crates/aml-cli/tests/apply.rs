@@ -1,6 +1,8 @@
 //! `aml apply` of several specs against an emulator on 127.0.0.1: `--dry-run` exits as
-//! `aml plan` does, a `create:` spec takes the workspace's region read from ARM, and specs
-//! that contradict each other are refused before any request.
+//! `aml plan` does, a `create:` spec takes the workspace's region read from ARM, specs that
+//! contradict each other are refused before any request, `aml plan` shows what differs from
+//! the live compute (and refuses what cannot change in place), and an apply after a scale or an
+//! update writes nothing.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -161,4 +163,116 @@ fn specs_that_contradict_each_other_are_refused_before_any_request() {
         env.emulator().requests().entries().is_empty(),
         "nothing is sent, not even a read"
     );
+}
+
+/// `METHOD path` of every write the emulator received: each PUT, PATCH, DELETE and POST but
+/// `listKeys` (a POST that reads).
+fn writes(env: &Env) -> Vec<String> {
+    env.emulator()
+        .requests()
+        .entries()
+        .into_iter()
+        .filter(|r| matches!(r.method.as_str(), "PUT" | "PATCH" | "DELETE" | "POST"))
+        .filter(|r| !r.path.ends_with("/listKeys"))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+/// A `create:` spec of compute `dev` in `file`: `agent_count` nodes of `vm_size`, `extra`
+/// after it.
+fn dev(env: &Env, file: &str, agent_count: u32, vm_size: &str, extra: &str) -> String {
+    spec(
+        env,
+        file,
+        "dev",
+        Some("eastus"),
+        &format!(
+            "create: {{agent_count: {agent_count}, vm_size: {vm_size}, cluster_purpose: DevTest}}\n{extra}"
+        ),
+    )
+}
+
+#[test]
+fn plan_shows_what_differs_from_the_live_compute_and_refuses_what_cannot_change_in_place() {
+    let env = Env::start("apply-diff");
+    let one = dev(&env, "one.yaml", 1, "Standard_D3_v2", "");
+    env.json(&["apply", &one]);
+    let written = writes(&env);
+
+    // A node count: terraform-like, the field, the live value -> the spec's, the remedy.
+    let three = dev(&env, "three.yaml", 3, "Standard_D3_v2", "");
+    let (code, text) = env.code(&["plan", &three]);
+    assert_eq!(code, 0, "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.contains(&"~ compute dev"), "{text}");
+    assert!(
+        lines.contains(&"  ~ create.agent_count 1 -> 3 (scale)"),
+        "{text}"
+    );
+    let planned = env.json(&["plan", &three]);
+    assert_eq!(planned["specs"][0]["action"], "scale", "{planned}");
+    assert_eq!(
+        planned["specs"][0]["differences"][0]["field"],
+        "create.agent_count"
+    );
+    assert_eq!(planned["specs"][0]["differences"][0]["remedy"], "scale");
+
+    // A VM size cannot change in place: refused (4), the difference listed, nothing written,
+    // by plan and by apply alike.
+    let resized = dev(&env, "resized.yaml", 1, "Standard_D4_v2", "");
+    for command in ["plan", "apply"] {
+        let (code, text) = env.code(&[command, &resized]);
+        assert_eq!(code, 4, "{command}: {text}");
+        assert!(
+            text.contains(
+                "~ create.vm_size Standard_D3_v2 -> Standard_D4_v2 (cannot change in place)"
+            ),
+            "{command}: {text}"
+        );
+    }
+    let out = env
+        .aml(&["--output", "json", "plan", &resized])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let planned: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(planned["specs"][0]["error"]["kind"], "refused", "{planned}");
+    assert_eq!(planned["specs"][0]["plan"], serde_json::Value::Null);
+    assert_eq!(
+        writes(&env),
+        written,
+        "neither plan nor a refused apply writes"
+    );
+}
+
+#[test]
+fn a_second_apply_after_a_scale_or_an_update_writes_nothing() {
+    let env = Env::start("apply-again");
+    let one = dev(&env, "one.yaml", 1, "Standard_D3_v2", "");
+    env.json(&["apply", &one]);
+    let lb = "load_balancer: {type: InternalLoadBalancer, subnet: aks-subnet}\n";
+    let changes = [
+        ("scale", dev(&env, "three.yaml", 3, "Standard_D3_v2", "")),
+        (
+            "update",
+            dev(&env, "internal.yaml", 3, "Standard_D3_v2", lb),
+        ),
+    ];
+    for (action, path) in changes {
+        let out = env.json(&["apply", &path]);
+        assert_eq!(out["results"][0]["action"], action, "{out}");
+        assert_eq!(out["results"][0]["outcome"], "applied", "{out}");
+        let written = writes(&env);
+        let out = env.json(&["apply", &path]);
+        assert_eq!(out["results"][0]["action"], "none", "{out}");
+        assert_eq!(out["results"][0]["outcome"], "up_to_date", "{out}");
+        assert_eq!(
+            writes(&env),
+            written,
+            "the apply after the {action} writes nothing"
+        );
+    }
+    let shown = env.json(&["show", "dev"]);
+    assert_eq!(shown["agent_count"], 3, "{shown}");
+    assert_eq!(shown["load_balancer"]["type"], "InternalLoadBalancer");
 }

@@ -35,10 +35,10 @@ async fn list_through(emulator: &Emulator, choice: CloudChoice) -> Result<usize,
         endpoint: Some(emulator.base_url().to_owned()),
         ..choice
     })
-    .map_err(|f| f.message)?;
+    .map_err(|f| f.to_string())?;
     let arm = target
         .arm_client_with(Arc::new(ScopeEcho))
-        .map_err(|f| f.message)?;
+        .map_err(|f| f.to_string())?;
     let ws = aml_compute::Workspace::new(arm, emulator.workspace_id().unwrap());
     let computes: Vec<_> = ws.list().try_collect().await.map_err(|e| e.to_string())?;
     Ok(computes.len())

@@ -241,19 +241,9 @@ impl Workspace {
                     return Ok(Convergence::absent(name, plan));
                 };
                 let existing = Self::adoptable(name, existing)?;
-                let mut diffs = differences_attach(&existing, &attach);
-                // The cluster's ranges may have lost the control plane since it was attached.
-                if existing.cluster_id().as_ref() == Some(attach.cluster()) {
-                    let live = self.managed_cluster(attach.cluster()).await?;
-                    let gap = self.control_plane_gaps(&live).await?;
-                    diffs.extend(cluster::control_plane_difference(
-                        "cluster.authorized_ip_ranges",
-                        &live,
-                        attach.cluster(),
-                        gap.as_ref(),
-                        options.admit_control_plane,
-                    )?);
-                }
+                let diffs = self
+                    .attach_differences(&existing, &attach, options.admit_control_plane)
+                    .await?;
                 (attach.id().clone(), existing, diffs, Target::Attach(attach))
             }
             Desired::CreateCluster {
@@ -329,6 +319,29 @@ impl Workspace {
             (None, Some(existing)) => Ok(Ensured::Adopted(existing)),
             (None, None) => Err(self.not_found(name)),
         }
+    }
+
+    /// An existing compute against a desired attach: its settings, and the cluster's ranges,
+    /// which may have lost the Azure ML control plane since it was attached.
+    async fn attach_differences(
+        &self,
+        existing: &AksCompute,
+        attach: &AttachCompute,
+        admit: bool,
+    ) -> Result<Vec<Difference>> {
+        let mut diffs = differences_attach(existing, attach);
+        if existing.cluster_id().as_ref() == Some(attach.cluster()) {
+            let live = self.managed_cluster(attach.cluster()).await?;
+            let gap = self.control_plane_gaps(&live).await?;
+            diffs.extend(cluster::control_plane_difference(
+                "cluster.authorized_ip_ranges",
+                &live,
+                attach.cluster(),
+                gap.as_ref(),
+                admit,
+            )?);
+        }
+        Ok(diffs)
     }
 
     /// The parts that make `existing` match: the cluster's control-plane admission first (a

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use aml_compute::OperationKind;
 use aml_model::WorkspaceId;
-use aml_model::plan::{Step, Subject};
+use aml_model::plan::{Step, Subject, UnknownOperationKind};
 use base64::Engine as _;
 use clap::CommandFactory as _;
 use serde::{Deserialize, Serialize};
@@ -22,37 +22,98 @@ use crate::output;
 /// (TLS files by their absolute paths, never their contents). It holds the operation's URLs:
 /// keep it out of public logs.
 #[derive(Serialize, Deserialize)]
-pub struct ResumeTokenV1 {
+pub(crate) struct ResumeTokenV1 {
     /// The workspace's ARM id.
-    pub workspace: String,
+    pub(crate) workspace: String,
     /// The compute's name; the cluster's, for a cluster's deletion.
-    pub name: String,
-    /// The operation (`create`, `attach`, ...).
-    pub kind: String,
+    pub(crate) name: String,
+    /// The operation, by its stable name ([`OperationKind::name`]: `create`, `attach`, ...,
+    /// `create_cluster`, `delete_cluster`). Tokens of earlier versions hold its message text
+    /// ([`OperationKind::as_str`], like `create cluster and attach`); both are read.
+    pub(crate) kind: String,
     /// The cluster's ARM id, for a cluster's deletion (whose plan is about the cluster, not a
     /// compute); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cluster: Option<String>,
+    pub(crate) cluster: Option<String>,
     /// The plan's step (from 0) whose operation runs, for an operation resumed by making its
     /// plan again (a create-and-attach); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub step: Option<usize>,
+    pub(crate) step: Option<usize>,
     /// A create-and-attach's arguments, as given (TLS files as absolute paths).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub create_cluster: Option<Box<CreateClusterArgs>>,
+    pub(crate) create_cluster: Option<Box<CreateClusterArgs>>,
     /// The ARM resume token.
-    pub arm: aml_arm::ResumeToken,
+    pub(crate) arm: aml_arm::ResumeToken,
 }
 
 const TOKEN_PREFIX: &str = "aml1.";
 
+/// Why a text is not an `aml wait` token (invalid input, exit 2): each says what is wrong,
+/// the cause, when there is one, is its source.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum TokenError {
+    /// The text does not start with `aml1.`.
+    #[error(
+        "the resume token does not start with aml1.; copy the whole token `aml ... --no-wait` printed"
+    )]
+    Prefix,
+    /// The text after `aml1.` is not base64.
+    #[error(
+        "the resume token is not base64 after aml1.; copy the whole token `aml ... --no-wait` printed"
+    )]
+    Base64(#[source] base64::DecodeError),
+    /// The base64 is not a token's JSON.
+    #[error(
+        "the resume token's contents are not a token's; copy the whole token `aml ... --no-wait` printed"
+    )]
+    Contents(#[source] serde_json::Error),
+    /// The workspace is not a workspace's ARM id.
+    #[error("the resume token's workspace is not a workspace's ARM id")]
+    Workspace(#[source] aml_model::resource_id::ResourceIdError),
+    /// The operation is none this `aml` knows.
+    #[error("the resume token's operation is none this aml resumes")]
+    Kind(#[source] UnknownOperationKind),
+    /// The cluster of a cluster's deletion is not a cluster's ARM id.
+    #[error("the resume token's cluster is not an AKS cluster's ARM id")]
+    Cluster(#[source] aml_model::resource_id::ResourceIdError),
+    /// The compute's name is not a compute name.
+    #[error("the resume token's compute name is not a compute name")]
+    Name(#[source] aml_model::name::InvalidName),
+    /// What the token holds does not fit its operation.
+    #[error("the resume token of a {kind} {problem}")]
+    Mismatch {
+        /// The operation's message text.
+        kind: &'static str,
+        /// What does not fit.
+        problem: &'static str,
+    },
+}
+
+impl From<TokenError> for Failure {
+    fn from(error: TokenError) -> Self {
+        Failure::invalid(crate::exit::describe(&error))
+    }
+}
+
+/// The operation `text` names: its stable name ([`OperationKind::name`]), or the message text
+/// ([`OperationKind::as_str`]) that tokens of earlier versions hold.
+fn operation_kind(text: &str) -> Result<OperationKind, UnknownOperationKind> {
+    text.parse().or_else(|unknown| {
+        OperationKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == text)
+            .ok_or(unknown)
+    })
+}
+
 impl ResumeTokenV1 {
     /// The token of an operation on `subject`.
-    pub fn new(subject: &Subject, kind: OperationKind, arm: &aml_arm::ResumeToken) -> Self {
+    pub(crate) fn new(subject: &Subject, kind: OperationKind, arm: &aml_arm::ResumeToken) -> Self {
         Self {
             workspace: subject.workspace().to_string(),
             name: subject.name().to_owned(),
-            kind: kind.as_str().to_owned(),
+            kind: kind.name().to_owned(),
             cluster: subject.cluster().map(ToString::to_string),
             step: None,
             create_cluster: None,
@@ -61,7 +122,7 @@ impl ResumeTokenV1 {
     }
 
     /// The text `aml wait` reads: `aml1.` and the base64 of the JSON.
-    pub fn encode(&self) -> Result<String, Failure> {
+    pub(crate) fn encode(&self) -> Result<String, Failure> {
         let bytes = serde_json::to_vec(self).map_err(|e| {
             Failure::new(
                 Exit::Runtime,
@@ -76,73 +137,47 @@ impl ResumeTokenV1 {
 
     /// Reads an `aml wait` token: the token, what the operation is about (a compute, or the
     /// cluster of a cluster's deletion) and the operation.
-    pub fn decode(text: &str) -> Result<(Self, Subject, OperationKind), Failure> {
-        let invalid = |why: &str| {
-            Failure::invalid(format!(
-                "the resume token is not one `aml ... --no-wait` printed ({why}); copy it whole"
-            ))
-        };
+    pub(crate) fn decode(text: &str) -> Result<(Self, Subject, OperationKind), TokenError> {
         let body = text
             .trim()
             .strip_prefix(TOKEN_PREFIX)
-            .ok_or_else(|| invalid("it does not start with aml1."))?;
+            .ok_or(TokenError::Prefix)?;
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(body)
-            .map_err(|_| invalid("bad base64"))?;
-        let token: Self = serde_json::from_slice(&bytes).map_err(|_| invalid("bad contents"))?;
-        let workspace: WorkspaceId = token
-            .workspace
-            .parse()
-            .map_err(|_| invalid("bad workspace id"))?;
-        let kind = operation_kind(&token.kind).ok_or_else(|| invalid("unknown operation"))?;
+            .map_err(TokenError::Base64)?;
+        let token: Self = serde_json::from_slice(&bytes).map_err(TokenError::Contents)?;
+        let workspace: WorkspaceId = token.workspace.parse().map_err(TokenError::Workspace)?;
+        let kind = operation_kind(&token.kind).map_err(TokenError::Kind)?;
+        let mismatch = |problem| TokenError::Mismatch {
+            kind: kind.as_str(),
+            problem,
+        };
         let subject = match (kind, &token.cluster) {
             (OperationKind::DeleteCluster, Some(cluster)) => Subject::Cluster {
                 workspace,
-                cluster: cluster.parse().map_err(|_| invalid("bad cluster id"))?,
+                cluster: cluster.parse().map_err(TokenError::Cluster)?,
             },
-            (OperationKind::DeleteCluster, None) => return Err(invalid("no cluster")),
-            (_, Some(_)) => return Err(invalid("a cluster for an operation on a compute")),
-            (_, None) => Subject::Compute(
-                workspace.compute(
-                    token
-                        .name
-                        .parse()
-                        .map_err(|_| invalid("bad compute name"))?,
-                ),
-            ),
+            (OperationKind::DeleteCluster, None) => return Err(mismatch("names no cluster")),
+            (_, Some(_)) => return Err(mismatch("names a cluster")),
+            (_, None) => {
+                Subject::Compute(workspace.compute(token.name.parse().map_err(TokenError::Name)?))
+            }
         };
         match (kind, &token.create_cluster, token.step) {
             (OperationKind::CreateCluster, Some(args), Some(_)) if args.name == token.name => {}
             (OperationKind::CreateCluster, ..) => {
-                return Err(invalid("no create-cluster arguments"));
+                return Err(mismatch("lacks the create-cluster arguments"));
             }
             (_, None, _) => {}
-            (_, Some(_), _) => {
-                return Err(invalid("create-cluster arguments for another operation"));
-            }
+            (_, Some(_), _) => return Err(mismatch("holds create-cluster arguments")),
         }
         Ok((token, subject, kind))
     }
 }
 
-/// The `aml wait` token of an operation on `subject` started with `--no-wait`.
-pub fn encode_token(
-    subject: &Subject,
-    kind: OperationKind,
-    arm: &aml_arm::ResumeToken,
-) -> Result<String, Failure> {
-    ResumeTokenV1::new(subject, kind, arm).encode()
-}
-
-/// Reads an `aml wait` token: what the operation is about (a compute, or the cluster of a
-/// cluster's deletion), the operation and the ARM token.
-pub fn decode_token(text: &str) -> Result<(Subject, OperationKind, aml_arm::ResumeToken), Failure> {
-    let (token, subject, kind) = ResumeTokenV1::decode(text)?;
-    Ok((subject, kind, token.arm))
-}
-
-/// The token of an operation that waits at `step` of its plan: with a create-and-attach's
-/// arguments, the step and the arguments are kept so that `aml wait` makes the plan again.
+/// The `aml wait` token of an operation that waits at `step` of its plan on `subject`: with a
+/// create-and-attach's arguments, the step and the arguments are kept so that `aml wait` makes
+/// the plan again.
 pub(super) fn token_at(
     subject: &Subject,
     kind: OperationKind,
@@ -161,23 +196,6 @@ pub(super) fn token_at(
         token.create_cluster = Some(Box::new(args.clone()));
     }
     token.encode()
-}
-
-fn operation_kind(text: &str) -> Option<OperationKind> {
-    [
-        OperationKind::Create,
-        OperationKind::Attach,
-        OperationKind::Update,
-        OperationKind::Scale,
-        OperationKind::Reattach,
-        OperationKind::Detach,
-        OperationKind::Delete,
-        OperationKind::Converge,
-        OperationKind::CreateCluster,
-        OperationKind::DeleteCluster,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == text)
 }
 
 /// `aml wait`: continues the operation the token names. A cluster's deletion is resumed with
@@ -333,10 +351,164 @@ pub(super) async fn emulator(
 mod tests {
     use super::*;
 
+    use aml_model::AksClusterId;
+    use clap::Parser as _;
+
+    /// An ARM resume token (the poller's own JSON).
+    const ARM: &str = r#"{"v":1,"method":"PUT","resourceUrl":"http://127.0.0.1:1/r","mode":"resourceState","status":"Creating","elapsedMs":5}"#;
+    const SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+
+    fn arm() -> aml_arm::ResumeToken {
+        ARM.parse().unwrap()
+    }
+
+    fn workspace() -> WorkspaceId {
+        WorkspaceId::new(SUBSCRIPTION, "ml-rg", "ml-ws").unwrap()
+    }
+
+    /// `create-cluster web ...` as parsed.
+    fn create_cluster_args() -> CreateClusterArgs {
+        let cli = crate::Cli::try_parse_from([
+            "aml",
+            "create-cluster",
+            "web",
+            "--cluster-resource-group",
+            "aks-rg",
+            "--cluster-name",
+            "aks-web",
+            "--location",
+            "eastus",
+        ])
+        .unwrap();
+        match cli.command {
+            crate::cli::Command::CreateCluster(args) => *args,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// What an operation of `kind` is about: a cluster for its deletion, else compute `web`.
+    fn subject(kind: OperationKind) -> Subject {
+        match kind {
+            OperationKind::DeleteCluster => Subject::Cluster {
+                workspace: workspace(),
+                cluster: AksClusterId::new(SUBSCRIPTION, "aks-rg", "aks-web").unwrap(),
+            },
+            _ => Subject::Compute(workspace().compute("web".parse().unwrap())),
+        }
+    }
+
+    /// The token `--no-wait` prints for an operation of `kind`.
+    fn token(kind: OperationKind) -> ResumeTokenV1 {
+        let mut token = ResumeTokenV1::new(&subject(kind), kind, &arm());
+        if kind == OperationKind::CreateCluster {
+            token.step = Some(6);
+            token.create_cluster = Some(Box::new(create_cluster_args()));
+        }
+        token
+    }
+
+    fn failure(text: &str) -> Failure {
+        ResumeTokenV1::decode(text)
+            .map(|_| ())
+            .map_err(Failure::from)
+            .unwrap_err()
+    }
+
     #[test]
     fn garbage_is_not_a_token() {
         for bad in ["", "aml1.", "aml1.!!!", "nope", "aml1.e30"] {
-            assert_eq!(decode_token(bad).unwrap_err().exit, Exit::Invalid, "{bad}");
+            let failure = failure(bad);
+            assert_eq!(failure.exit, Exit::Invalid, "{bad}");
+            assert!(failure.message.contains("resume token"), "{bad}: {failure}");
+        }
+    }
+
+    #[test]
+    fn a_token_of_every_kind_holds_its_stable_name_and_reads_back() {
+        for kind in OperationKind::ALL {
+            let text = token(kind).encode().unwrap();
+            let (read, subject_read, kind_read) = ResumeTokenV1::decode(&text)
+                .unwrap_or_else(|e| panic!("{kind:?}: {}", crate::exit::describe(&e)));
+            assert_eq!(kind_read, kind);
+            assert_eq!(read.kind, kind.name(), "the stable name is written");
+            assert_eq!(subject_read, subject(kind), "{kind:?}");
+            assert!(read.arm == arm(), "{kind:?}");
+            assert_eq!(read.step, token(kind).step, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_token_of_an_earlier_version_holding_the_message_text_still_reads() {
+        for kind in OperationKind::ALL {
+            let mut old = token(kind);
+            old.kind = kind.as_str().to_owned();
+            let (_, _, kind_read) = ResumeTokenV1::decode(&old.encode().unwrap())
+                .unwrap_or_else(|e| panic!("{kind:?}: {}", crate::exit::describe(&e)));
+            assert_eq!(kind_read, kind);
+        }
+        // As an earlier aml wrote it, field by field: a re-attach (its text `re-attach`).
+        let json = serde_json::json!({
+            "workspace": workspace().to_string(),
+            "name": "web",
+            "kind": "re-attach",
+            "arm": ARM,
+        });
+        let text = format!(
+            "aml1.{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string())
+        );
+        let (_, subject_read, kind_read) = ResumeTokenV1::decode(&text).unwrap();
+        assert_eq!(kind_read, OperationKind::Reattach);
+        assert_eq!(subject_read, subject(OperationKind::Reattach));
+    }
+
+    #[test]
+    fn an_unknown_operation_is_invalid_input_naming_it_once() {
+        let mut bad = token(OperationKind::Scale);
+        bad.kind = "resize".to_owned();
+        let text = bad.encode().unwrap();
+        let error = ResumeTokenV1::decode(&text).map(|_| ()).unwrap_err();
+        assert!(matches!(error, TokenError::Kind(_)), "{error:?}");
+        assert_eq!(aml_model::error::repeated_sentence(&error), None);
+        let failure = Failure::from(error);
+        assert_eq!(failure.exit, Exit::Invalid);
+        assert_eq!(failure.exit.code(), 2);
+        assert!(
+            failure
+                .message
+                .contains("operation is none this aml resumes")
+                && failure
+                    .message
+                    .contains("\"resize\" is not an operation kind"),
+            "{failure}"
+        );
+    }
+
+    #[test]
+    fn no_token_error_repeats_its_cause() {
+        let base64 = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode("!!!")
+            .unwrap_err();
+        let json = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        let errors = [
+            TokenError::Prefix,
+            TokenError::Base64(base64),
+            TokenError::Contents(json),
+            TokenError::Workspace("/nope".parse::<WorkspaceId>().unwrap_err()),
+            TokenError::Kind("resize".parse::<OperationKind>().unwrap_err()),
+            TokenError::Cluster("/nope".parse::<AksClusterId>().unwrap_err()),
+            TokenError::Name("1web".parse::<aml_model::ComputeName>().unwrap_err()),
+            TokenError::Mismatch {
+                kind: OperationKind::DeleteCluster.as_str(),
+                problem: "names no cluster",
+            },
+        ];
+        for error in errors {
+            assert_eq!(
+                aml_model::error::repeated_sentence(&error),
+                None,
+                "{error:?}"
+            );
         }
     }
 }

@@ -41,6 +41,27 @@ pub(super) async fn run(ctx: &Context, command: Command) -> Result<Exit, Failure
     reason = "one arm per command, each building its plan"
 )]
 async fn run_command(ctx: &Context, command: Command) -> Result<Exit, Failure> {
+    // What the library refuses from the flags alone (a scale's VM size, bad autoscaler bounds)
+    // is refused before the workspace is read: nothing is sent.
+    if let Command::Scale {
+        node_count,
+        autoscale,
+        autoscale_off,
+        pool,
+        vm_size,
+        ..
+    } = &command
+    {
+        scale_builder(
+            *node_count,
+            autoscale.as_deref(),
+            *autoscale_off,
+            pool.clone(),
+            vm_size.clone(),
+        )
+        .build()
+        .map_err(aml_compute::Error::from)?;
+    }
     let ws = ctx.workspace().await?;
     let mut resume_args = None;
     let (name, plan, run) = match command {
@@ -125,19 +146,16 @@ async fn run_command(ctx: &Context, command: Command) -> Result<Exit, Failure> {
             autoscale,
             autoscale_off,
             pool,
+            vm_size,
             run,
         } => {
-            let mut config = ScaleBuilder {
+            let config = scale_builder(
                 node_count,
+                autoscale.as_deref(),
+                autoscale_off,
                 pool,
-                ..ScaleBuilder::default()
-            };
-            if let Some([min, max]) = autoscale.as_deref() {
-                config = config.autoscale(*min, *max);
-            }
-            if autoscale_off {
-                config = config.autoscale_off();
-            }
+                vm_size,
+            );
             let plan = ws.plan_scale(&name, config).await?;
             (name, plan, run)
         }
@@ -200,6 +218,30 @@ async fn run_command(ctx: &Context, command: Command) -> Result<Exit, Failure> {
         }
     };
     execute(ctx, &ws, &name, plan, run, resume_args.as_ref()).await
+}
+
+/// The scale `aml scale`'s flags ask for. A VM size is passed on for the library to refuse
+/// (rule `scale.vm_size`), with the reason, rather than ignored.
+fn scale_builder(
+    node_count: Option<u32>,
+    autoscale: Option<&[u32]>,
+    autoscale_off: bool,
+    pool: Option<String>,
+    vm_size: Option<String>,
+) -> ScaleBuilder {
+    let mut config = ScaleBuilder {
+        node_count,
+        pool,
+        vm_size,
+        ..ScaleBuilder::default()
+    };
+    if let Some([min, max]) = autoscale {
+        config = config.autoscale(*min, *max);
+    }
+    if autoscale_off {
+        config = config.autoscale_off();
+    }
+    config
 }
 
 /// `args` with its TLS files' paths made absolute, for a resume token that `aml wait` may read

@@ -235,14 +235,7 @@ async fn a_rotated_certificate_is_a_difference_applied_in_place() {
 
     let (emu, ws) = setup().await;
     // A certificate and key for the same name, made now: each call makes another pair.
-    let pair = || {
-        let key = rcgen::KeyPair::generate().unwrap();
-        let cert = rcgen::CertificateParams::new(vec!["score.contoso.com".to_owned()])
-            .unwrap()
-            .self_signed(&key)
-            .unwrap();
-        (cert.pem(), key.serialize_pem())
-    };
+    let pair = || crate::support::cert_pair("score.contoso.com");
     let desired = |(cert, key): &(String, String)| {
         attached(
             AksAttachConfiguration::builder()
@@ -271,11 +264,7 @@ async fn a_rotated_certificate_is_a_difference_applied_in_place() {
     // Another certificate for the same CNAME: a difference, applied by one update.
     let rotated = pair();
     let convergence = ws.plan_ensure("tlsrot", desired(&rotated)).await.unwrap();
-    let fields: Vec<(&str, Remedy)> = convergence
-        .differences()
-        .iter()
-        .map(|d| (d.field, d.remedy))
-        .collect();
+    let fields = crate::support::remedies(convergence.differences());
     assert_eq!(fields, [("tls.cert", Remedy::Update)], "{convergence}");
     // Named by the leaves' SHA-256 fingerprints, as `openssl x509 -fingerprint -sha256` prints them.
     let fingerprint = |pem: &str| {
@@ -365,18 +354,7 @@ async fn ensure_of_an_attach_admits_the_control_plane_when_its_options_say_so() 
 
     // The cluster's ranges lose the control plane (AKS's own PUT, behind the workspace's back):
     // without the option ensure refuses, with it the prefixes are admitted again in place.
-    let id = crate::support::cluster_id("aks-office-ranges");
-    let mut live = serde_json::to_value(emu.cluster(&id).unwrap()).unwrap();
-    live["properties"]["apiServerAccessProfile"]["authorizedIPRanges"] =
-        serde_json::json!(["203.0.113.0/24"]);
-    live["properties"]["provisioningState"] = serde_json::Value::Null;
-    ws.arm()
-        .begin(ws.requests().put_managed_cluster(&id, Some(&live)))
-        .await
-        .unwrap()
-        .wait()
-        .await
-        .unwrap();
+    crate::support::narrow_ranges(&ws, "aks-office-ranges").await;
     emu.requests().clear();
     let err = ws
         .plan_ensure("office", attached(office()))
@@ -387,11 +365,7 @@ async fn ensure_of_an_attach_admits_the_control_plane_when_its_options_say_so() 
         "{err}"
     );
     let convergence = ws.plan_ensure("office", admit()).await.unwrap();
-    let fields: Vec<(&str, Remedy)> = convergence
-        .differences()
-        .iter()
-        .map(|d| (d.field, d.remedy))
-        .collect();
+    let fields = crate::support::remedies(convergence.differences());
     assert_eq!(
         fields,
         [("cluster.authorized_ip_ranges", Remedy::AdmitControlPlane)],
@@ -463,7 +437,7 @@ async fn a_new_vnet_or_purpose_of_a_created_compute_is_refused_and_nothing_is_wr
         let Error::Conflict { differences, .. } = &err else {
             panic!("{field}: expected a conflict, got {err}")
         };
-        let fields: Vec<(&str, Remedy)> = differences.iter().map(|d| (d.field, d.remedy)).collect();
+        let fields = crate::support::remedies(differences);
         assert_eq!(fields, [(field, Remedy::Recreate)], "{err}");
         let err = ws
             .begin_ensure("fixed", Desired::Create(desired()))
@@ -472,7 +446,7 @@ async fn a_new_vnet_or_purpose_of_a_created_compute_is_refused_and_nothing_is_wr
         let Error::Conflict { differences, .. } = &err else {
             panic!("{field}: expected a conflict, got {err}")
         };
-        let fields: Vec<(&str, Remedy)> = differences.iter().map(|d| (d.field, d.remedy)).collect();
+        let fields = crate::support::remedies(differences);
         assert_eq!(fields, [(field, Remedy::Recreate)], "{err}");
         assert_eq!(received_writes(&emu), before, "{field}: nothing written");
     }

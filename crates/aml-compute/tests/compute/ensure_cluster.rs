@@ -16,7 +16,7 @@ use aml_compute::{
 use aml_emulator::Emulator;
 use aml_model::plan::{Read, Step};
 
-use crate::support::{cluster_id, received_writes, setup};
+use crate::support::{cluster_id, narrow_ranges, received_writes, remedies, setup};
 
 /// 3 x 4 vCPUs for the system, 3 GPUs where Azure ML deploys, an office range.
 pub(crate) fn secured() -> ManagedClusterBuilder {
@@ -150,7 +150,7 @@ async fn what_the_cluster_cannot_change_is_refused_with_every_difference_and_not
     let Error::Conflict { differences, .. } = &err else {
         panic!("expected a conflict, got {err}")
     };
-    let fields: Vec<(&str, Remedy)> = differences.iter().map(|d| (d.field, d.remedy)).collect();
+    let fields = remedies(differences);
     assert_eq!(
         fields,
         [
@@ -172,27 +172,6 @@ async fn what_the_cluster_cannot_change_is_refused_with_every_difference_and_not
     assert_eq!(received_writes(&emu), Vec::<String>::new());
 }
 
-/// Narrows the live cluster's authorized ranges to the office alone (a managed cluster's
-/// `PUT`, as someone with `az aks update` would).
-async fn narrow_ranges(ws: &Workspace) {
-    let id = cluster_id("aks-ens");
-    let mut live = ws.managed_cluster(&id).await.unwrap();
-    let props = live.properties.as_mut().unwrap();
-    props.provisioning_state = None;
-    props
-        .api_server_access_profile
-        .as_mut()
-        .unwrap()
-        .authorized_ip_ranges = Some(vec!["203.0.113.0/24".to_owned()]);
-    let body = serde_json::to_value(&live).unwrap();
-    ws.arm()
-        .begin(ws.requests().put_managed_cluster(&id, Some(&body)))
-        .await
-        .unwrap()
-        .await
-        .unwrap();
-}
-
 fn live_ranges(emu: &Emulator) -> Vec<String> {
     emu.cluster(&cluster_id("aks-ens"))
         .map(|c| c.authorized_ip_ranges().to_vec())
@@ -212,7 +191,7 @@ fn control_plane() -> Vec<String> {
 async fn a_live_cluster_whose_ranges_lost_the_control_plane_is_refused_without_admit() {
     let (emu, ws) = setup().await;
     converge(&ws, desired(secured(), true)).await;
-    narrow_ranges(&ws).await;
+    narrow_ranges(&ws, "aks-ens").await;
     emu.requests().clear();
 
     let err = ws
@@ -239,7 +218,7 @@ async fn a_live_cluster_whose_ranges_lost_the_control_plane_is_refused_without_a
 async fn a_live_cluster_whose_ranges_lost_the_control_plane_gets_it_back_in_place() {
     let (emu, ws) = setup().await;
     converge(&ws, desired(secured(), true)).await;
-    narrow_ranges(&ws).await;
+    narrow_ranges(&ws, "aks-ens").await;
     emu.requests().clear();
 
     let convergence = ws
@@ -247,11 +226,7 @@ async fn a_live_cluster_whose_ranges_lost_the_control_plane_gets_it_back_in_plac
         .await
         .unwrap();
     let expected = control_plane();
-    let fields: Vec<(&str, Remedy)> = convergence
-        .differences()
-        .iter()
-        .map(|d| (d.field, d.remedy))
-        .collect();
+    let fields = remedies(convergence.differences());
     assert_eq!(
         fields,
         [(
@@ -424,11 +399,7 @@ async fn an_existing_cluster_missing_the_control_plane_is_admitted_by_the_attach
         .plan_ensure("secure", desired(secured(), true))
         .await
         .unwrap();
-    let fields: Vec<(&str, Remedy)> = convergence
-        .differences()
-        .iter()
-        .map(|d| (d.field, d.remedy))
-        .collect();
+    let fields = remedies(convergence.differences());
     assert_eq!(
         fields,
         [(
@@ -511,7 +482,7 @@ async fn lost_control_plane_ranges_and_a_new_purpose_admit_first_then_reattach()
 
     let (emu, ws) = setup().await;
     converge(&ws, desired(secured(), true)).await;
-    narrow_ranges(&ws).await;
+    narrow_ranges(&ws, "aks-ens").await;
     emu.requests().clear();
 
     // DevTest instead of FastProd (a re-attach) while the ranges miss the control plane: the

@@ -319,13 +319,8 @@ async fn an_ensure_reattach_to_production_on_a_too_small_cluster_writes_nothing(
         .plan_ensure("small", dev(ClusterPurpose::FastProd))
         .await
         .unwrap();
-    let remedies: Vec<_> = convergence
-        .differences()
-        .iter()
-        .map(|d| (d.field, d.remedy))
-        .collect();
     assert_eq!(
-        remedies,
+        crate::support::remedies(convergence.differences()),
         [("attach.cluster_purpose", aml_compute::Remedy::Reattach)],
         "{convergence}"
     );

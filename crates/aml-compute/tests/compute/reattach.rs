@@ -5,7 +5,7 @@ use aml_compute::Error;
 use aml_compute::config::TlsSettings;
 use aml_emulator::Emulator;
 
-use crate::support::{aks, attach_prod_as, cluster_id, create_devtest, setup};
+use crate::support::{aks, attach_prod_as, cluster_id, create_devtest, fail_puts, setup};
 
 /// A `kubectl get secret/azuremlfessl -o yaml` dump with a certificate for `cname`, generated now.
 fn secret_dump(cname: &str) -> String {
@@ -75,17 +75,6 @@ async fn reattach_with_tls_recovered_from_the_secret() {
     assert!(again.is_attached());
     assert_eq!(again.cluster_id(), made.cluster_id());
     assert!(emu.cluster(&made.cluster_id().unwrap()).is_some());
-}
-
-/// Fails the next `times` PUTs of compute `name` with a 500 (the client does not retry).
-fn fail_puts(emu: &aml_emulator::Emulator, name: &str, times: u32) {
-    use aml_emulator::{Fault, FaultRule};
-    emu.faults().inject(
-        FaultRule::new(Fault::status(500))
-            .method("PUT")
-            .path_contains(format!("/computes/{name}"))
-            .times(times),
-    );
 }
 
 #[tokio::test]

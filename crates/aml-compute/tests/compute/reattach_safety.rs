@@ -6,17 +6,9 @@ use aml_compute::config::{AksAttachConfiguration, TlsSettings};
 use aml_compute::{AttachOptions, Error};
 use aml_model::PrivateKeyPem;
 
-use crate::support::{arm, attach_prod, cluster_id, received_writes, setup, wait};
-
-/// Fails the next PUT of compute `name` with a 500 (the client does not retry).
-fn fail_put(emu: &aml_emulator::Emulator, name: &str) {
-    use aml_emulator::{Fault, FaultRule};
-    emu.faults().inject(
-        FaultRule::new(Fault::status(500))
-            .method("PUT")
-            .path_contains(format!("/computes/{name}")),
-    );
-}
+use crate::support::{
+    attach_prod, cert_pair, cluster_id, fail_puts, narrow_ranges, received_writes, setup, wait,
+};
 
 #[tokio::test]
 async fn a_cluster_whose_ranges_lost_the_control_plane_is_refused_before_the_detach() {
@@ -31,12 +23,7 @@ async fn a_cluster_whose_ranges_lost_the_control_plane_is_refused_before_the_det
     wait(ws.begin_attach("office", office(), options).await.unwrap()).await;
 
     // Someone narrows the cluster's ranges back to the office alone (AKS's own PUT).
-    let id = cluster_id("aks-office-ranges");
-    let mut cluster = serde_json::to_value(emu.cluster(&id).unwrap()).unwrap();
-    cluster["properties"]["apiServerAccessProfile"]["authorizedIPRanges"] =
-        serde_json::json!(["203.0.113.0/24"]);
-    let put = aml_model::request::Requests::default().put_managed_cluster(&id, Some(&cluster));
-    arm(&emu).begin(put).await.unwrap().wait().await.unwrap();
+    narrow_ranges(&ws, "aks-office-ranges").await;
 
     // The re-attach's plan checks the control plane before its detach, and refuses.
     emu.requests().clear();
@@ -49,14 +36,8 @@ async fn a_cluster_whose_ranges_lost_the_control_plane_is_refused_before_the_det
     assert!(ws.get_aks("office").await.unwrap().is_attached());
 }
 
-/// A self-signed certificate and key for `score.contoso.com`, made now.
 fn pair() -> (String, String) {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["score.contoso.com".to_owned()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    (cert.pem(), key.serialize_pem())
+    cert_pair("score.contoso.com")
 }
 
 fn custom((cert, key): &(String, String)) -> TlsSettings {
@@ -114,7 +95,7 @@ async fn the_rollback_restores_a_custom_certificate_given_again() {
         .begin_reattach("tlsrb", Some(custom(&pair)))
         .await
         .unwrap();
-    fail_put(&emu, "tlsrb");
+    fail_puts(&emu, "tlsrb", 1);
     let err = op.await.unwrap_err();
     assert!(
         matches!(&err, Error::ReattachRolledBack { lost: None, .. }),
@@ -137,7 +118,7 @@ async fn a_restore_whose_operation_fails_leaves_what_is_needed_to_attach_by_hand
         .unwrap();
     // The detach is under way: the attach after it is refused, and the restore's attach is
     // accepted but its operation ends Failed.
-    fail_put(&emu, "twice");
+    fail_puts(&emu, "twice", 1);
     emu.faults()
         .fail_next_operation(aml_model::wire::ErrorDetail {
             code: Some("InternalServerError".into()),

@@ -130,3 +130,53 @@ pub(crate) fn received_writes(emu: &Emulator) -> Vec<String> {
         })
         .collect()
 }
+
+/// Fails the next `times` PUTs of compute `name` with a 500 (the client does not retry).
+pub(crate) fn fail_puts(emu: &Emulator, name: &str, times: u32) {
+    use aml_emulator::{Fault, FaultRule};
+    emu.faults().inject(
+        FaultRule::new(Fault::status(500))
+            .method("PUT")
+            .path_contains(format!("/computes/{name}"))
+            .times(times),
+    );
+}
+
+/// A self-signed certificate and its key for `cname`, made now: each call makes another pair.
+pub(crate) fn cert_pair(cname: &str) -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec![cname.to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    (cert.pem(), key.serialize_pem())
+}
+
+/// Narrows the authorized ranges of cluster `name` to the office's `203.0.113.0/24` alone (a
+/// managed cluster's `PUT` behind the workspace's back, as `az aks update` would), so that
+/// they no longer admit the Azure ML control plane.
+pub(crate) async fn narrow_ranges(ws: &Workspace, name: &str) {
+    let id = cluster_id(name);
+    let mut live = ws.managed_cluster(&id).await.unwrap();
+    let props = live.properties.as_mut().unwrap();
+    props.provisioning_state = None;
+    props
+        .api_server_access_profile
+        .as_mut()
+        .unwrap()
+        .authorized_ip_ranges = Some(vec!["203.0.113.0/24".to_owned()]);
+    let body = serde_json::to_value(&live).unwrap();
+    ws.arm()
+        .begin(ws.requests().put_managed_cluster(&id, Some(&body)))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+}
+
+/// Each difference of a convergence as (field, remedy).
+pub(crate) fn remedies(
+    differences: &[aml_compute::Difference],
+) -> Vec<(&str, aml_compute::Remedy)> {
+    differences.iter().map(|d| (d.field, d.remedy)).collect()
+}

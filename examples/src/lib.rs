@@ -136,8 +136,9 @@ fn workspace_id_from_env() -> Result<Option<WorkspaceId>> {
     }
 }
 
-/// The workspace an Azure run uses: [`workspace_id_from_env`], or else the nearest
-/// `config.json` from the current directory up (the Python SDK's `Workspace.from_config`).
+/// The workspace an Azure run uses: the `AML_SUBSCRIPTION_ID`, `AML_RESOURCE_GROUP` and
+/// `AML_WORKSPACE_NAME` variables, or else the nearest `config.json` from the current directory
+/// up (the Python SDK's `Workspace.from_config`).
 pub fn azure_workspace_id() -> Result<WorkspaceId> {
     if let Some(id) = workspace_id_from_env()? {
         return Ok(id);

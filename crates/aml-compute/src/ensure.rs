@@ -15,7 +15,8 @@ use aml_model::{ComputeId, PrivateKeyPem};
 
 use crate::aks::{AksCompute, ComputeTarget};
 use crate::attach::AttachOptions;
-use crate::error::{Difference, Error, Remedy, Result};
+use crate::difference::{Difference, Remedy};
+use crate::error::{Error, Result};
 use crate::operation::{Completion, ComputeOperation};
 use crate::secured::CreateClusterOptions;
 use crate::workspace::Workspace;

@@ -12,7 +12,8 @@ use aml_model::{AksClusterId, Report, Rule, control_plane};
 
 use super::{diff, eq_opt, lb_differences, purpose_difference, show, tls_differences};
 use crate::aks::AksCompute;
-use crate::error::{Difference, Error, Remedy, Result};
+use crate::difference::{Difference, Remedy};
+use crate::error::{Error, Result};
 use crate::secured::CreateClusterOptions;
 use crate::workspace::Workspace;
 

@@ -7,7 +7,7 @@ use aml_model::request::{AttachCompute, CreateCompute};
 use aml_model::wire::{ClusterPurpose, LoadBalancerType, SslConfigStatus};
 
 use crate::aks::AksCompute;
-use crate::error::{Difference, Remedy};
+use crate::difference::{Difference, Remedy};
 
 pub(super) fn eq_opt(a: Option<&str>, b: Option<&str>) -> bool {
     match (a, b) {

@@ -19,9 +19,11 @@ impl Workspace {
     /// it can be rebuilt (disabled, or a Microsoft certificate's label; a custom certificate's
     /// key is never returned by Azure: rule `reattach.tls`). The plan reads the compute again,
     /// checks it is still attached to that cluster, runs every check of the new attachment (the
-    /// cluster's version and capacity) before the detach, then detaches, waits, attaches,
-    /// waits; if attaching fails after the detach, it attaches the cluster again with the
-    /// previous settings (the plan's rollback). A compute on an internal load balancer stays on
+    /// cluster's version and capacity, the findings, and the Azure ML control plane when the
+    /// cluster has authorized IP ranges) before the detach, then detaches, waits, attaches,
+    /// waits; if attaching fails after the detach, it detaches what the failed attach left and
+    /// attaches the cluster again with the previous settings (the plan's rollback; a custom
+    /// certificate is restored when the same certificate and key are given). A compute on an internal load balancer stays on
     /// it: the attach is followed by the update that switches to it (R20), in the re-attach and
     /// in its rollback; TLS with it is refused as for any attach (rule
     /// `tls.internal_load_balancer`). A compute the workspace created is re-attached too, and

@@ -104,7 +104,7 @@ impl Plan {
         };
         writeln!(
             f,
-            "  if attaching fails after the detach: attach again as before ({}), and wait",
+            "  if attaching fails after the detach: detach what the failed attach left (if anything), attach again as before ({}), and wait",
             rollback.previous
         )?;
         if let Some(lost) = &rollback.lost {

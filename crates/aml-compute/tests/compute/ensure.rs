@@ -430,24 +430,16 @@ async fn a_new_vnet_or_purpose_of_a_created_compute_is_refused_and_nothing_is_wr
     ];
     for (field, desired) in cases {
         let before = received_writes(&emu);
-        let err = ws
-            .plan_ensure("fixed", Desired::Create(desired()))
-            .await
-            .unwrap_err();
-        let Error::Conflict { differences, .. } = &err else {
-            panic!("{field}: expected a conflict, got {err}")
-        };
-        let fields = crate::support::remedies(differences);
-        assert_eq!(fields, [(field, Remedy::Recreate)], "{err}");
-        let err = ws
-            .begin_ensure("fixed", Desired::Create(desired()))
-            .await
-            .unwrap_err();
-        let Error::Conflict { differences, .. } = &err else {
-            panic!("{field}: expected a conflict, got {err}")
-        };
-        let fields = crate::support::remedies(differences);
-        assert_eq!(fields, [(field, Remedy::Recreate)], "{err}");
+        // The dry run and the run refuse alike.
+        let planned = ws.plan_ensure("fixed", Desired::Create(desired())).await;
+        let run = ws.begin_ensure("fixed", Desired::Create(desired())).await;
+        for err in [planned.unwrap_err(), run.unwrap_err()] {
+            let Error::Conflict { differences, .. } = &err else {
+                panic!("{field}: expected a conflict, got {err}")
+            };
+            let fields = crate::support::remedies(differences);
+            assert_eq!(fields, [(field, Remedy::Recreate)], "{err}");
+        }
         assert_eq!(received_writes(&emu), before, "{field}: nothing written");
     }
     let writes = received_writes(&emu);

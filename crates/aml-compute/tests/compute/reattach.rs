@@ -106,12 +106,7 @@ async fn a_failed_attach_after_the_detach_is_rolled_back() {
         .begin_reattach("rbk", Some(TlsSettings::microsoft("rbk", false)))
         .await
         .unwrap();
-    emu.faults()
-        .fail_next_operation(aml_model::wire::ErrorDetail {
-            code: Some("InternalServerError".into()),
-            message: Some("the Azure ML components could not be installed".into()),
-            ..aml_model::wire::ErrorDetail::default()
-        });
+    crate::support::fail_next_operation(&emu);
     let err = op.await.unwrap_err();
     assert!(matches!(err, Error::ReattachRolledBack { .. }), "{err}");
     // The service's error, once in the chain (not again as a provisioning error).

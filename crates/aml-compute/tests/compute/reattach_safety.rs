@@ -119,12 +119,7 @@ async fn a_restore_whose_operation_fails_leaves_what_is_needed_to_attach_by_hand
     // The detach is under way: the attach after it is refused, and the restore's attach is
     // accepted but its operation ends Failed.
     fail_puts(&emu, "twice", 1);
-    emu.faults()
-        .fail_next_operation(aml_model::wire::ErrorDetail {
-            code: Some("InternalServerError".into()),
-            message: Some("the Azure ML components could not be installed".into()),
-            ..aml_model::wire::ErrorDetail::default()
-        });
+    crate::support::fail_next_operation(&emu);
     let err = op.await.unwrap_err();
     let Error::ReattachStranded {
         previous,

@@ -180,3 +180,14 @@ pub(crate) fn remedies(
 ) -> Vec<(&str, aml_compute::Remedy)> {
     differences.iter().map(|d| (d.field, d.remedy)).collect()
 }
+
+/// Makes the emulator's next long-running operation end `Failed`, as an attach whose Azure ML
+/// components cannot be installed.
+pub(crate) fn fail_next_operation(emu: &Emulator) {
+    emu.faults()
+        .fail_next_operation(aml_model::wire::ErrorDetail {
+            code: Some("InternalServerError".into()),
+            message: Some("the Azure ML components could not be installed".into()),
+            ..aml_model::wire::ErrorDetail::default()
+        });
+}

@@ -14,7 +14,7 @@ use std::path::Path;
 use aml_emulator::{STANDARD_RESOURCE_GROUP, STANDARD_SUBSCRIPTION, STANDARD_WORKSPACE};
 use serde_json::Value;
 
-use env::{Env, PROD, bare};
+use env::{Env, PROD, bare, create_devtest};
 
 const SUBCOMMANDS: [&str; 21] = [
     "plan",
@@ -164,17 +164,7 @@ fn attach_show_list_update_scale_versions_detach() {
 #[test]
 fn create_without_waiting_then_wait_and_delete_after_confirmation() {
     let env = Env::start("create");
-    let started = env.json(&[
-        "create",
-        "dev-aks",
-        "--agent-count",
-        "1",
-        "--vm-size",
-        "Standard_D3_v2",
-        "--cluster-purpose",
-        "DevTest",
-        "--no-wait",
-    ]);
+    let started = env.json(&create_devtest(&[], "dev-aks", &["--no-wait"]));
     assert_eq!(started["status"], "started");
     let token = started["resume_token"].as_str().unwrap();
     let done = env.json(&["wait", token]);

@@ -11,20 +11,11 @@ use std::time::Duration;
 
 use aml_emulator::Timings;
 
-use env::Env;
+use env::{Env, create_devtest};
 
 /// `aml create dev`: one node, DevTest.
 fn create_dev(env: &Env) {
-    env.json(&[
-        "create",
-        "dev",
-        "--agent-count",
-        "1",
-        "--vm-size",
-        "Standard_D3_v2",
-        "--cluster-purpose",
-        "DevTest",
-    ]);
+    env.json(&create_devtest(&[], "dev", &[]));
 }
 
 #[test]

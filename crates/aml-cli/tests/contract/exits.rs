@@ -9,16 +9,7 @@ fn exit_1_an_operation_the_service_failed() {
         OperationOutcome::failed("InternalServerError", "no capacity"),
         1,
     );
-    let (code, error) = env.json_failure(&[
-        "create",
-        "dev-aks",
-        "--agent-count",
-        "1",
-        "--vm-size",
-        "Standard_D3_v2",
-        "--cluster-purpose",
-        "DevTest",
-    ]);
+    let (code, error) = env.json_failure(&create_devtest(&[], "dev-aks", &[]));
     assert_eq!(code, 1, "{error}");
     assert_eq!(error["error"]["kind"], "runtime");
     assert!(
@@ -135,18 +126,7 @@ fn exit_6_waiting_stops_at_the_timeout_and_aml_wait_resumes() {
         timings.retry_after = Duration::from_millis(5);
         b.timings(timings)
     });
-    let (code, error) = env.json_failure(&[
-        "--timeout",
-        "100ms",
-        "create",
-        "dev-aks",
-        "--agent-count",
-        "1",
-        "--vm-size",
-        "Standard_D3_v2",
-        "--cluster-purpose",
-        "DevTest",
-    ]);
+    let (code, error) = env.json_failure(&create_devtest(&["--timeout", "100ms"], "dev-aks", &[]));
     assert_eq!(code, 6, "{error}");
     assert_eq!(error["error"]["kind"], "timeout");
     let token = error["error"]["resume_token"].as_str().unwrap().to_owned();
@@ -185,16 +165,7 @@ fn exit_6_waiting_stops_at_the_timeout_and_aml_wait_resumes() {
 #[test]
 fn exit_7_a_declined_confirmation_sends_nothing() {
     let env = Env::start("exit7");
-    env.json(&[
-        "create",
-        "dev-aks",
-        "--agent-count",
-        "1",
-        "--vm-size",
-        "Standard_D3_v2",
-        "--cluster-purpose",
-        "DevTest",
-    ]);
+    env.json(&create_devtest(&[], "dev-aks", &[]));
     let out = env
         .aml(&["--output", "json", "delete", "dev-aks"])
         .write_stdin("n\n")

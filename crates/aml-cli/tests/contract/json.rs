@@ -38,17 +38,7 @@ fn every_command_prints_json_with_exactly_the_documented_fields() {
     assert_eq!(creds["merged"], false);
     assert_eq!(creds["kubeconfig"], Value::Null);
 
-    let started = env.json(&[
-        "create",
-        "dev-aks",
-        "--agent-count",
-        "1",
-        "--vm-size",
-        "Standard_D3_v2",
-        "--cluster-purpose",
-        "DevTest",
-        "--no-wait",
-    ]);
+    let started = env.json(&create_devtest(&[], "dev-aks", &["--no-wait"]));
     fields(&started, STARTED);
     assert_eq!(started["status"], "started");
     operation(

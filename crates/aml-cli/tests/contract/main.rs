@@ -24,7 +24,7 @@ use aml_emulator::{
 };
 use serde_json::Value;
 
-use env::{Env, PROD, Pair, json_failure};
+use env::{Env, PROD, Pair, create_devtest, json_failure};
 
 /// The README's field names of a compute, and of its `tls` and `load_balancer`.
 const COMPUTE: &[&str] = &[

@@ -223,3 +223,25 @@ fn b64(text: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(text)
 }
+
+/// `aml [global...] create NAME --agent-count 1 --vm-size Standard_D3_v2 --cluster-purpose
+/// DevTest [more...]`: the one-node DevTest compute the tests create.
+pub(crate) fn create_devtest<'a>(
+    global: &[&'a str],
+    name: &'a str,
+    more: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = global.to_vec();
+    args.extend([
+        "create",
+        name,
+        "--agent-count",
+        "1",
+        "--vm-size",
+        "Standard_D3_v2",
+        "--cluster-purpose",
+        "DevTest",
+    ]);
+    args.extend(more);
+    args
+}

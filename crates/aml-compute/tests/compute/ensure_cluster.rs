@@ -50,6 +50,14 @@ async fn converge(ws: &Workspace, desired: Desired) {
     }
 }
 
+/// Ensures `desired` again: adopted, and not one write sent.
+async fn assert_converged(emu: &Emulator, ws: &Workspace, desired: Desired) {
+    emu.requests().clear();
+    let again = ws.begin_ensure("secure", desired).await.unwrap();
+    assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
+    assert_eq!(received_writes(emu), Vec::<String>::new());
+}
+
 pub(crate) fn pool_count(emu: &Emulator, pool: &str) -> Option<u32> {
     emu.cluster(&cluster_id("aks-ens"))
         .and_then(|c| c.properties)
@@ -288,13 +296,7 @@ async fn a_live_cluster_whose_ranges_lost_the_control_plane_gets_it_back_in_plac
     assert_eq!(pool_count(&emu, "gpu"), Some(3), "the pools are kept");
 
     // Converged: the second ensure adopts the compute and writes nothing.
-    emu.requests().clear();
-    let again = ws
-        .begin_ensure("secure", desired(secured(), true))
-        .await
-        .unwrap();
-    assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
-    assert_eq!(received_writes(&emu), Vec::<String>::new());
+    assert_converged(&emu, &ws, desired(secured(), true)).await;
 }
 
 /// The secured cluster, its ranges admitting the Azure ML control plane already.
@@ -379,13 +381,7 @@ async fn an_interrupted_create_and_attach_is_finished_by_ensure_with_the_attach_
     assert_eq!(compute.cluster_id(), Some(cluster_id("aks-ens")));
 
     // Converged: the same spec again writes nothing.
-    emu.requests().clear();
-    let again = ws
-        .begin_ensure("secure", desired(secured_admitted(), false))
-        .await
-        .unwrap();
-    assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
-    assert_eq!(received_writes(&emu), Vec::<String>::new());
+    assert_converged(&emu, &ws, desired(secured_admitted(), false)).await;
 }
 
 #[tokio::test]
@@ -426,13 +422,7 @@ async fn an_existing_cluster_missing_the_control_plane_is_admitted_by_the_attach
     want.extend(control_plane());
     assert_eq!(live_ranges(&emu), want);
 
-    emu.requests().clear();
-    let again = ws
-        .begin_ensure("secure", desired(secured(), true))
-        .await
-        .unwrap();
-    assert!(matches!(again, Ensured::Adopted(_)), "{again:?}");
-    assert_eq!(received_writes(&emu), Vec::<String>::new());
+    assert_converged(&emu, &ws, desired(secured(), true)).await;
 }
 
 #[tokio::test]
